@@ -1,0 +1,50 @@
+"""Show time at its honest precision: a day, a range of days, a clock time with its zone caveat."""
+
+from datetime import UTC, timedelta
+from zoneinfo import ZoneInfo
+
+
+def format_day(day):
+    return f"{day.day} {day:%b %Y}"
+
+
+def format_date_range(earliest, latest):
+    """'3 Oct 2016', '8 or 9 Nov 2016', '1–30 Sep 2017', 'on or after 20 Sep 2016', 'date unknown'."""
+    if earliest is None and latest is None:
+        return "date unknown"
+    if latest is None:
+        return f"on or after {format_day(earliest)}"
+    if earliest is None:
+        return f"on or before {format_day(latest)}"
+    if earliest == latest:
+        return format_day(earliest)
+    if latest - earliest == timedelta(days=1):
+        if earliest.month == latest.month:
+            return f"{earliest.day} or {latest.day} {latest:%b %Y}"
+        return f"{format_day(earliest)} or {format_day(latest)}"
+    if earliest.year == latest.year and earliest.month == latest.month:
+        return f"{earliest.day}–{latest.day} {latest:%b %Y}"
+    return f"between {format_day(earliest)} and {format_day(latest)}"
+
+
+def format_clock_time(moment, zone_name, zone_inferred=False):
+    """'18:35, time zone not stated' or '18:35 America/New_York (zone inferred)'."""
+    if not zone_name:
+        return f"{moment.astimezone(UTC):%H:%M}, time zone not stated"
+    local = moment.astimezone(ZoneInfo(zone_name))
+    label = f"{local:%H:%M} {local.tzname()}"
+    return f"{label} (time zone inferred)" if zone_inferred else label
+
+
+def format_duration(duration):
+    """'90 minutes', '12 hours', '2 days 3 hours'."""
+    minutes = int(duration.total_seconds() // 60)
+    if minutes < 120:
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        text = f"{hours} hours"
+        return f"{text} {minutes} minutes" if minutes else text
+    days, hours = divmod(hours, 24)
+    text = f"{days} days"
+    return f"{text} {hours} hours" if hours else text

@@ -1,0 +1,512 @@
+"""The evidence: people, accounts, sources, threads, messages, events and where sources disagree.
+
+Nothing here imports from the annotations app: the archive loads, browses and curates on its own.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import models
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils.text import slugify
+
+from . import dates
+
+
+class ExternalIdManager(models.Manager):
+    """Natural keys: every record is found by its stable external id, never its primary key."""
+
+    def get_by_natural_key(self, external_id):
+        return self.get(external_id=external_id)
+
+
+class PersonQuerySet(models.QuerySet):
+    def with_message_counts(self):
+        """Per person: messages sent, and how many of those got a (published) reply."""
+        sent = (
+            Message.objects.published()
+            .filter(sender__person=OuterRef("pk"))
+            .order_by()
+            .values("sender__person")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        answered = (
+            Message.objects.published()
+            .answered()
+            .filter(sender__person=OuterRef("pk"))
+            .order_by()
+            .values("sender__person")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return self.annotate(
+            sent_count=Coalesce(Subquery(sent), 0),
+            answered_count=Coalesce(Subquery(answered), 0),
+        )
+
+
+class Person(models.Model):
+    class Kind(models.TextChoices):
+        PERSON = "person", "Person"
+        ORGANISATION = "organisation", "Organisation"
+
+    external_id = models.SlugField(
+        max_length=80, unique=True, help_text="Stable id used in URLs and fixtures."
+    )
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.PERSON)
+    description = models.TextField(blank=True)
+
+    objects = ExternalIdManager.from_queryset(PersonQuerySet)()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "people"
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.external_id,)
+
+    @property
+    def slug(self):
+        return self.external_id
+
+    def get_absolute_url(self):
+        return reverse("archive:person_detail", args=[self.external_id])
+
+
+class Account(models.Model):
+    class Platform(models.TextChoices):
+        TWITTER = "twitter", "Twitter"
+        EMAIL = "email", "E-mail"
+        OTHER = "other", "Other"
+
+    external_id = models.SlugField(max_length=80, unique=True)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="accounts")
+    platform = models.CharField(max_length=20, choices=Platform.choices)
+    handle = models.CharField(
+        max_length=200, blank=True, help_text="As attested, e.g. @wikileaks; blank if unknown."
+    )
+    note = models.TextField(blank=True, help_text="What the sources say about this account.")
+
+    objects = ExternalIdManager.from_queryset(models.QuerySet)()
+
+    class Meta:
+        ordering = ["person__name", "platform", "handle"]
+
+    def __str__(self):
+        if self.handle:
+            return self.handle
+        return f"{self.person.name} ({self.get_platform_display()})"
+
+    def natural_key(self):
+        return (self.external_id,)
+
+
+class Source(models.Model):
+    class Kind(models.TextChoices):
+        NEWS_ARTICLE = "news_article", "News article"
+        REPOST = "repost", "Repost or quotation of an article"
+        BLOG_POST = "blog_post", "Blog post"
+        FORUM_POST = "forum_post", "Forum post"
+        TWEET = "tweet", "Tweet"
+        FACT_CHECK = "fact_check", "Fact check"
+        CONGRESSIONAL_RECORD = "congressional_record", "Congressional record"
+        OTHER = "other", "Other"
+
+    external_id = models.SlugField(max_length=80, unique=True)
+    publisher = models.CharField(max_length=300)
+    title = models.CharField(max_length=500)
+    url = models.URLField(max_length=1000)
+    date_text = models.CharField(
+        max_length=200, blank=True, help_text="The publication date exactly as known."
+    )
+    published_on = models.DateField(
+        null=True, blank=True, help_text="The publication day, when it is known."
+    )
+    kind = models.CharField(max_length=30, choices=Kind.choices, default=Kind.NEWS_ARTICLE)
+    archived_url = models.URLField(max_length=1000, blank=True)
+    note = models.TextField(blank=True)
+
+    objects = ExternalIdManager.from_queryset(models.QuerySet)()
+
+    class Meta:
+        ordering = ["external_id"]
+
+    def __str__(self):
+        return f"{self.publisher}: {self.title}"
+
+    def natural_key(self):
+        return (self.external_id,)
+
+    def get_absolute_url(self):
+        return reverse("archive:source_list") + f"#{self.external_id}"
+
+
+class Thread(models.Model):
+    external_id = models.SlugField(max_length=80, unique=True)
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    participants = models.ManyToManyField(Account, related_name="threads", blank=True)
+
+    objects = ExternalIdManager.from_queryset(models.QuerySet)()
+
+    class Meta:
+        ordering = ["external_id"]
+
+    def __str__(self):
+        return self.title
+
+    def natural_key(self):
+        return (self.external_id,)
+
+    def get_absolute_url(self):
+        return reverse("archive:thread_detail", args=[self.external_id])
+
+
+class DatedRecord(models.Model):
+    """Honest time: a day range (equal when certain, null when unknown) and what sources say."""
+
+    date_earliest = models.DateField(null=True, blank=True, db_index=True)
+    date_latest = models.DateField(null=True, blank=True)
+    time_note = models.TextField(blank=True, help_text="What the sources state about the time.")
+
+    class Meta:
+        abstract = True
+
+    @property
+    def date_display(self):
+        return dates.format_date_range(self.date_earliest, self.date_latest)
+
+    @property
+    def date_is_exact(self):
+        return self.date_earliest is not None and self.date_earliest == self.date_latest
+
+
+def _date_range_constraint(name):
+    return models.CheckConstraint(
+        condition=Q(date_earliest__isnull=True)
+        | Q(date_latest__isnull=True)
+        | Q(date_earliest__lte=F("date_latest")),
+        name=name,
+        violation_error_message="The earliest date must not be after the latest date.",
+    )
+
+
+class MessageQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(is_published=True)
+
+    def for_list(self):
+        """What a list of messages shows: sender, recipients, thread, reply counts."""
+        return (
+            self.select_related("sender__person", "thread", "in_reply_to")
+            .prefetch_related("recipients__person")
+            .with_reply_counts()
+        )
+
+    def with_reply_counts(self):
+        published_replies = (
+            Message.objects.published()
+            .filter(in_reply_to=OuterRef("pk"))
+            .order_by()
+            .values("in_reply_to")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return self.annotate(reply_count=Coalesce(Subquery(published_replies), 0))
+
+    def answered(self):
+        return self.filter(Exists(Message.objects.published().filter(in_reply_to=OuterRef("pk"))))
+
+    def unanswered(self):
+        return self.exclude(
+            Exists(Message.objects.published().filter(in_reply_to=OuterRef("pk")))
+        )
+
+    def chronological(self):
+        return self.order_by(
+            F("date_earliest").asc(nulls_last=True), "thread__external_id", "position"
+        )
+
+    def newest_first(self):
+        return self.order_by(
+            F("date_earliest").desc(nulls_last=True), "-position", "-external_id"
+        )
+
+
+@dataclass(frozen=True)
+class Latency:
+    """How long a reply took: computed from two attested times, or as a source reports it."""
+
+    duration: timedelta
+    is_reported: bool
+
+    @property
+    def label(self):
+        text = dates.format_duration(self.duration)
+        return f"about {text} (reported)" if self.is_reported else f"{text} (computed)"
+
+
+class Message(DatedRecord):
+    class Channel(models.TextChoices):
+        DIRECT_MESSAGE = "direct_message", "Direct message"
+        PUBLIC_TWEET = "public_tweet", "Public tweet"
+        EMAIL = "email", "E-mail"
+
+    class TextStatus(models.TextChoices):
+        VERBATIM = "verbatim", "Verbatim"
+        EXCERPT = "excerpt", "Excerpt"
+        SUMMARY = "summary", "Summary"
+
+    external_id = models.SlugField(max_length=80, unique=True)
+    thread = models.ForeignKey(Thread, on_delete=models.PROTECT, related_name="messages")
+    position = models.PositiveIntegerField(help_text="Order in the thread (1 = first).")
+    sender = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="sent_messages")
+    recipients = models.ManyToManyField(Account, related_name="received_messages", blank=True)
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    text = models.TextField(
+        help_text="The message's words if verbatim or excerpted; otherwise our summary."
+    )
+    text_status = models.CharField(max_length=10, choices=TextStatus.choices)
+    summary = models.TextField(blank=True, help_text="The curator's summary of the message.")
+    curator_note = models.TextField(
+        blank=True, help_text="Confidence and caveats: how well the sources establish this."
+    )
+    in_reply_to = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replies"
+    )
+    sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="Only when a source attests a clock time."
+    )
+    sent_at_timezone = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="IANA zone the clock time was given in (e.g. America/New_York); blank when "
+        "no source states one, and then sent_at holds the stated clock time as UTC.",
+    )
+    sent_at_timezone_inferred = models.BooleanField(
+        default=False, help_text="The zone is inferred by the curators, not stated by a source."
+    )
+    reported_delay = models.DurationField(
+        null=True, blank=True, help_text="A reply's delay as a source states it (e.g. 1:30:00)."
+    )
+    links = models.JSONField(
+        default=list, blank=True, help_text="Links and attachment ids in the message."
+    )
+    sources = models.ManyToManyField(Source, related_name="messages")
+    is_published = models.BooleanField(default=True)
+
+    objects = ExternalIdManager.from_queryset(MessageQuerySet)()
+
+    class Meta:
+        ordering = ["thread", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["thread", "position"], name="message_unique_position"),
+            _date_range_constraint("message_date_range_ordered"),
+            models.CheckConstraint(
+                condition=Q(position__gte=1), name="message_position_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(reported_delay__isnull=True)
+                | (Q(in_reply_to__isnull=False) & Q(reported_delay__gt=timedelta(0))),
+                name="message_reported_delay_on_replies_only",
+                violation_error_message="Only a reply can have a (positive) reported delay.",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["is_published", "-date_earliest", "-position"], name="message_list_idx"
+            ),
+            models.Index(fields=["sender", "date_earliest"], name="message_sender_date_idx"),
+            models.Index(fields=["channel", "date_earliest"], name="message_channel_date_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.external_id}: {self.sender} ({self.date_display})"
+
+    def natural_key(self):
+        return (self.external_id,)
+
+    def get_absolute_url(self):
+        return reverse("archive:message_detail", args=[self.external_id])
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        if self.in_reply_to_id and self.in_reply_to:
+            if self.in_reply_to.thread_id != self.thread_id:
+                errors["in_reply_to"] = "A reply must be in the same thread as its parent."
+            elif self.position is not None and self.position <= self.in_reply_to.position:
+                errors["in_reply_to"] = "A reply must come after its parent in the thread."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_verbatim(self):
+        return self.text_status == self.TextStatus.VERBATIM
+
+    @property
+    def time_display(self):
+        """The clock time at its honest precision, or '' when no time is attested."""
+        if not self.sent_at:
+            return ""
+        return dates.format_clock_time(
+            self.sent_at, self.sent_at_timezone, self.sent_at_timezone_inferred
+        )
+
+    @property
+    def response_latency(self):
+        """Computed from two attested times when both exist, else the reported delay."""
+        parent = self.in_reply_to
+        if parent is None:
+            return None
+        if self.sent_at and parent.sent_at:
+            return Latency(self.sent_at - parent.sent_at, is_reported=False)
+        if self.reported_delay:
+            return Latency(self.reported_delay, is_reported=True)
+        return None
+
+
+class EventQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(is_published=True)
+
+    def chronological(self):
+        return self.order_by(F("date_earliest").asc(nulls_last=True), "external_id")
+
+
+class Event(DatedRecord):
+    class Kind(models.TextChoices):
+        CORRESPONDENCE = "correspondence", "Correspondence"
+        PUBLICATION = "publication", "Publication or leak"
+        STATEMENT = "statement", "Public statement"
+        CAMPAIGN = "campaign", "Campaign event"
+        INVESTIGATION = "investigation", "Investigation"
+        OTHER = "other", "Other"
+
+    external_id = models.SlugField(max_length=20, unique=True)
+    slug = models.SlugField(max_length=200, unique=True)
+    title = models.CharField(max_length=300)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    description = models.TextField()
+    participants = models.ManyToManyField(Person, related_name="events", blank=True)
+    messages = models.ManyToManyField(Message, related_name="events", blank=True)
+    sources = models.ManyToManyField(Source, related_name="events")
+    is_published = models.BooleanField(default=True)
+
+    objects = ExternalIdManager.from_queryset(EventQuerySet)()
+
+    class Meta:
+        ordering = ["date_earliest", "external_id"]
+        constraints = [_date_range_constraint("event_date_range_ordered")]
+        indexes = [
+            models.Index(fields=["is_published", "date_earliest"], name="event_list_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.external_id}: {self.title}"
+
+    def natural_key(self):
+        return (self.external_id,)
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = f"{self.external_id}-{slugify(self.title)}"[:200]
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("archive:event_detail", args=[self.slug])
+
+
+
+
+class Discrepancy(models.Model):
+    """Where sources disagree about one field of a message or an event."""
+
+    class Field(models.TextChoices):
+        DATE = "date", "Date"
+        TIME = "time", "Time"
+        WORDING = "wording", "Wording"
+        SENDER = "sender", "Sender"
+        REPLY = "reply", "Whether it was answered"
+        ORDER = "order", "Order in the chain"
+        OTHER = "other", "Other"
+
+    external_id = models.SlugField(max_length=80, unique=True)
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, null=True, blank=True, related_name="discrepancies"
+    )
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, null=True, blank=True, related_name="discrepancies"
+    )
+    field = models.CharField(max_length=20, choices=Field.choices)
+    note = models.TextField(help_text="The curator's reading of the disagreement.")
+
+    objects = ExternalIdManager.from_queryset(models.QuerySet)()
+
+    class Meta:
+        ordering = ["external_id"]
+        verbose_name_plural = "discrepancies"
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(message__isnull=False) & Q(event__isnull=True))
+                | (Q(message__isnull=True) & Q(event__isnull=False)),
+                name="discrepancy_exactly_one_record",
+                violation_error_message="A discrepancy concerns exactly one message or event.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.external_id}: {self.get_field_display()} of {self.record_external_id}"
+
+    def natural_key(self):
+        return (self.external_id,)
+
+    @property
+    def record(self):
+        return self.message or self.event
+
+    @property
+    def record_external_id(self):
+        return self.message.external_id if self.message_id else self.event.external_id
+
+
+class DiscrepancyReadingManager(models.Manager):
+    def get_by_natural_key(self, discrepancy_id, source_id):
+        return self.get(discrepancy__external_id=discrepancy_id, source__external_id=source_id)
+
+
+class DiscrepancyReading(models.Model):
+    """One source's version of the disputed field."""
+
+    discrepancy = models.ForeignKey(Discrepancy, on_delete=models.CASCADE, related_name="readings")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="readings")
+    reading = models.CharField(max_length=500)
+    is_preferred = models.BooleanField(
+        default=False, help_text="The reading the curators follow in the record."
+    )
+
+    objects = DiscrepancyReadingManager()
+
+    class Meta:
+        ordering = ["discrepancy", "-is_preferred", "source__external_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["discrepancy", "source"], name="reading_one_per_source"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.reading} ({self.source.publisher})"
+
+    def natural_key(self):
+        return (self.discrepancy.external_id, self.source.external_id)
+
+    natural_key.dependencies = ["archive.discrepancy", "archive.source"]

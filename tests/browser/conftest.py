@@ -1,0 +1,63 @@
+"""Real-browser journeys: Playwright driving Debian's Chromium against live_server.
+
+Chromium is found on PATH (or named by CHROMIUM_PATH). Without it these tests skip with a
+reason — except under CI=true, where a missing browser fails the run.
+"""
+
+import os
+import shutil
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls our tests make
+# between browser steps are still plain synchronous code.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--no-first-run", "--disable-sync",
+]
+
+
+def chromium_path():
+    return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    path = chromium_path()
+    if not path:
+        message = "Debian's chromium is not installed (apt-get install chromium) and CHROMIUM_PATH is unset"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server, tmp_path):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url)
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.console_errors = errors
+    yield page
+    context.close()
+
+
+def screenshot(page, tmp_path, name):
+    """Full-page screenshots at 1280 px and 375 px, saved under the test's temporary folder."""
+    paths = []
+    for width in (1280, 375):
+        page.set_viewport_size({"width": width, "height": 900})
+        path = tmp_path / f"{name}-{width}.png"
+        page.screenshot(path=str(path), full_page=True)
+        paths.append(path)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    return paths

@@ -1,0 +1,10 @@
+"""Loaded by pytest before Django settings (`-p tests.environment` in pyproject.toml).
+
+DEBUG stays off in tests (the production path); these are the values it then requires.
+"""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key")
+os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+os.environ.setdefault("DJANGO_SECURE_COOKIES", "0")

@@ -1,0 +1,87 @@
+from datetime import date, timedelta
+
+import pytest
+from django.urls import reverse
+
+
+@pytest.fixture
+def conversation(build):
+    """A small exchange: a question, a reply with a reported delay, an unanswered follow-up."""
+    wikileaks = build.account(handle="@wl", person=build.person("Leak Org"))
+    son = build.account(handle="@son", person=build.person("The Son"))
+    thread = build.thread(external_id="dm", title="The DMs")
+    question = build.message(
+        thread=thread, sender=wikileaks, recipients=[son], external_id="q1",
+        text="Can you comment on this?", text_status="verbatim", day=date(2016, 10, 3),
+    )
+    reply = build.message(
+        thread=thread, sender=son, recipients=[wikileaks], external_id="r1",
+        text="Already did earlier today.", text_status="excerpt", in_reply_to=question,
+        reported_delay=timedelta(minutes=90), day=date(2016, 10, 3),
+    )
+    return question, reply
+
+
+def test_home_shows_what_the_archive_holds(client, conversation):
+    response = client.get(reverse("home"))
+    assert response.status_code == 200
+    assert b"2</strong> messages" in response.content
+    assert reverse("archive:message_list").encode() in response.content
+
+
+def test_message_list_shows_published_messages_newest_first(client, build, conversation):
+    build.message(external_id="hidden", is_published=False)
+    build.message(external_id="later", day=date(2017, 7, 11))
+    response = client.get(reverse("archive:message_list"))
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "hidden" not in content
+    assert content.index(">later<") < content.index(">q1<")
+
+
+def test_message_page_shows_provenance_text_status_and_reply_latency(client, conversation):
+    question, reply = conversation
+    response = client.get(question.get_absolute_url())
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "@wl → @son" in content
+    assert "3 Oct 2016" in content
+    assert "Verbatim" in content
+    assert "about 90 minutes (reported)" in content
+    assert reply.get_absolute_url() in content
+
+    content = client.get(reply.get_absolute_url()).content.decode()
+    assert "In reply to" in content and question.get_absolute_url() in content
+    assert "Excerpt" in content
+
+
+def test_unpublished_or_unknown_message_is_404(client, build):
+    hidden = build.message(is_published=False)
+    assert client.get(hidden.get_absolute_url()).status_code == 404
+    assert client.get("/messages/nope/").status_code == 404
+
+
+def many_messages(build, n):
+    thread = build.thread()
+    a, b = build.account(), build.account()
+    source = build.source()
+    parent = None
+    for i in range(n):
+        message = build.message(
+            thread=thread, sender=a if i % 2 else b, recipients=[b if i % 2 else a],
+            sources=[source], in_reply_to=parent if i % 2 else None,
+        )
+        parent = message
+    return thread
+
+
+@pytest.mark.parametrize("rows", [1, 200])
+def test_page_query_counts_do_not_grow_with_rows(client, build, django_assert_max_num_queries, rows):
+    thread = many_messages(build, rows)
+    message = thread.messages.order_by("position").first()
+    with django_assert_max_num_queries(6):
+        assert client.get(reverse("home")).status_code == 200
+    with django_assert_max_num_queries(6):
+        assert client.get(reverse("archive:message_list")).status_code == 200
+    with django_assert_max_num_queries(10):
+        assert client.get(message.get_absolute_url()).status_code == 200
