@@ -17,8 +17,9 @@ from .models import (
 def public_link(obj):
     if not obj.pk:
         return "—"
-    return format_html('<a href="{}" target="_blank" rel="noopener">View on site</a>',
-                       obj.get_absolute_url())
+    return format_html(
+        '<a href="{}" target="_blank" rel="noopener">View on site</a>', obj.get_absolute_url()
+    )
 
 
 public_link.short_description = "Public page"
@@ -125,7 +126,12 @@ class MessageDiscrepancyInline(admin.StackedInline):
 @admin.register(Message)
 class MessageAdmin(admin.ModelAdmin):
     list_display = [
-        "external_id", "sender", "channel", "date_display", "text_status", "reply_to",
+        "external_id",
+        "sender",
+        "channel",
+        "date_display",
+        "text_status",
+        "reply_to",
         "is_published",
     ]
     list_filter = ["is_published", "channel", "text_status", "thread", "sender__person"]
@@ -136,12 +142,38 @@ class MessageAdmin(admin.ModelAdmin):
     actions = [publish, unpublish]
     inlines = [MessageDiscrepancyInline]
     fieldsets = [
-        (None, {"fields": ["external_id", "thread", "position", "channel", "sender",
-                           "recipients", "in_reply_to", "is_published", public_link]}),
+        (
+            None,
+            {
+                "fields": [
+                    "external_id",
+                    "thread",
+                    "position",
+                    "channel",
+                    "sender",
+                    "recipients",
+                    "in_reply_to",
+                    "is_published",
+                    public_link,
+                ]
+            },
+        ),
         ("Text", {"fields": ["text", "text_status", "summary", "curator_note", "links"]}),
-        ("Time", {"fields": ["date_earliest", "date_latest", "sent_at", "sent_at_timezone",
-                             "sent_at_timezone_inferred", "time_note", "reported_delay",
-                             "response_latency_display"]}),
+        (
+            "Time",
+            {
+                "fields": [
+                    "date_earliest",
+                    "date_latest",
+                    "sent_at",
+                    "sent_at_timezone",
+                    "sent_at_timezone_inferred",
+                    "time_note",
+                    "reported_delay",
+                    "response_latency_display",
+                ]
+            },
+        ),
         ("Sources", {"fields": ["sources"]}),
     ]
 

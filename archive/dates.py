@@ -9,7 +9,7 @@ def format_day(day):
 
 
 def format_date_range(earliest, latest):
-    """'3 Oct 2016', '8 or 9 Nov 2016', '1–30 Sep 2017', 'on or after 20 Sep 2016', 'date unknown'."""
+    """'3 Oct 2016', '8 or 9 Nov 2016', '1–30 Sep 2017', 'on or after 20 Sep 2016'…"""
     if earliest is None and latest is None:
         return "date unknown"
     if latest is None:

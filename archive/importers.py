@@ -43,13 +43,13 @@ def load_fixture_files(paths=None):
     report = LoadReport()
     for path in paths or DEFAULT_FIXTURES:
         with open(path, encoding="utf-8") as stream:
-            for item in serializers.deserialize(
-                "json", stream, handle_forward_references=False
-            ):
+            for item in serializers.deserialize("json", stream, handle_forward_references=False):
                 instance = item.object
                 model = type(instance)
                 label = model._meta.label
-                existing = model._base_manager.filter(pk=instance.pk).first() if instance.pk else None
+                existing = (
+                    model._base_manager.filter(pk=instance.pk).first() if instance.pk else None
+                )
                 if existing is not None and not _differs(existing, instance, item.m2m_data):
                     report.unchanged += 1
                     continue

@@ -225,9 +225,7 @@ class MessageQuerySet(models.QuerySet):
         return self.filter(Exists(Message.objects.published().filter(in_reply_to=OuterRef("pk"))))
 
     def unanswered(self):
-        return self.exclude(
-            Exists(Message.objects.published().filter(in_reply_to=OuterRef("pk")))
-        )
+        return self.exclude(Exists(Message.objects.published().filter(in_reply_to=OuterRef("pk"))))
 
     def chronological(self):
         return self.order_by(
@@ -235,9 +233,7 @@ class MessageQuerySet(models.QuerySet):
         )
 
     def newest_first(self):
-        return self.order_by(
-            F("date_earliest").desc(nulls_last=True), "-position", "-external_id"
-        )
+        return self.order_by(F("date_earliest").desc(nulls_last=True), "-position", "-external_id")
 
 
 @dataclass(frozen=True)
@@ -309,9 +305,7 @@ class Message(DatedRecord):
         constraints = [
             models.UniqueConstraint(fields=["thread", "position"], name="message_unique_position"),
             _date_range_constraint("message_date_range_ordered"),
-            models.CheckConstraint(
-                condition=Q(position__gte=1), name="message_position_positive"
-            ),
+            models.CheckConstraint(condition=Q(position__gte=1), name="message_position_positive"),
             models.CheckConstraint(
                 condition=Q(reported_delay__isnull=True)
                 | (Q(in_reply_to__isnull=False) & Q(reported_delay__gt=timedelta(0))),
@@ -423,8 +417,6 @@ class Event(DatedRecord):
 
     def get_absolute_url(self):
         return reverse("archive:event_detail", args=[self.slug])
-
-
 
 
 class Discrepancy(models.Model):

@@ -47,7 +47,9 @@ def message_detail(request, external_id):
         external_id=external_id,
     )
     replies = [(reply, reply.response_latency) for reply in message.replies.all()]
-    parent = message.in_reply_to if message.in_reply_to and message.in_reply_to.is_published else None
+    parent = (
+        message.in_reply_to if message.in_reply_to and message.in_reply_to.is_published else None
+    )
     return render(
         request,
         "archive/message_detail.html",

@@ -48,22 +48,54 @@ ORGANISATIONS = {"wikileaks", "defend-assange-campaign"}
 
 # Participants named by events who are not in the fact sheet's people table.
 EXTRA_PEOPLE = [
-    ("dnc", "Democratic National Committee", "organisation",
-     "The Democratic Party's governing body; its e-mails were stolen and published in July 2016."),
-    ("true-pundit", "True Pundit", "organisation",
-     "Website that ran the unproven 'drone Assange' claim on 2 Oct 2016."),
-    ("washington-post", "The Washington Post", "organisation",
-     "Newspaper that released the Access Hollywood tape on 7 Oct 2016."),
-    ("dhs", "US Department of Homeland Security", "organisation",
-     "Co-signed the 7 Oct 2016 statement tying the hacked-email releases to Russia."),
-    ("odni", "Office of the Director of National Intelligence", "organisation",
-     "Co-signed the 7 Oct 2016 statement tying the hacked-email releases to Russia."),
-    ("the-atlantic", "The Atlantic", "organisation",
-     "Magazine that published Julia Ioffe's story on the DMs on 13 Nov 2017."),
-    ("paul-manafort", "Paul Manafort", "person",
-     "Trump campaign chairman in mid-2016; attended the 9 Jun 2016 Trump Tower meeting."),
-    ("jeff-sessions", "Jeff Sessions", "person",
-     "US Attorney General from Feb 2017; called Assange's arrest a priority on 20 Apr 2017."),
+    (
+        "dnc",
+        "Democratic National Committee",
+        "organisation",
+        "The Democratic Party's governing body; its e-mails were stolen and published in July 2016.",
+    ),
+    (
+        "true-pundit",
+        "True Pundit",
+        "organisation",
+        "Website that ran the unproven 'drone Assange' claim on 2 Oct 2016.",
+    ),
+    (
+        "washington-post",
+        "The Washington Post",
+        "organisation",
+        "Newspaper that released the Access Hollywood tape on 7 Oct 2016.",
+    ),
+    (
+        "dhs",
+        "US Department of Homeland Security",
+        "organisation",
+        "Co-signed the 7 Oct 2016 statement tying the hacked-email releases to Russia.",
+    ),
+    (
+        "odni",
+        "Office of the Director of National Intelligence",
+        "organisation",
+        "Co-signed the 7 Oct 2016 statement tying the hacked-email releases to Russia.",
+    ),
+    (
+        "the-atlantic",
+        "The Atlantic",
+        "organisation",
+        "Magazine that published Julia Ioffe's story on the DMs on 13 Nov 2017.",
+    ),
+    (
+        "paul-manafort",
+        "Paul Manafort",
+        "person",
+        "Trump campaign chairman in mid-2016; attended the 9 Jun 2016 Trump Tower meeting.",
+    ),
+    (
+        "jeff-sessions",
+        "Jeff Sessions",
+        "person",
+        "US Attorney General from Feb 2017; called Assange's arrest a priority on 20 Apr 2017.",
+    ),
 ]
 
 PARTICIPANT_IDS = {
@@ -83,19 +115,44 @@ PARTICIPANT_IDS = {
 
 # (external id, person, platform, handle, note)
 ACCOUNTS = [
-    ("twitter-wikileaks", "wikileaks", "twitter", "@wikileaks",
-     "Who typed the DMs is not established; Slate suggests Assange at times ran the account."),
+    (
+        "twitter-wikileaks",
+        "wikileaks",
+        "twitter",
+        "@wikileaks",
+        "Who typed the DMs is not established; Slate suggests Assange at times ran the account.",
+    ),
     ("twitter-donaldjtrumpjr", "donald-trump-jr", "twitter", "@DonaldJTrumpJr", ""),
     ("twitter-realdonaldtrump", "donald-j-trump", "twitter", "@realDonaldTrump", ""),
-    ("twitter-hillaryclinton", "hillary-clinton", "twitter", "@HillaryClinton",
-     "Handle as tagged in Roger Stone's tweet."),
+    (
+        "twitter-hillaryclinton",
+        "hillary-clinton",
+        "twitter",
+        "@HillaryClinton",
+        "Handle as tagged in Roger Stone's tweet.",
+    ),
     ("twitter-byrontau", "byron-tau", "twitter", "@ByronTau", ""),
-    ("twitter-defendassange", "defend-assange-campaign", "twitter", "@DefendAssange",
-     "Shown in Newsweek's embed of the 11 Jul 2017 'two hours later' remark."),
-    ("twitter-julian-assange", "julian-assange", "twitter", "",
-     "Assange's own handle is not given by the sources seen."),
-    ("twitter-roger-stone", "roger-stone", "twitter", "",
-     "Stone's handle is not given by the sources seen."),
+    (
+        "twitter-defendassange",
+        "defend-assange-campaign",
+        "twitter",
+        "@DefendAssange",
+        "Shown in Newsweek's embed of the 11 Jul 2017 'two hours later' remark.",
+    ),
+    (
+        "twitter-julian-assange",
+        "julian-assange",
+        "twitter",
+        "",
+        "Assange's own handle is not given by the sources seen.",
+    ),
+    (
+        "twitter-roger-stone",
+        "roger-stone",
+        "twitter",
+        "",
+        "Stone's handle is not given by the sources seen.",
+    ),
     ("email-donald-trump-jr", "donald-trump-jr", "email", "", "Address not published."),
     ("email-steve-bannon", "steve-bannon", "email", "", "Address not published."),
     ("email-kellyanne-conway", "kellyanne-conway", "email", "", "Address not published."),
@@ -122,22 +179,42 @@ ACCOUNT_BY_LABEL = {
 # --- Threads --------------------------------------------------------------------------------
 
 THREADS = [
-    ("dm-wikileaks-trumpjr", "Direct messages between @wikileaks and @DonaldJTrumpJr",
-     "The Twitter direct-message chain from 20 Sep 2016 to 11 Jul 2017, as Trump Jr. released it "
-     "on 13/14 Nov 2017 and as The Atlantic reported it.",
-     ["twitter-wikileaks", "twitter-donaldjtrumpjr"],
-     ["m01", "m02", "m05", "m06", "m07", "m08", "m09", "m10", "m11", "m12", "m13"]),
-    ("email-campaign-alert", "Trump Jr.'s e-mail to campaign leadership about WikiLeaks",
-     "Trump Jr. told four senior campaign officials about the first WikiLeaks contact; Kushner "
-     "forwarded it to Hope Hicks. Known only through a source quoted by The Atlantic.",
-     ["email-donald-trump-jr", "email-steve-bannon", "email-kellyanne-conway",
-      "email-brad-parscale", "email-jared-kushner", "email-hope-hicks"],
-     ["m03", "m04"]),
-    ("public-tweets", "Public tweets around the correspondence",
-     "Public posts that the DMs refer to, answer, or that reveal them.",
-     ["twitter-roger-stone", "twitter-wikileaks", "twitter-realdonaldtrump",
-      "twitter-donaldjtrumpjr", "twitter-julian-assange"],
-     ["t01", "t02", "t03", "t04", "t05", "t06", "t07", "t08", "t09", "t10", "t11"]),
+    (
+        "dm-wikileaks-trumpjr",
+        "Direct messages between @wikileaks and @DonaldJTrumpJr",
+        "The Twitter direct-message chain from 20 Sep 2016 to 11 Jul 2017, as Trump Jr. released it "
+        "on 13/14 Nov 2017 and as The Atlantic reported it.",
+        ["twitter-wikileaks", "twitter-donaldjtrumpjr"],
+        ["m01", "m02", "m05", "m06", "m07", "m08", "m09", "m10", "m11", "m12", "m13"],
+    ),
+    (
+        "email-campaign-alert",
+        "Trump Jr.'s e-mail to campaign leadership about WikiLeaks",
+        "Trump Jr. told four senior campaign officials about the first WikiLeaks contact; Kushner "
+        "forwarded it to Hope Hicks. Known only through a source quoted by The Atlantic.",
+        [
+            "email-donald-trump-jr",
+            "email-steve-bannon",
+            "email-kellyanne-conway",
+            "email-brad-parscale",
+            "email-jared-kushner",
+            "email-hope-hicks",
+        ],
+        ["m03", "m04"],
+    ),
+    (
+        "public-tweets",
+        "Public tweets around the correspondence",
+        "Public posts that the DMs refer to, answer, or that reveal them.",
+        [
+            "twitter-roger-stone",
+            "twitter-wikileaks",
+            "twitter-realdonaldtrump",
+            "twitter-donaldjtrumpjr",
+            "twitter-julian-assange",
+        ],
+        ["t01", "t02", "t03", "t04", "t05", "t06", "t07", "t08", "t09", "t10", "t11"],
+    ),
 ]
 
 CHANNELS = {"twitter_dm": "direct_message", "email": "email", "public_tweet": "public_tweet"}
@@ -174,65 +251,139 @@ EXCERPTS = {
 EXTRA_SOURCES = {"m06": ["s01"], "m09": ["s01"], "m12": ["s01"], "m07": ["s01"]}
 
 EVENT_KINDS = {
-    "e01": "publication", "e02": "correspondence", "e03": "publication", "e04": "statement",
-    "e05": "statement", "e06": "publication", "e07": "campaign", "e08": "correspondence",
-    "e09": "statement", "e10": "correspondence", "e11": "campaign", "e12": "statement",
-    "e13": "correspondence", "e14": "statement", "e15": "publication", "e16": "correspondence",
-    "e17": "investigation", "e18": "publication", "e19": "publication", "e20": "statement",
+    "e01": "publication",
+    "e02": "correspondence",
+    "e03": "publication",
+    "e04": "statement",
+    "e05": "statement",
+    "e06": "publication",
+    "e07": "campaign",
+    "e08": "correspondence",
+    "e09": "statement",
+    "e10": "correspondence",
+    "e11": "campaign",
+    "e12": "statement",
+    "e13": "correspondence",
+    "e14": "statement",
+    "e15": "publication",
+    "e16": "correspondence",
+    "e17": "investigation",
+    "e18": "publication",
+    "e19": "publication",
+    "e20": "statement",
 }
 EVENT_DATE_RANGES = {"e04": ("2016-10-01", "2016-10-02"), "e17": ("2017-09-01", "2017-09-30")}
 
 # (id, record, field, note, [(source, reading, preferred)])
 DISCREPANCIES = [
-    ("d01", "m09", "date",
-     "The Atlantic's text gives 21 October; NU.nl's 12 October is treated as an error "
-     "(12 October is the date of the earlier wlsearch.tk message).",
-     [("s10", "21 Oct 2016", True), ("s39", "12 Oct 2016", False)]),
-    ("d02", "m13", "date",
-     "Assange's same-day public remark and every other source put the request on 11 July 2017; "
-     "Deccan Herald's April is treated as an error.",
-     [("s66", "11 Jul 2017", True), ("s28", "11 Jul 2017", True), ("s30", "April 2017", False)]),
-    ("d03", "t01", "date",
-     "National Post says Saturday, La Presse says Sunday; the page of La Presse carries a 2018 "
-     "date in its address. Left open.",
-     [("s56", "Saturday 1 Oct 2016", False), ("s59", "Sunday 2 Oct 2016", False)]),
-    ("d04", "t08", "date",
-     "Tweet embeds show 14 November; US reports say Monday night, 13 November. Embed dates are "
-     "usually rendered in UTC, which reconciles the two: evening of 13 Nov in US Eastern time.",
-     [("s40", "14 Nov 2017 (embed date)", False), ("s34", "Monday night, 13 Nov 2017 (US)", True)]),
-    ("d05", "m05", "order",
-     "AP and WORLD call the 3 October message the first one; The Atlantic and Trump Jr.'s own "
-     "release start on 20 September. Treated as a misreading of the screenshots.",
-     [("s31", "The first message of the released set", False),
-      ("s44", "The first message of the released set", False),
-      ("s03", "Follows the 20-21 Sep 2016 exchange", True)]),
-    ("d06", "m07", "reply",
-     "EFE presents the 12 October message as WikiLeaks' answer, but it does not address the "
-     "question; NPR says WikiLeaks did not respond. Recorded as unanswered.",
-     [("s36", "Not answered", True), ("s33", "Answered by the 12 Oct 2016 message", False)]),
-    ("d07", "t07", "sender",
-     "The Guardian, IBTimes and IANS attribute the remark to Assange; Newsweek's embed shows the "
-     "@DefendAssange account.",
-     [("s66", "Julian Assange", True), ("s67", "Julian Assange", True),
-      ("s15", "@DefendAssange (as embedded)", False)]),
-    ("d08", "e06", "date",
-     "The first Podesta release is dated 7 October by most sources; Sputnik Brasil's 8 October is "
-     "probably a time-zone effect.",
-     [("s60", "7 Oct 2016", True), ("s62", "7 Oct 2016", True), ("s63", "8 Oct 2016", False)]),
-    ("d09", "m06", "wording",
-     "The seed article says Trump Jr. stated 'a release occurred earlier in the day'; the sources "
-     "quoting The Atlantic say he meant he had already pushed the story himself.",
-     [("s11", "He had already pushed the story that day", True),
-      ("s01", "A release had occurred earlier in the day", False)]),
-    ("d10", "m01", "time",
-     "The three descriptions agree on a late-night message; none gives a clock time or a zone.",
-     [("s03", "Just before midnight", True), ("s46", "At midnight", False),
-      ("s36", "Late at night", False)]),
-    ("d11", "e18", "date",
-     "US outlets date the story Monday 13 November; Australian outlets Tuesday 14 November, in "
-     "local time.",
-     [("s34", "Monday 13 Nov 2017 (US time)", True),
-      ("s22", "Tuesday 14 Nov 2017 (Australian time)", False)]),
+    (
+        "d01",
+        "m09",
+        "date",
+        "The Atlantic's text gives 21 October; NU.nl's 12 October is treated as an error "
+        "(12 October is the date of the earlier wlsearch.tk message).",
+        [("s10", "21 Oct 2016", True), ("s39", "12 Oct 2016", False)],
+    ),
+    (
+        "d02",
+        "m13",
+        "date",
+        "Assange's same-day public remark and every other source put the request on 11 July 2017; "
+        "Deccan Herald's April is treated as an error.",
+        [("s66", "11 Jul 2017", True), ("s28", "11 Jul 2017", True), ("s30", "April 2017", False)],
+    ),
+    (
+        "d03",
+        "t01",
+        "date",
+        "National Post says Saturday, La Presse says Sunday; the page of La Presse carries a 2018 "
+        "date in its address. Left open.",
+        [("s56", "Saturday 1 Oct 2016", False), ("s59", "Sunday 2 Oct 2016", False)],
+    ),
+    (
+        "d04",
+        "t08",
+        "date",
+        "Tweet embeds show 14 November; US reports say Monday night, 13 November. Embed dates are "
+        "usually rendered in UTC, which reconciles the two: evening of 13 Nov in US Eastern time.",
+        [
+            ("s40", "14 Nov 2017 (embed date)", False),
+            ("s34", "Monday night, 13 Nov 2017 (US)", True),
+        ],
+    ),
+    (
+        "d05",
+        "m05",
+        "order",
+        "AP and WORLD call the 3 October message the first one; The Atlantic and Trump Jr.'s own "
+        "release start on 20 September. Treated as a misreading of the screenshots.",
+        [
+            ("s31", "The first message of the released set", False),
+            ("s44", "The first message of the released set", False),
+            ("s03", "Follows the 20-21 Sep 2016 exchange", True),
+        ],
+    ),
+    (
+        "d06",
+        "m07",
+        "reply",
+        "EFE presents the 12 October message as WikiLeaks' answer, but it does not address the "
+        "question; NPR says WikiLeaks did not respond. Recorded as unanswered.",
+        [("s36", "Not answered", True), ("s33", "Answered by the 12 Oct 2016 message", False)],
+    ),
+    (
+        "d07",
+        "t07",
+        "sender",
+        "The Guardian, IBTimes and IANS attribute the remark to Assange; Newsweek's embed shows the "
+        "@DefendAssange account.",
+        [
+            ("s66", "Julian Assange", True),
+            ("s67", "Julian Assange", True),
+            ("s15", "@DefendAssange (as embedded)", False),
+        ],
+    ),
+    (
+        "d08",
+        "e06",
+        "date",
+        "The first Podesta release is dated 7 October by most sources; Sputnik Brasil's 8 October is "
+        "probably a time-zone effect.",
+        [("s60", "7 Oct 2016", True), ("s62", "7 Oct 2016", True), ("s63", "8 Oct 2016", False)],
+    ),
+    (
+        "d09",
+        "m06",
+        "wording",
+        "The seed article says Trump Jr. stated 'a release occurred earlier in the day'; the sources "
+        "quoting The Atlantic say he meant he had already pushed the story himself.",
+        [
+            ("s11", "He had already pushed the story that day", True),
+            ("s01", "A release had occurred earlier in the day", False),
+        ],
+    ),
+    (
+        "d10",
+        "m01",
+        "time",
+        "The three descriptions agree on a late-night message; none gives a clock time or a zone.",
+        [
+            ("s03", "Just before midnight", True),
+            ("s46", "At midnight", False),
+            ("s36", "Late at night", False),
+        ],
+    ),
+    (
+        "d11",
+        "e18",
+        "date",
+        "US outlets date the story Monday 13 November; Australian outlets Tuesday 14 November, in "
+        "local time.",
+        [
+            ("s34", "Monday 13 Nov 2017 (US time)", True),
+            ("s22", "Tuesday 14 Nov 2017 (Australian time)", False),
+        ],
+    ),
 ]
 
 
@@ -268,38 +419,74 @@ def build(factsheet):
 
     for person in factsheet["people"]:
         pid = PERSON_IDS[person["name"]]
-        records.append({"model": "archive.person", "fields": {
-            "external_id": pid,
-            "name": DISPLAY_NAMES.get(person["name"], person["name"]),
-            "kind": "organisation" if pid in ORGANISATIONS else "person",
-            "description": person["role"],
-        }})
+        records.append(
+            {
+                "model": "archive.person",
+                "fields": {
+                    "external_id": pid,
+                    "name": DISPLAY_NAMES.get(person["name"], person["name"]),
+                    "kind": "organisation" if pid in ORGANISATIONS else "person",
+                    "description": person["role"],
+                },
+            }
+        )
     for pid, name, kind, description in EXTRA_PEOPLE:
-        records.append({"model": "archive.person", "fields": {
-            "external_id": pid, "name": name, "kind": kind, "description": description}})
+        records.append(
+            {
+                "model": "archive.person",
+                "fields": {
+                    "external_id": pid,
+                    "name": name,
+                    "kind": kind,
+                    "description": description,
+                },
+            }
+        )
 
     for aid, person, platform, handle, note in ACCOUNTS:
-        records.append({"model": "archive.account", "fields": {
-            "external_id": aid, "person": [person], "platform": platform, "handle": handle,
-            "note": note}})
+        records.append(
+            {
+                "model": "archive.account",
+                "fields": {
+                    "external_id": aid,
+                    "person": [person],
+                    "platform": platform,
+                    "handle": handle,
+                    "note": note,
+                },
+            }
+        )
 
     for source in factsheet["sources"]:
-        records.append({"model": "archive.source", "fields": {
-            "external_id": source["id"],
-            "publisher": source["publisher"],
-            "title": source["title"],
-            "url": source["url"],
-            "date_text": source.get("date") or "",
-            "published_on": exact_day(source.get("date")),
-            "kind": source_kind(source),
-            "archived_url": "",
-            "note": source.get("note") or "",
-        }})
+        records.append(
+            {
+                "model": "archive.source",
+                "fields": {
+                    "external_id": source["id"],
+                    "publisher": source["publisher"],
+                    "title": source["title"],
+                    "url": source["url"],
+                    "date_text": source.get("date") or "",
+                    "published_on": exact_day(source.get("date")),
+                    "kind": source_kind(source),
+                    "archived_url": "",
+                    "note": source.get("note") or "",
+                },
+            }
+        )
 
     for tid, title, description, participants, _ in THREADS:
-        records.append({"model": "archive.thread", "fields": {
-            "external_id": tid, "title": title, "description": description,
-            "participants": [[a] for a in participants]}})
+        records.append(
+            {
+                "model": "archive.thread",
+                "fields": {
+                    "external_id": tid,
+                    "title": title,
+                    "description": description,
+                    "participants": [[a] for a in participants],
+                },
+            }
+        )
 
     placement = {mid: (tid, i + 1) for tid, *_, order in THREADS for i, mid in enumerate(order)}
     messages = {m["id"]: m for m in factsheet["messages"]}
@@ -320,29 +507,34 @@ def build(factsheet):
         else:
             text, status, summary = m["summary"], "summary", ""
         sources = sorted(set(source_ids(m["sources"], mid)) | set(EXTRA_SOURCES.get(mid, [])))
-        records.append({"model": "archive.message", "fields": {
-            "external_id": mid,
-            "thread": [thread],
-            "position": position,
-            "sender": [ACCOUNT_BY_LABEL[m["sender"]]],
-            "recipients": recipients,
-            "channel": CHANNELS[m["channel"]],
-            "text": text,
-            "text_status": status,
-            "summary": summary,
-            "curator_note": m.get("confidence") or "",
-            "in_reply_to": [m["in_reply_to_id"]] if m.get("in_reply_to_id") else None,
-            "date_earliest": earliest,
-            "date_latest": latest,
-            "sent_at": sent_at,
-            "sent_at_timezone": zone,
-            "sent_at_timezone_inferred": inferred,
-            "time_note": m.get("time_note") or "",
-            "reported_delay": REPORTED_DELAYS.get(mid),
-            "links": m.get("media_ids") or [],
-            "sources": [[s] for s in sources],
-            "is_published": True,
-        }})
+        records.append(
+            {
+                "model": "archive.message",
+                "fields": {
+                    "external_id": mid,
+                    "thread": [thread],
+                    "position": position,
+                    "sender": [ACCOUNT_BY_LABEL[m["sender"]]],
+                    "recipients": recipients,
+                    "channel": CHANNELS[m["channel"]],
+                    "text": text,
+                    "text_status": status,
+                    "summary": summary,
+                    "curator_note": m.get("confidence") or "",
+                    "in_reply_to": [m["in_reply_to_id"]] if m.get("in_reply_to_id") else None,
+                    "date_earliest": earliest,
+                    "date_latest": latest,
+                    "sent_at": sent_at,
+                    "sent_at_timezone": zone,
+                    "sent_at_timezone_inferred": inferred,
+                    "time_note": m.get("time_note") or "",
+                    "reported_delay": REPORTED_DELAYS.get(mid),
+                    "links": m.get("media_ids") or [],
+                    "sources": [[s] for s in sources],
+                    "is_published": True,
+                },
+            }
+        )
 
     for e in factsheet["events"]:
         earliest, latest = EVENT_DATE_RANGES.get(e["id"], (e["date"], e["date"]))
@@ -353,34 +545,52 @@ def build(factsheet):
                 raise SystemExit(f"{e['id']}: unknown participant {name!r}")
             if [pid] not in participants:
                 participants.append([pid])
-        records.append({"model": "archive.event", "fields": {
-            "external_id": e["id"],
-            "slug": f"{e['id']}-{slugify(e['title'])}"[:200],
-            "title": e["title"],
-            "kind": EVENT_KINDS[e["id"]],
-            "description": e["summary"],
-            "date_earliest": earliest,
-            "date_latest": latest,
-            "time_note": e.get("date_note") or "",
-            "participants": participants,
-            "messages": [[mid] for mid in e["related_message_ids"]],
-            "sources": [[s] for s in source_ids(e["sources"], e["id"])],
-            "is_published": True,
-        }})
+        records.append(
+            {
+                "model": "archive.event",
+                "fields": {
+                    "external_id": e["id"],
+                    "slug": f"{e['id']}-{slugify(e['title'])}"[:200],
+                    "title": e["title"],
+                    "kind": EVENT_KINDS[e["id"]],
+                    "description": e["summary"],
+                    "date_earliest": earliest,
+                    "date_latest": latest,
+                    "time_note": e.get("date_note") or "",
+                    "participants": participants,
+                    "messages": [[mid] for mid in e["related_message_ids"]],
+                    "sources": [[s] for s in source_ids(e["sources"], e["id"])],
+                    "is_published": True,
+                },
+            }
+        )
 
     for did, record, field, note, readings in DISCREPANCIES:
         target = "message" if record[0] in "mt" else "event"
-        records.append({"model": "archive.discrepancy", "fields": {
-            "external_id": did,
-            "message": [record] if target == "message" else None,
-            "event": [record] if target == "event" else None,
-            "field": field,
-            "note": note,
-        }})
+        records.append(
+            {
+                "model": "archive.discrepancy",
+                "fields": {
+                    "external_id": did,
+                    "message": [record] if target == "message" else None,
+                    "event": [record] if target == "event" else None,
+                    "field": field,
+                    "note": note,
+                },
+            }
+        )
         for source, reading, preferred in readings:
-            records.append({"model": "archive.discrepancyreading", "fields": {
-                "discrepancy": [did], "source": [source], "reading": reading,
-                "is_preferred": preferred}})
+            records.append(
+                {
+                    "model": "archive.discrepancyreading",
+                    "fields": {
+                        "discrepancy": [did],
+                        "source": [source],
+                        "reading": reading,
+                        "is_preferred": preferred,
+                    },
+                }
+            )
     return records
 
 

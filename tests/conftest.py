@@ -26,7 +26,8 @@ class Build:
 
         n = next(_ids)
         return Person.objects.create(
-            external_id=fields.pop("external_id", f"person-{n}"), name=name or f"Person {n}",
+            external_id=fields.pop("external_id", f"person-{n}"),
+            name=name or f"Person {n}",
             **fields,
         )
 
@@ -47,7 +48,9 @@ class Build:
 
         n = next(_ids)
         defaults = {
-            "external_id": f"src-{n}", "publisher": f"Publisher {n}", "title": f"Story {n}",
+            "external_id": f"src-{n}",
+            "publisher": f"Publisher {n}",
+            "title": f"Story {n}",
             "url": f"https://example.org/story-{n}",
         }
         return Source.objects.create(**{**defaults, **fields})

@@ -67,6 +67,8 @@ def test_bulk_unpublish_and_publish_actions(admin_client, archive_loaded):
     assert Message.objects.filter(pk__in=ids, is_published=True).count() == len(ids)
 
 
-def test_changelist_query_count_is_flat(admin_client, archive_loaded, django_assert_max_num_queries):
+def test_changelist_query_count_is_flat(
+    admin_client, archive_loaded, django_assert_max_num_queries
+):
     with django_assert_max_num_queries(12):
         admin_client.get(reverse("admin:archive_message_changelist"))

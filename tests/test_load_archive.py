@@ -94,8 +94,21 @@ def test_no_dangling_references(loaded):
 
 def test_an_invalid_fixture_is_refused_with_a_clear_error(db, tmp_path):
     bad = tmp_path / "bad.json"
-    bad.write_text(json.dumps([{"model": "archive.source", "fields": {
-        "external_id": "s-bad", "publisher": "P", "title": "T", "url": "not a url"}}]))
+    bad.write_text(
+        json.dumps(
+            [
+                {
+                    "model": "archive.source",
+                    "fields": {
+                        "external_id": "s-bad",
+                        "publisher": "P",
+                        "title": "T",
+                        "url": "not a url",
+                    },
+                }
+            ]
+        )
+    )
     from django.core.management.base import CommandError
 
     with pytest.raises(CommandError, match="Enter a valid URL"):

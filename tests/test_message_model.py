@@ -61,7 +61,8 @@ def test_clean_explains_a_reply_in_another_thread(build):
 def test_latency_is_computed_when_both_times_are_attested(build):
     parent = build.message(sent_at=datetime(2016, 10, 3, 12, 0, tzinfo=UTC))
     reply = build.message(
-        thread=parent.thread, in_reply_to=parent,
+        thread=parent.thread,
+        in_reply_to=parent,
         sent_at=datetime(2016, 10, 3, 13, 30, tzinfo=UTC),
         reported_delay=timedelta(hours=5),  # an attested pair of times wins over a report
     )
@@ -73,7 +74,9 @@ def test_latency_is_computed_when_both_times_are_attested(build):
 
 def test_latency_falls_back_to_the_reported_delay_marked_as_reported(build):
     parent = build.message()
-    reply = build.message(thread=parent.thread, in_reply_to=parent, reported_delay=timedelta(hours=12))
+    reply = build.message(
+        thread=parent.thread, in_reply_to=parent, reported_delay=timedelta(hours=12)
+    )
     assert reply.response_latency.is_reported
     assert reply.response_latency.label == "about 12 hours (reported)"
 
@@ -111,8 +114,14 @@ def test_per_person_sent_and_answered_counts(build):
     build.message(thread=thread, sender=b, in_reply_to=first)
     build.message(thread=thread, sender=a)
     people = Person.objects.with_message_counts()
-    assert (people.get(pk=a.person_id).sent_count, people.get(pk=a.person_id).answered_count) == (2, 1)
-    assert (people.get(pk=b.person_id).sent_count, people.get(pk=b.person_id).answered_count) == (1, 0)
+    assert (people.get(pk=a.person_id).sent_count, people.get(pk=a.person_id).answered_count) == (
+        2,
+        1,
+    )
+    assert (people.get(pk=b.person_id).sent_count, people.get(pk=b.person_id).answered_count) == (
+        1,
+        0,
+    )
 
 
 def test_a_discrepancy_targets_exactly_one_record(build):
@@ -138,7 +147,8 @@ def test_dates_are_shown_at_their_honest_precision(build, earliest, latest, show
 def test_clock_time_shows_its_zone_or_says_none_was_stated(build):
     eastern = build.message(
         sent_at=datetime(2016, 11, 8, 23, 35, tzinfo=UTC),
-        sent_at_timezone="America/New_York", sent_at_timezone_inferred=True,
+        sent_at_timezone="America/New_York",
+        sent_at_timezone_inferred=True,
     )
     assert eastern.time_display == "18:35 EST (time zone inferred)"
     floating = build.message(sent_at=datetime(2016, 11, 8, 18, 35, tzinfo=UTC))

@@ -11,13 +11,24 @@ def conversation(build):
     son = build.account(handle="@son", person=build.person("The Son"))
     thread = build.thread(external_id="dm", title="The DMs")
     question = build.message(
-        thread=thread, sender=wikileaks, recipients=[son], external_id="q1",
-        text="Can you comment on this?", text_status="verbatim", day=date(2016, 10, 3),
+        thread=thread,
+        sender=wikileaks,
+        recipients=[son],
+        external_id="q1",
+        text="Can you comment on this?",
+        text_status="verbatim",
+        day=date(2016, 10, 3),
     )
     reply = build.message(
-        thread=thread, sender=son, recipients=[wikileaks], external_id="r1",
-        text="Already did earlier today.", text_status="excerpt", in_reply_to=question,
-        reported_delay=timedelta(minutes=90), day=date(2016, 10, 3),
+        thread=thread,
+        sender=son,
+        recipients=[wikileaks],
+        external_id="r1",
+        text="Already did earlier today.",
+        text_status="excerpt",
+        in_reply_to=question,
+        reported_delay=timedelta(minutes=90),
+        day=date(2016, 10, 3),
     )
     return question, reply
 
@@ -68,15 +79,20 @@ def many_messages(build, n):
     parent = None
     for i in range(n):
         message = build.message(
-            thread=thread, sender=a if i % 2 else b, recipients=[b if i % 2 else a],
-            sources=[source], in_reply_to=parent if i % 2 else None,
+            thread=thread,
+            sender=a if i % 2 else b,
+            recipients=[b if i % 2 else a],
+            sources=[source],
+            in_reply_to=parent if i % 2 else None,
         )
         parent = message
     return thread
 
 
 @pytest.mark.parametrize("rows", [1, 200])
-def test_page_query_counts_do_not_grow_with_rows(client, build, django_assert_max_num_queries, rows):
+def test_page_query_counts_do_not_grow_with_rows(
+    client, build, django_assert_max_num_queries, rows
+):
     thread = many_messages(build, rows)
     message = thread.messages.order_by("position").first()
     with django_assert_max_num_queries(6):

@@ -14,7 +14,11 @@ def import_settings(**env):
     clean.update(env)
     return subprocess.run(
         [sys.executable, "-c", "import config.settings as s; print(s.DEBUG, s.ALLOWED_HOSTS)"],
-        cwd=ROOT, env=clean, capture_output=True, text=True, check=False,
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
 
