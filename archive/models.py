@@ -145,7 +145,7 @@ class Source(models.Model):
         return (self.external_id,)
 
     def get_absolute_url(self):
-        return reverse("archive:source_list") + f"#{self.external_id}"
+        return reverse("archive:source_detail", args=[self.external_id])
 
 
 class Thread(models.Model):

@@ -1,34 +1,218 @@
-from django.core.paginator import Paginator
-from django.db.models import Prefetch
-from django.shortcuts import get_object_or_404, render
+import csv
+import json
+import statistics
+from collections import defaultdict
+from itertools import groupby
 
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from . import citations
+from .conversation import build_conversation
+from .filters import MessageFilter, TimelineEventFilter, TimelineMessageFilter
 from .models import DiscrepancyReading, Event, Message, Person, Source, Thread
 
 MESSAGES_PER_PAGE = 50
+EXPORT_CHUNK = 2000
 
 
 def home(request):
-    """Anyone: what the archive holds, with links."""
+    """Anyone: what the archive holds, the correspondence at a glance, where to go next."""
     counts = {
         "messages": Message.objects.published().count(),
         "events": Event.objects.published().count(),
         "people": Person.objects.count(),
         "sources": Source.objects.count(),
     }
-    threads = Thread.objects.order_by("external_id")
-    return render(request, "archive/home.html", {"counts": counts, "threads": threads})
+    threads = Thread.objects.annotate(
+        message_total=Count("messages", filter=Q(messages__is_published=True))
+    ).order_by("-message_total", "external_id")
+    return render(
+        request,
+        "archive/home.html",
+        {
+            "counts": counts,
+            "threads": threads,
+            "glance": correspondence_at_a_glance(),
+            "title": settings.ARCHIVE_TITLE,
+            "intro": settings.ARCHIVE_INTRO,
+        },
+    )
+
+
+def correspondence_at_a_glance():
+    """Messages per month and sender for the busiest conversation: the home page's small chart."""
+    thread = (
+        Thread.objects.annotate(n=Count("messages", filter=Q(messages__is_published=True)))
+        .order_by("-n", "external_id")
+        .first()
+    )
+    if thread is None:
+        return None
+    rows = (
+        thread.messages.published()
+        .exclude(date_earliest__isnull=True)
+        .values_list("date_earliest", "sender__handle", "sender__person__name")
+    )
+    by_month = defaultdict(lambda: defaultdict(int))
+    senders = []
+    for day, handle, name in rows:
+        label = handle or name
+        if label not in senders:
+            senders.append(label)
+        by_month[(day.year, day.month)][label] += 1
+    if not by_month:
+        return None
+    first, last = min(by_month), max(by_month)
+    months = []
+    year, month = first
+    while (year, month) <= last:
+        months.append((year, month))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    peak = max(sum(v.values()) for v in by_month.values())
+    columns = []
+    for index, (year, month) in enumerate(months):
+        counts = [by_month[(year, month)].get(s, 0) for s in senders]
+        columns.append(
+            {
+                "x": 10 + index * 28,
+                "label": f"{year}-{month:02d}",
+                "short": f"{['J', 'F', 'M', 'A', 'M', 'J', 'J', 'A', 'S', 'O', 'N', 'D'][month - 1]}",
+                "year": year if month == 1 or index == 0 else None,
+                "bars": [
+                    {"sender": s, "count": c, "height": round(80 * c / peak), "series": i % 2}
+                    for i, (s, c) in enumerate(zip(senders, counts, strict=True))
+                    if c
+                ],
+            }
+        )
+        offset = 100
+        for bar in columns[-1]["bars"]:
+            offset -= bar["height"]
+            bar["y"] = offset
+    return {
+        "thread": thread,
+        "senders": senders,
+        "columns": columns,
+        "width": 20 + len(months) * 28,
+    }
 
 
 def message_list(request):
-    """Anyone: published messages, newest first."""
+    """Anyone: published messages, filtered and sorted from the URL; CSV/JSON export of the set."""
     messages = Message.objects.published().for_list().newest_first()
-    page = Paginator(messages, MESSAGES_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "archive/message_list.html", {"page": page})
+    message_filter = MessageFilter(request.GET, queryset=messages)
+    export = request.GET.get("format")
+    if export in {"csv", "json"}:
+        if not message_filter.is_valid():
+            return HttpResponse(
+                json.dumps({"errors": message_filter.errors.get_json_data()}),
+                status=400,
+                content_type="application/json",
+            )
+        return export_messages(request, message_filter.qs, export)
+    page = Paginator(message_filter.qs, MESSAGES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "archive/message_list.html",
+        {"filter": message_filter, "page": page, "is_filtered": _has_filters(request)},
+    )
 
 
-def message_detail(request, external_id):
-    """Anyone: one published message with its provenance, sources and reply chain."""
-    message = get_object_or_404(
+def _has_filters(request):
+    return any(value for key, value in request.GET.items() if key not in {"page", "sort"})
+
+
+EXPORT_FIELDS = [
+    "id",
+    "url",
+    "thread",
+    "position",
+    "date_earliest",
+    "date_latest",
+    "date",
+    "sent_at",
+    "sent_at_timezone",
+    "sender",
+    "sender_person",
+    "recipients",
+    "channel",
+    "text_status",
+    "text",
+    "summary",
+    "in_reply_to",
+    "reply_count",
+    "sources",
+]
+
+
+def _export_row(request, message):
+    return {
+        "id": message.external_id,
+        "url": request.build_absolute_uri(message.get_absolute_url()),
+        "thread": message.thread.external_id,
+        "position": message.position,
+        "date_earliest": message.date_earliest.isoformat() if message.date_earliest else None,
+        "date_latest": message.date_latest.isoformat() if message.date_latest else None,
+        "date": message.date_display,
+        "sent_at": message.sent_at.isoformat() if message.sent_at else None,
+        "sent_at_timezone": message.sent_at_timezone or None,
+        "sender": str(message.sender),
+        "sender_person": message.sender.person.external_id,
+        "recipients": [str(account) for account in message.recipients.all()],
+        "channel": message.channel,
+        "text_status": message.text_status,
+        "text": message.text,
+        "summary": message.summary,
+        "in_reply_to": message.in_reply_to.external_id if message.in_reply_to_id else None,
+        "reply_count": message.reply_count,
+        "sources": [source.external_id for source in message.sources.all()],
+    }
+
+
+def export_messages(request, messages, export_format):
+    """Stream the filtered set; rows are fetched in chunks so memory stays flat at any size."""
+    messages = messages.prefetch_related("sources")
+    rows = (_export_row(request, m) for m in messages.iterator(chunk_size=EXPORT_CHUNK))
+    if export_format == "csv":
+
+        class Echo:
+            def write(self, value):
+                return value
+
+        writer = csv.writer(Echo())
+
+        def lines():
+            yield writer.writerow(EXPORT_FIELDS)
+            for row in rows:
+                yield writer.writerow(
+                    [
+                        "; ".join(v) if isinstance(v, list) else ("" if v is None else v)
+                        for v in row.values()
+                    ]
+                )
+
+        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="messages.csv"'
+        return response
+
+    def chunks():
+        yield '{"fields": ' + json.dumps(EXPORT_FIELDS) + ', "messages": ['
+        for index, row in enumerate(rows):
+            yield ("," if index else "") + "\n" + json.dumps(row, ensure_ascii=False)
+        yield "\n]}\n"
+
+    response = StreamingHttpResponse(chunks(), content_type="application/json")
+    response["Content-Disposition"] = 'attachment; filename="messages.json"'
+    return response
+
+
+def _message_detail_queryset():
+    return (
         Message.objects.published()
         .select_related("sender__person", "thread", "in_reply_to__sender__person")
         .prefetch_related(
@@ -43,13 +227,20 @@ def message_detail(request, external_id):
                 "discrepancies__readings",
                 queryset=DiscrepancyReading.objects.select_related("source"),
             ),
-        ),
-        external_id=external_id,
+        )
     )
+
+
+def message_detail(request, external_id):
+    """Anyone: one published message with its provenance, sources, reply chain and neighbours."""
+    message = get_object_or_404(_message_detail_queryset(), external_id=external_id)
     replies = [(reply, reply.response_latency) for reply in message.replies.all()]
     parent = (
         message.in_reply_to if message.in_reply_to and message.in_reply_to.is_published else None
     )
+    siblings = message.thread.messages.published().select_related("sender")
+    previous = siblings.filter(position__lt=message.position).order_by("-position").first()
+    following = siblings.filter(position__gt=message.position).order_by("position").first()
     return render(
         request,
         "archive/message_detail.html",
@@ -58,51 +249,246 @@ def message_detail(request, external_id):
             "parent": parent,
             "latency": message.response_latency if parent else None,
             "replies": replies,
+            "previous": previous,
+            "next": following,
+            "cite": _cite_context(request, message),
         },
     )
 
 
 def thread_detail(request, external_id):
-    """Anyone: a conversation in thread order."""
+    """Anyone: a conversation read as a chat, in thread order."""
     thread = get_object_or_404(Thread, external_id=external_id)
     messages = thread.messages.published().for_list().order_by("position")
-    return render(request, "archive/thread_detail.html", {"thread": thread, "messages": messages})
+    conversation = build_conversation(messages)
+    return render(
+        request, "archive/thread_detail.html", {"thread": thread, "conversation": conversation}
+    )
+
+
+def timeline(request):
+    """Anyone: messages and events in one chronology, grouped by month, filtered from the URL."""
+    messages = (
+        Message.objects.published()
+        .select_related("sender__person", "thread")
+        .prefetch_related(
+            "recipients",
+            Prefetch(
+                "events", queryset=Event.objects.published().only("slug", "title", "external_id")
+            ),
+        )
+        .chronological()
+    )
+    events = (
+        Event.objects.published()
+        .prefetch_related(
+            Prefetch("messages", queryset=Message.objects.published().only("external_id"))
+        )
+        .chronological()
+    )
+    message_filter = TimelineMessageFilter(request.GET, queryset=messages)
+    event_filter = TimelineEventFilter(request.GET, queryset=events)
+    entries = []
+    if message_filter.is_valid() and event_filter.is_valid():
+        entries = [("message", m) for m in message_filter.qs] + [
+            ("event", e) for e in event_filter.qs
+        ]
+    entries.sort(key=_timeline_key)
+    months = []
+    for key, group in groupby(entries, key=lambda entry: _month_of(entry[1])):
+        months.append({"key": key, "entries": list(group)})
+    years = sorted(
+        {d.year for d in Message.objects.published().dates("date_earliest", "year")}
+        | {d.year for d in Event.objects.published().dates("date_earliest", "year")}
+    )
+    return render(
+        request,
+        "archive/timeline.html",
+        {
+            "filter": message_filter,
+            "errors": message_filter.errors or event_filter.errors,
+            "months": months,
+            "years": years,
+            "people": Person.objects.order_by("name").only("external_id", "name"),
+            "count": len(entries),
+        },
+    )
+
+
+def _timeline_key(entry):
+    kind, record = entry
+    day = record.date_earliest
+    # Undated records go last; on one day, events (context) come before messages.
+    return (day is None, day or "", 0 if kind == "event" else 1, record.external_id)
+
+
+def _month_of(record):
+    day = record.date_earliest
+    return f"{day:%Y-%m}" if day else "undated"
 
 
 def event_detail(request, slug):
     """Anyone: one published event with participants, messages and sources."""
-    event = get_object_or_404(
-        Event.objects.published().prefetch_related(
-            "participants",
-            "sources",
-            Prefetch(
-                "messages",
-                queryset=Message.objects.published().select_related("sender__person"),
-            ),
+    events = Event.objects.published().prefetch_related(
+        "participants",
+        "sources",
+        Prefetch(
+            "messages",
+            queryset=Message.objects.published().select_related("sender__person").chronological(),
         ),
-        slug=slug,
+        Prefetch(
+            "discrepancies__readings",
+            queryset=DiscrepancyReading.objects.select_related("source"),
+        ),
     )
-    return render(request, "archive/event_detail.html", {"event": event})
+    event = events.filter(slug=slug).first()
+    if event is None:
+        # A permalink keeps working when a title (and so the slug) changes: e16-old-title → e16-…
+        external_id = slug.split("-", 1)[0]
+        event = get_object_or_404(events, external_id=external_id)
+        return redirect(event, permanent=True)
+    return render(
+        request,
+        "archive/event_detail.html",
+        {"event": event, "cite": _cite_context(request, event)},
+    )
 
 
 def person_detail(request, external_id):
-    """Anyone: a person with accounts and messages sent and received."""
+    """Anyone: a person's accounts, messages sent and received, answer rate, latency, events."""
     person = get_object_or_404(
-        Person.objects.with_message_counts().prefetch_related("accounts"),
+        Person.objects.with_message_counts().prefetch_related(
+            "accounts", Prefetch("events", queryset=Event.objects.published().chronological())
+        ),
         external_id=external_id,
     )
-    sent = Message.objects.published().for_list().filter(sender__person=person).chronological()
+    sent = list(
+        Message.objects.published().for_list().filter(sender__person=person).chronological()
+    )
     received = (
-        Message.objects.published().for_list().filter(recipients__person=person).chronological()
+        Message.objects.published()
+        .for_list()
+        .filter(recipients__person=person)
+        .distinct()
+        .chronological()
+    )
+    latencies = [m.response_latency for m in sent if m.in_reply_to_id]
+    latencies = [latency for latency in latencies if latency]
+    median = None
+    if latencies:
+        from .models import Latency
+
+        median = Latency(
+            statistics.median(latency.duration for latency in latencies),
+            is_reported=any(latency.is_reported for latency in latencies),
+        )
+    answer_rate = (
+        round(100 * person.answered_count / person.sent_count) if person.sent_count else None
     )
     return render(
         request,
         "archive/person_detail.html",
-        {"person": person, "sent": sent, "received": received},
+        {
+            "person": person,
+            "sent": sent,
+            "received": received,
+            "answer_rate": answer_rate,
+            "median_latency": median,
+            "latency_count": len(latencies),
+        },
     )
 
 
 def source_list(request):
-    """Anyone: the bibliography."""
-    sources = Source.objects.order_by("external_id")
-    return render(request, "archive/source_list.html", {"sources": sources})
+    """Anyone: the bibliography, grouped by publisher, each source with the records it attests."""
+    sources = Source.objects.order_by("publisher", "external_id").prefetch_related(
+        Prefetch(
+            "messages",
+            queryset=Message.objects.published().only("external_id").order_by("external_id"),
+        ),
+        Prefetch("events", queryset=Event.objects.published().only("external_id", "slug", "title")),
+    )
+    publishers = [
+        (publisher, list(group)) for publisher, group in groupby(sources, key=lambda s: s.publisher)
+    ]
+    return render(
+        request, "archive/source_list.html", {"publishers": publishers, "count": len(sources)}
+    )
+
+
+def source_detail(request, external_id):
+    """Anyone: one source, what it attests, and how to cite it."""
+    source = get_object_or_404(
+        Source.objects.prefetch_related(
+            Prefetch(
+                "messages",
+                queryset=Message.objects.published().select_related("sender").chronological(),
+            ),
+            Prefetch("events", queryset=Event.objects.published().chronological()),
+            Prefetch(
+                "readings",
+                queryset=DiscrepancyReading.objects.select_related(
+                    "discrepancy__message", "discrepancy__event"
+                ),
+            ),
+        ),
+        external_id=external_id,
+    )
+    return render(
+        request,
+        "archive/source_detail.html",
+        {"source": source, "cite": _cite_context(request, source)},
+    )
+
+
+def _cite_context(request, record):
+    url = request.build_absolute_uri(record.get_absolute_url())
+    today = timezone.localdate()
+    return {
+        "text": citations.plain_text(record, url, today),
+        "bibtex_url": f"{record.get_absolute_url()}cite.bib",
+        "csl_url": f"{record.get_absolute_url()}cite.json",
+    }
+
+
+CITABLE = {
+    "message": (
+        Message,
+        "external_id",
+        lambda: (
+            Message.objects.published()
+            .select_related("sender__person")
+            .prefetch_related("recipients")
+        ),
+    ),
+    "event": (Event, "slug", lambda: Event.objects.published()),
+    "source": (Source, "external_id", lambda: Source.objects.all()),
+}
+
+
+def citation(request, kind, key, export_format):
+    """Anyone: a record's citation as a BibTeX or CSL-JSON download."""
+    _, lookup, queryset = CITABLE[kind]
+    record = get_object_or_404(queryset(), **{lookup: key})
+    url = request.build_absolute_uri(record.get_absolute_url())
+    today = timezone.localdate()
+    filename = citations.citation_key(record)
+    if export_format == "bib":
+        response = HttpResponse(
+            citations.bibtex(record, url, today), content_type="application/x-bibtex; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{filename}.bib"'
+    else:
+        response = HttpResponse(
+            json.dumps(citations.csl_json(record, url, today), ensure_ascii=False, indent=2),
+            content_type="application/vnd.citationstyles.csl+json",
+        )
+        response["Content-Disposition"] = f'attachment; filename="{filename}.json"'
+    return response
+
+
+def robots_txt(request):
+    """Anyone: crawl everything public, not the admin; point at the sitemap."""
+    sitemap = request.build_absolute_uri("/sitemap.xml")
+    body = f"User-agent: *\nDisallow: /admin/\nDisallow: /accounts/\n\nSitemap: {sitemap}\n"
+    return HttpResponse(body, content_type="text/plain")

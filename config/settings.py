@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
     "django_filters",
     "archive",
     "annotations",
@@ -159,8 +160,19 @@ X_FRAME_OPTIONS = "DENY"
 if env_bool("DJANGO_BEHIND_TLS_PROXY"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# The public name of this archive, shown in the header and citations.
+# What this deployment holds: the name used in citations, and the home page's heading and intro.
+# Another archive is another set of fixtures plus these three values.
 ARCHIVE_NAME = os.environ.get("ARCHIVE_NAME", "Backchannel")
+ARCHIVE_TITLE = os.environ.get(
+    "ARCHIVE_TITLE", "The @wikileaks – Donald Trump Jr. direct messages, 2016–2017"
+)
+ARCHIVE_INTRO = os.environ.get(
+    "ARCHIVE_INTRO",
+    "Private Twitter messages between the @wikileaks account and Donald Trump Jr., from "
+    "September 2016 to July 2017, set beside the public events around them. Every record names "
+    "its sources, says whether its text is verbatim, an excerpt or our summary, and gives its "
+    "date only as precisely as the sources do.",
+)
 
 LOGGING = {
     "version": 1,
@@ -168,3 +180,4 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
 }
+FILTERS_EMPTY_CHOICE_LABEL = "Any"

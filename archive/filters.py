@@ -1,0 +1,145 @@
+"""FilterSets for the public lists. Views scope the queryset first; these only narrow it."""
+
+import django_filters
+from django import forms
+from django.db.models import Exists, OuterRef, Q
+
+from .models import Event, Message, Person, Thread
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
+
+
+class MessageFilterForm(forms.Form):
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", "The end date is before the start date.")
+        return cleaned
+
+
+class MessageFilter(django_filters.FilterSet):
+    sender = django_filters.ModelChoiceFilter(
+        field_name="sender__person",
+        to_field_name="external_id",
+        empty_label="Any",
+        queryset=Person.objects.filter(accounts__sent_messages__isnull=False).distinct(),
+        label="Sender",
+    )
+    recipient = django_filters.ModelChoiceFilter(
+        field_name="recipients__person",
+        to_field_name="external_id",
+        empty_label="Any",
+        queryset=Person.objects.filter(accounts__received_messages__isnull=False).distinct(),
+        label="Recipient",
+        distinct=True,
+    )
+    channel = django_filters.ChoiceFilter(choices=Message.Channel.choices, label="Channel")
+    thread = django_filters.ModelChoiceFilter(
+        to_field_name="external_id",
+        queryset=Thread.objects.all(),
+        label="Conversation",
+        empty_label="Any",
+    )
+    date_from = django_filters.DateFilter(
+        field_name="date_earliest", lookup_expr="gte", label="From", widget=DATE_WIDGET
+    )
+    date_to = django_filters.DateFilter(
+        field_name="date_earliest", lookup_expr="lte", label="To", widget=DATE_WIDGET
+    )
+    answered = django_filters.ChoiceFilter(
+        choices=[("yes", "Answered"), ("no", "Unanswered")],
+        method="filter_answered",
+        label="Answered?",
+    )
+    reply = django_filters.ChoiceFilter(
+        choices=[("yes", "Replies only"), ("no", "Not replies")],
+        method="filter_reply",
+        label="Is a reply?",
+    )
+    text_status = django_filters.ChoiceFilter(
+        choices=Message.TextStatus.choices, label="Text status"
+    )
+    sort = django_filters.ChoiceFilter(
+        choices=[("newest", "Newest first"), ("oldest", "Oldest first")],
+        method="sort_messages",
+        label="Sort",
+        empty_label=None,
+    )
+
+    class Meta:
+        model = Message
+        fields = [
+            "sender",
+            "recipient",
+            "channel",
+            "thread",
+            "date_from",
+            "date_to",
+            "answered",
+            "reply",
+            "text_status",
+            "sort",
+        ]
+        form = MessageFilterForm
+
+    def filter_answered(self, queryset, name, value):
+        return queryset.answered() if value == "yes" else queryset.unanswered()
+
+    def filter_reply(self, queryset, name, value):
+        return queryset.filter(in_reply_to__isnull=(value == "no"))
+
+    def sort_messages(self, queryset, name, value):
+        return queryset.chronological() if value == "oldest" else queryset.newest_first()
+
+
+# The timeline reads one URL into two FilterSets (messages and events) with the same fields.
+TIMELINE_KINDS = [("messages", "Messages"), ("events", "Events")]
+
+
+class TimelineMessageFilter(django_filters.FilterSet):
+    year = django_filters.NumberFilter(field_name="date_earliest__year", label="Year")
+    kind = django_filters.ChoiceFilter(choices=TIMELINE_KINDS, method="filter_kind", label="Show")
+    person = django_filters.ModelChoiceFilter(
+        queryset=Person.objects.all(),
+        to_field_name="external_id",
+        method="filter_person",
+        label="Person",
+    )
+
+    class Meta:
+        model = Message
+        fields = ["year", "kind", "person"]
+
+    def filter_kind(self, queryset, name, value):
+        return queryset if value == "messages" else queryset.none()
+
+    def filter_person(self, queryset, name, person):
+        received = Message.recipients.through.objects.filter(
+            message=OuterRef("pk"), account__person=person
+        )
+        return queryset.filter(Q(sender__person=person) | Exists(received))
+
+
+class TimelineEventFilter(django_filters.FilterSet):
+    year = django_filters.NumberFilter(field_name="date_earliest__year", label="Year")
+    kind = django_filters.ChoiceFilter(choices=TIMELINE_KINDS, method="filter_kind", label="Show")
+    person = django_filters.ModelChoiceFilter(
+        queryset=Person.objects.all(),
+        to_field_name="external_id",
+        method="filter_person",
+        label="Person",
+    )
+
+    class Meta:
+        model = Event
+        fields = ["year", "kind", "person"]
+
+    def filter_kind(self, queryset, name, value):
+        return queryset if value == "events" else queryset.none()
+
+    def filter_person(self, queryset, name, person):
+        participants = Event.participants.through.objects.filter(
+            event=OuterRef("pk"), person=person
+        )
+        return queryset.filter(Exists(participants))
