@@ -55,7 +55,7 @@ def citation_key(record):
 
 
 def plain_text(record, url, accessed):
-    """'Donald Trump Jr. "Direct message …" 3 Oct 2016. Backchannel, m06. https://… (accessed …).'"""
+    """'Donald Trump Jr. "Direct message …" 3 Oct 2016. Backchannel, record m06. https://…'"""
     if isinstance(record, Source):
         return (
             f"{record.publisher}. “{record.title}.” {_date_text(record)}. {record.url} "

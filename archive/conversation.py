@@ -1,4 +1,4 @@
-"""Read a thread as a conversation: sides, day separators, silences, unanswered runs, per-side counts.
+"""Read a thread as a chat: sides, day separators, silences, unanswered runs, per-side counts.
 
 Pure functions over messages already fetched in thread order, so a page costs no extra queries.
 """

@@ -81,7 +81,7 @@ def correspondence_at_a_glance():
             {
                 "x": 10 + index * 28,
                 "label": f"{year}-{month:02d}",
-                "short": f"{['J', 'F', 'M', 'A', 'M', 'J', 'J', 'A', 'S', 'O', 'N', 'D'][month - 1]}",
+                "short": "JFMAMJJASOND"[month - 1],
                 "year": year if month == 1 or index == 0 else None,
                 "bars": [
                     {"sender": s, "count": c, "height": round(80 * c / peak), "series": i % 2}

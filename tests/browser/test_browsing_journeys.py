@@ -1,0 +1,123 @@
+"""A newcomer's journeys through the archive in real Chromium; axe-core on every page type."""
+
+import re
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from tests.browser.conftest import screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def archive(transactional_db):
+    call_command("load_archive", stdout=StringIO())
+
+
+def serious_violations(page):
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+        for v in results.response["violations"]
+        if v["impact"] in {"serious", "critical"}
+    ]
+
+
+def test_conversation_shows_the_third_of_october_exchange_and_its_latency(page, archive, tmp_path):
+    page.goto("/")
+    page.get_by_role("link", name=re.compile("Read the conversation")).click()
+    page.wait_for_url("**/threads/dm-wikileaks-trumpjr/")
+    day = page.get_by_role("heading", name="3 Oct 2016")
+    assert day.is_visible()
+    reply = page.locator("#m06")
+    assert "about 90 minutes (reported)" in reply.inner_text()
+    assert "reply to m05" in reply.inner_text()
+    assert page.get_by_text("6 messages without a reply").is_visible()
+    screenshot(page, tmp_path, "thread")
+
+
+def test_filtering_to_trump_jr_replies_shows_three(page, archive, tmp_path):
+    page.goto("/messages/")
+    page.get_by_label("Sender").select_option(label="Donald Trump Jr.")
+    page.get_by_label("Is a reply?").select_option(label="Replies only")
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url("**sender=donald-trump-jr**")
+    assert page.get_by_role("status").inner_text().startswith("3 messages match")
+    rows = page.locator(".message-row .message-id").all_inner_texts()
+    assert sorted(rows) == ["m02", "m06", "m07"]
+    # The filters live in the URL: a reload keeps them.
+    page.reload()
+    assert page.get_by_label("Sender").input_value() == "donald-trump-jr"
+    screenshot(page, tmp_path, "messages-filtered")
+
+
+def test_timeline_month_event_message_and_back(page, archive, tmp_path):
+    page.goto("/timeline/")
+    page.get_by_role("navigation", name="Months").get_by_role("link", name="Oct 2016").click()
+    assert page.url.endswith("#m-2016-10")
+    october = page.locator("#m-2016-10")
+    october.get_by_role("link", name=re.compile("True Pundit publishes")).click()
+    page.wait_for_url("**/events/e03-**")
+    page.get_by_role("link", name="m05", exact=True).click()
+    page.wait_for_url("**/messages/m05/")
+    related = page.get_by_role("region", name="Related events")
+    related.get_by_role("link", name=re.compile("True Pundit publishes")).click()
+    page.wait_for_url("**/events/e03-**")
+    screenshot(page, tmp_path, "event")
+
+
+def test_keyboard_reaches_the_month_links_and_the_skip_link(page, archive):
+    page.goto("/timeline/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    page.keyboard.press("Enter")
+    assert page.url.endswith("#main")
+
+
+def test_person_page_and_citation_download(page, archive, tmp_path):
+    page.goto("/messages/m06/")
+    page.get_by_role("link", name="Donald Trump Jr.").first.click()
+    page.wait_for_url("**/people/donald-trump-jr/")
+    assert page.get_by_text("median reply time").is_visible()
+    screenshot(page, tmp_path, "person")
+    page.goto("/messages/m06/")
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download BibTeX").click()
+    download = download_info.value
+    path = tmp_path / download.suggested_filename
+    download.save_as(path)
+    assert path.read_text().startswith("@misc{")
+    assert "m06" in page.locator("#citation-text").inner_text()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "/messages/",
+        "/messages/?date_from=nope",
+        "/messages/m06/",
+        "/threads/dm-wikileaks-trumpjr/",
+        "/timeline/",
+        "/events/e16-wikileaks-offers-to-publish-the-goldstone-emails-trump-jr-posts-them-himself/",
+        "/people/donald-trump-jr/",
+        "/sources/",
+        "/sources/s10/",
+        "/no-such-page/",
+    ],
+)
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_no_serious_accessibility_violations(page, archive, tmp_path, url, scheme):
+    page.emulate_media(color_scheme=scheme)
+    page.goto(url)
+    assert serious_violations(page) == []
+    if scheme == "light":
+        name = re.sub(r"[^a-z0-9]+", "-", url).strip("-") or "home"
+        screenshot(page, tmp_path, name)
+    page.set_viewport_size({"width": 375, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375, "sideways scroll"
+    assert [e for e in page.console_errors if "404" not in e or url != "/no-such-page/"] == []

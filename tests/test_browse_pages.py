@@ -1,0 +1,155 @@
+"""Conversation, timeline, event, person and source pages; citations; sitemap and robots."""
+
+import json
+import re
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from archive.models import Event, Message
+
+
+@pytest.fixture
+def archive(db):
+    call_command("load_archive", stdout=StringIO())
+
+
+def text(response):
+    return re.sub(r"\s+", " ", response.content.decode())
+
+
+def test_conversation_shows_counts_per_side_runs_silences_and_latency(client, archive):
+    page = text(client.get("/threads/dm-wikileaks-trumpjr/"))
+    assert "@wikileaks</a>: <strong>8</strong> messages" in page
+    assert "@DonaldJTrumpJr</a>: <strong>3</strong> messages, 3 replies" in page
+    assert "answered 2 of 8 (25%)" in page
+    assert "6 messages without a reply" in page
+    assert "207 days of silence" in page
+    assert "about 90 minutes (reported)" in page
+    assert page.index("m05") < page.index("m06") < page.index("m13")
+
+
+def test_timeline_mixes_messages_and_events_by_month(client, archive):
+    page = text(client.get("/timeline/"))
+    assert 'id="m-2016-10"' in page and "October 2016" in page
+    october = page[page.index('id="m-2016-10"') : page.index('id="m-2016-11"')]
+    assert "m05" in october and "Roger Stone&#x27;s &#x27;Wednesday&#x27; tweet" in october
+    assert (
+        page.index('id="m-2016-07"') < page.index('id="m-2016-10"') < page.index('id="m-2017-07"')
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "present", "absent"),
+    [
+        ({"year": "2017"}, ["m13", "e16"], ["m05", "e03"]),
+        ({"kind": "events"}, ["e03"], [">m05:"]),
+        ({"kind": "messages"}, [">m05:"], ['id="e03"']),
+        ({"person": "hope-hicks"}, ["m04", "e02"], ["m05", "e16"]),
+    ],
+)
+def test_timeline_filters(client, archive, query, present, absent):
+    page = text(client.get("/timeline/", query))
+    for item in present:
+        assert item in page
+    for item in absent:
+        assert item not in page
+
+
+def test_timeline_bad_filter_is_explained(client, archive):
+    page = text(client.get("/timeline/", {"person": "nobody", "year": "abc"}))
+    assert "Some filters could not be used" in page
+
+
+def test_event_page_links_messages_and_cites(client, archive):
+    event = Event.objects.get(external_id="e16")
+    page = text(client.get(event.get_absolute_url()))
+    assert "/messages/m13/" in page and "Cite this" in page
+    assert "cite.bib" in page
+
+
+def test_old_event_slug_redirects_to_the_current_one(client, archive):
+    event = Event.objects.get(external_id="e16")
+    response = client.get("/events/e16-an-older-title/")
+    assert response.status_code == 301 and response["Location"] == event.get_absolute_url()
+
+
+def test_message_page_shows_discrepancy_neighbours_and_events(client, archive):
+    page = text(client.get("/messages/m09/"))
+    assert "Sources disagree about the date:</strong> 21 Oct 2016" in page
+    assert "12 Oct 2016" in page
+    assert "Previous: m08" in page and "Next: m10" in page
+    assert "WikiLeaks asks for Trump&#x27;s tax returns" in page
+
+
+def test_person_page_shows_answer_rate_and_median_latency(client, archive):
+    page = text(client.get("/people/donald-trump-jr/"))
+    assert "median reply time" in page and "(reported)" in page
+    wikileaks = text(client.get("/people/wikileaks/"))
+    assert "answered (2 of 10)" in wikileaks
+
+
+def test_sources_are_grouped_by_publisher_with_what_they_attest(client, archive):
+    page = text(client.get("/sources/"))
+    assert "<h2" in page and "Snopes" in page
+    assert "Attests:" in page
+    detail = text(client.get("/sources/s10/"))
+    assert "/messages/m09/" in detail and "21 Oct 2016" in detail
+
+
+def test_bibtex_citation_parses(client, archive):
+    response = client.get("/messages/m06/cite.bib")
+    assert response.status_code == 200
+    body = response.content.decode()
+    entry = re.fullmatch(r"@misc\{(\w+),\n((?:  \w+ = \{.*\},?\n)+)\}\n", body)
+    assert entry, body
+    fields = dict(re.findall(r"  (\w+) = \{(.*)\}", entry.group(2)))
+    assert fields["author"] == "Donald Trump Jr."
+    assert fields["url"] == "http://testserver/messages/m06/"
+    assert fields["date"] == "2016-10-03"
+    assert body.count("{") == body.count("}")
+
+
+@pytest.mark.parametrize(
+    "url", ["/messages/m11/cite.json", "/events/{slug}/cite.json", "/sources/s02/cite.json"]
+)
+def test_csl_json_has_the_required_fields(client, archive, url):
+    url = url.format(slug=Event.objects.get(external_id="e04").slug)
+    items = json.loads(client.get(url).content)
+    assert isinstance(items, list) and len(items) == 1
+    item = items[0]
+    for key in ("id", "type", "title", "URL", "accessed"):
+        assert item[key]
+    if "m11" in url or "e04" in url:
+        # A two-day range is a CSL date range, never a false exact day.
+        assert len(item["issued"]["date-parts"]) == 2
+
+
+def test_sitemap_lists_record_permalinks(client, archive):
+    body = client.get("/sitemap.xml").content.decode()
+    assert "http://testserver/messages/m05/" in body
+    assert Event.objects.get(external_id="e16").get_absolute_url() in body
+    assert "/people/donald-trump-jr/" in body and "/sources/s01/" in body
+
+
+def test_unpublished_records_are_not_in_the_sitemap(client, archive):
+    Message.objects.filter(external_id="m05").update(is_published=False)
+    assert "/messages/m05/" not in client.get("/sitemap.xml").content.decode()
+
+
+def test_robots_points_at_the_sitemap(client):
+    body = client.get("/robots.txt").content.decode()
+    assert "Disallow: /admin/" in body and "Sitemap: http://testserver/sitemap.xml" in body
+
+
+def test_friendly_404(client, db):
+    response = client.get("/messages/no-such-message/")
+    assert response.status_code == 404
+    assert "We could not find that page" in response.content.decode()
+
+
+def test_record_pages_carry_open_graph_tags(client, archive):
+    page = client.get("/messages/m06/").content.decode()
+    assert '<meta property="og:title" content="@DonaldJTrumpJr → @wikileaks, 3 Oct 2016">' in page
+    assert 'property="og:type" content="article"' in page

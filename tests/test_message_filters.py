@@ -1,0 +1,124 @@
+"""The messages list: each filter, combinations, bad values, exports of the filtered set."""
+
+import csv
+import io
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+URL = "/messages/"
+
+
+@pytest.fixture
+def archive(db):
+    call_command("load_archive", stdout=StringIO())
+
+
+def ids(response):
+    return [m.external_id for m in response.context["page"].object_list]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"sender": "donald-trump-jr", "reply": "yes"}, {"m02", "m06", "m07"}),
+        ({"sender": "donald-trump-jr", "channel": "direct_message"}, {"m02", "m06", "m07"}),
+        ({"channel": "email"}, {"m03", "m04"}),
+        ({"recipient": "hope-hicks"}, {"m04"}),
+        ({"thread": "dm-wikileaks-trumpjr", "answered": "yes"}, {"m01", "m05"}),
+        ({"text_status": "verbatim"}, {"t02", "t05", "t08"}),
+        (
+            {"date_from": "2016-10-03", "date_to": "2016-10-03", "channel": "direct_message"},
+            {"m05", "m06", "m07"},
+        ),
+    ],
+)
+def test_each_filter_narrows_the_list(client, archive, query, expected):
+    response = client.get(URL, query)
+    assert response.status_code == 200
+    assert set(ids(response)) == expected
+    assert f"{len(expected)} message" in response.content.decode()
+
+
+def test_unanswered_wikileaks_direct_messages(client, archive):
+    response = client.get(
+        URL, {"sender": "wikileaks", "channel": "direct_message", "answered": "no"}
+    )
+    assert set(ids(response)) == {"m08", "m09", "m10", "m11", "m12", "m13"}
+
+
+def test_sort_oldest_and_newest(client, archive):
+    oldest = ids(client.get(URL, {"thread": "dm-wikileaks-trumpjr", "sort": "oldest"}))
+    newest = ids(client.get(URL, {"thread": "dm-wikileaks-trumpjr"}))
+    assert oldest[0] == "m01" and newest[0] == "m13"
+    assert oldest == list(reversed(newest))
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"sender": "nobody-at-all"}, "Select a valid choice"),
+        ({"date_from": "yesterday"}, "Enter a valid date"),
+        ({"date_from": "2017-01-01", "date_to": "2016-01-01"}, "end date is before the start"),
+        ({"channel": "<script>alert(1)</script>"}, "Select a valid choice"),
+    ],
+)
+def test_bad_filter_values_are_explained_not_silently_empty(client, archive, query, message):
+    response = client.get(URL, query)
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "Some filters could not be used" in content
+    assert message in content
+    assert "<script>alert(1)</script>" not in content
+
+
+def test_pagination_links_keep_the_filters(client, build):
+    thread = build.thread(external_id="big")
+    for _ in range(60):
+        build.message(thread=thread)
+    response = client.get(URL, {"thread": "big", "sort": "oldest"})
+    content = response.content.decode()
+    assert "thread=big" in content and "page=2" in content
+    second = client.get(URL, {"thread": "big", "sort": "oldest", "page": 2})
+    assert len(ids(second)) == 10
+
+
+def test_csv_export_parses_and_honours_filters(client, archive):
+    response = client.get(URL, {"sender": "donald-trump-jr", "reply": "yes", "format": "csv"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    body = b"".join(response.streaming_content).decode()
+    rows = list(csv.DictReader(io.StringIO(body)))
+    assert {row["id"] for row in rows} == {"m02", "m06", "m07"}
+    assert rows[0]["url"].startswith("http://testserver/messages/")
+
+
+def test_json_export_has_a_stable_schema(client, archive):
+    response = client.get(URL, {"channel": "email", "format": "json"})
+    data = json.loads(b"".join(response.streaming_content))
+    assert set(data) == {"fields", "messages"}
+    assert [m["id"] for m in data["messages"]] == ["m04", "m03"]
+    for message in data["messages"]:
+        assert list(message) == data["fields"]
+    m04 = data["messages"][0]
+    assert m04["in_reply_to"] == "m03" and m04["date_latest"] is None
+    assert m04["date"] == "on or after 20 Sep 2016"
+
+
+def test_export_with_bad_filters_is_a_json_400(client, archive):
+    response = client.get(URL, {"date_from": "nope", "format": "json"})
+    assert response.status_code == 400
+    assert "date_from" in response.json()["errors"]
+
+
+def test_export_links_carry_the_filters(client, archive):
+    content = client.get(URL, {"channel": "email"}).content.decode()
+    assert "channel=email&amp;format=csv" in content
+
+
+def test_list_page_shows_reply_counts(client, archive):
+    content = client.get(reverse("archive:message_list"), {"thread": "dm-wikileaks-trumpjr"})
+    assert "2 replies" in content.content.decode()
