@@ -11,6 +11,10 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from annotations.forms import AnnotationForm, SourceLinkFormSet
+from annotations.highlighting import segments
+from annotations.models import Annotation
+
 from . import citations
 from .conversation import build_conversation
 from .filters import MessageFilter, TimelineEventFilter, TimelineMessageFilter
@@ -116,6 +120,7 @@ def message_list(request):
             )
         return export_messages(request, message_filter.qs, export)
     page = Paginator(message_filter.qs, MESSAGES_PER_PAGE).get_page(request.GET.get("page"))
+    _attach_annotation_counts(request, messages=page.object_list)
     return render(
         request,
         "archive/message_list.html",
@@ -241,6 +246,7 @@ def message_detail(request, external_id):
     siblings = message.thread.messages.published().select_related("sender")
     previous = siblings.filter(position__lt=message.position).order_by("-position").first()
     following = siblings.filter(position__gt=message.position).order_by("position").first()
+    notes = list(Annotation.objects.visible_to(request.user).filter(message=message).for_list())
     return render(
         request,
         "archive/message_detail.html",
@@ -252,8 +258,35 @@ def message_detail(request, external_id):
             "previous": previous,
             "next": following,
             "cite": _cite_context(request, message),
+            "notes": notes,
+            "segments": segments(message.text, notes),
+            **_annotation_form_context(request, message=message),
         },
     )
+
+
+def _annotation_form_context(request, **target):
+    """The blank annotate form a signed-in researcher sees under a record."""
+    if not request.user.is_authenticated:
+        return {}
+    blank = Annotation(author=request.user, **target)
+    return {
+        "form": AnnotationForm(instance=blank, user=request.user),
+        "links": SourceLinkFormSet(instance=blank, prefix="links"),
+    }
+
+
+def _attach_annotation_counts(request, messages=(), events=()):
+    """Set annotation_count on each record: visible annotations only, one query per kind."""
+    visible = Annotation.objects.visible_to(request.user)
+    if messages:
+        counts = visible.counts_by_message([m.pk for m in messages])
+        for message in messages:
+            message.annotation_count = counts.get(message.pk, 0)
+    if events:
+        counts = visible.counts_by_event([e.pk for e in events])
+        for event in events:
+            event.annotation_count = counts.get(event.pk, 0)
 
 
 def thread_detail(request, external_id):
@@ -294,6 +327,11 @@ def timeline(request):
             ("event", e) for e in event_filter.qs
         ]
     entries.sort(key=_timeline_key)
+    _attach_annotation_counts(
+        request,
+        messages=[record for kind, record in entries if kind == "message"],
+        events=[record for kind, record in entries if kind == "event"],
+    )
     months = []
     for key, group in groupby(entries, key=lambda entry: _month_of(entry[1])):
         months.append({"key": key, "entries": list(group)})

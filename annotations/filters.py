@@ -1,0 +1,50 @@
+import django_filters
+from django import forms
+from django.contrib.auth import get_user_model
+
+from .models import Annotation
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
+
+
+class AnnotationFilter(django_filters.FilterSet):
+    tag = django_filters.CharFilter(method="filter_tag", label="Tag", max_length=40)
+    motivation = django_filters.ChoiceFilter(choices=Annotation.Motivation.choices)
+    author = django_filters.ModelChoiceFilter(
+        queryset=get_user_model().objects.filter(annotations__isnull=False).distinct(),
+        to_field_name="username",
+        empty_label="Anyone",
+    )
+    target = django_filters.ChoiceFilter(
+        choices=[("message", "Messages"), ("event", "Events")],
+        method="filter_target",
+        label="On",
+    )
+    created_after = django_filters.DateFilter(
+        field_name="created", lookup_expr="date__gte", label="From", widget=DATE_WIDGET
+    )
+    created_before = django_filters.DateFilter(
+        field_name="created", lookup_expr="date__lte", label="To", widget=DATE_WIDGET
+    )
+
+    class Meta:
+        model = Annotation
+        fields = ["tag", "motivation", "author", "target", "created_after", "created_before"]
+
+    def filter_tag(self, queryset, name, value):
+        # Tags are stored normalised in a JSON list; match the normalised value.
+        tag = "-".join(value.strip().lower().split())
+        return (
+            queryset.filter(tags__contains=[tag])
+            if _json_contains_supported()
+            else (queryset.filter(tags__icontains=f'"{tag}"'))
+        )
+
+    def filter_target(self, queryset, name, value):
+        return queryset.filter(**{f"{value}__isnull": False})
+
+
+def _json_contains_supported():
+    from django.db import connection
+
+    return connection.features.supports_json_field_contains

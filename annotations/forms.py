@@ -1,0 +1,189 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.forms import inlineformset_factory
+
+from . import anchoring
+from .models import (
+    CONTEXT_LENGTH,
+    MAX_BODY,
+    MAX_QUOTE,
+    Annotation,
+    Flag,
+    ResearchGroup,
+    SourceLink,
+    http_url_validator,
+    normalise_tags,
+)
+
+
+class AnnotationForm(forms.ModelForm):
+    """A note on a message or event; author and target are set on the instance before binding."""
+
+    tags = forms.CharField(
+        required=False,
+        max_length=600,
+        help_text="Comma-separated, e.g. seed-error, dates.",
+    )
+    body = forms.CharField(
+        required=False,
+        max_length=MAX_BODY,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        label="Note",
+        help_text="Markdown: *emphasis*, **strong**, [link](https://…), lists, quotes.",
+    )
+    quote_exact = forms.CharField(
+        required=False,
+        max_length=MAX_QUOTE,
+        label="Quote",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Optional: the exact words of the message this note is about. Select them in "
+        "the text, or type them; add more words if they appear more than once.",
+    )
+
+    class Meta:
+        model = Annotation
+        fields = [
+            "quote_exact",
+            "quote_prefix",
+            "quote_suffix",
+            "quote_start",
+            "quote_end",
+            "motivation",
+            "body",
+            "tags",
+            "visibility",
+            "group",
+        ]
+        widgets = {
+            "quote_prefix": forms.HiddenInput,
+            "quote_suffix": forms.HiddenInput,
+            "quote_start": forms.HiddenInput,
+            "quote_end": forms.HiddenInput,
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["group"].queryset = ResearchGroup.objects.filter(members=user)
+        self.fields["group"].required = False
+        self.fields["group"].help_text = "Needed when the visibility is 'Research group'."
+        if self.instance.pk and not self.is_bound:
+            self.initial["tags"] = ", ".join(self.instance.tags)
+        if self.instance.event_id:
+            for name in ("quote_exact", "quote_prefix", "quote_suffix", "quote_start", "quote_end"):
+                del self.fields[name]
+
+    def clean_tags(self):
+        return normalise_tags(self.cleaned_data["tags"])
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("visibility") == Annotation.Visibility.GROUP and not cleaned.get("group"):
+            self.add_error("group", "Choose the research group that may read this note.")
+        if cleaned.get("visibility") != Annotation.Visibility.GROUP:
+            cleaned["group"] = None
+        if "quote_exact" in self.fields:
+            self._place_quote(cleaned)
+        return cleaned
+
+    def _place_quote(self, cleaned):
+        quote = cleaned.get("quote_exact") or ""
+        if not quote.strip():
+            cleaned.update(
+                quote_exact="", quote_prefix="", quote_suffix="", quote_start=None, quote_end=None
+            )
+            return
+        text = self.instance.message.text
+        start, end = cleaned.get("quote_start"), cleaned.get("quote_end")
+        # The browser sends offsets with the selection; they are trusted only if they agree.
+        if start is None or end is None or text[start:end] != quote:
+            try:
+                start, end = anchoring.find_unique(text, quote)
+            except anchoring.QuoteNotFound:
+                self.add_error(
+                    "quote_exact",
+                    "These words are not in the message's text. "
+                    "Copy them exactly, or leave the quote empty.",
+                )
+                return
+            except anchoring.QuoteAmbiguous as error:
+                self.add_error(
+                    "quote_exact",
+                    f"These words appear {error.count} times in the "
+                    "text. Add a word or two before or after to say which one.",
+                )
+                return
+        cleaned.update(
+            quote_exact=quote,
+            quote_start=start,
+            quote_end=end,
+            quote_prefix=text[max(0, start - CONTEXT_LENGTH) : start],
+            quote_suffix=text[end : end + CONTEXT_LENGTH],
+        )
+
+
+class SourceLinkForm(forms.ModelForm):
+    url = forms.CharField(
+        label="Source address",
+        max_length=2000,
+        required=True,
+        widget=forms.URLInput(attrs={"placeholder": "https://"}),
+        validators=[http_url_validator],
+    )
+    archived_url = forms.CharField(
+        label="Archived copy",
+        max_length=2000,
+        required=False,
+        widget=forms.URLInput(attrs={"placeholder": "https://web.archive.org/…"}),
+        validators=[http_url_validator],
+    )
+
+    class Meta:
+        model = SourceLink
+        fields = ["url", "title", "publisher", "accessed_on", "archived_url"]
+        widgets = {"accessed_on": forms.DateInput(attrs={"type": "date"})}
+        labels = {"accessed_on": "Accessed on"}
+
+
+class BaseSourceLinkFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        urls = []
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or form.cleaned_data.get("DELETE"):
+                continue
+            url = form.cleaned_data.get("url")
+            if url and url in urls:
+                raise ValidationError("The same source address is listed twice.")
+            if url:
+                urls.append(url)
+        self.link_count = len(urls)
+
+
+SourceLinkFormSet = inlineformset_factory(
+    Annotation,
+    SourceLink,
+    form=SourceLinkForm,
+    formset=BaseSourceLinkFormSet,
+    extra=1,
+    max_num=10,
+    validate_max=True,
+    can_delete=True,
+)
+
+
+def forms_are_valid(form, links):
+    """Both valid, and the note says something: a body or at least one source link."""
+    valid = form.is_valid() & links.is_valid()
+    if valid and not form.cleaned_data.get("body", "").strip() and not links.link_count:
+        form.add_error("body", "Write a note or add a source link (or both).")
+        return False
+    return valid
+
+
+class FlagForm(forms.ModelForm):
+    class Meta:
+        model = Flag
+        fields = ["reason"]
+        widgets = {"reason": forms.Textarea(attrs={"rows": 3})}
+        labels = {"reason": "Why should a curator look at this note?"}

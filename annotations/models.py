@@ -1,0 +1,389 @@
+"""Researchers' commentary on the archive: annotations, their source links, groups, history, flags.
+
+Modelled on the W3C Web Annotation Data Model: a target (a message or an event), an optional
+selector on a message's text (TextQuoteSelector + TextPositionSelector), a motivation and a body.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import models
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from archive.models import Event, Message
+
+from . import anchoring
+
+MAX_BODY = 10_000
+MAX_TAGS = 12
+MAX_TAG_LENGTH = 40
+MAX_QUOTE = 2_000
+CONTEXT_LENGTH = 32
+
+http_url_validator = URLValidator(
+    schemes=["http", "https"], message="Enter a web address starting with http:// or https://."
+)
+
+
+class ResearchGroup(models.Model):
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=120, unique=True)
+    description = models.TextField(blank=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="research_groups", blank=True
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class AnnotationQuerySet(models.QuerySet):
+    def alive(self):
+        """Not deleted by the author and not hidden by a curator."""
+        return self.filter(deleted_at__isnull=True, is_hidden=False)
+
+    def visible_to(self, user):
+        """What this user may read: public ∪ own ∪ their groups' — the one rule used everywhere."""
+        alive = self.alive()
+        if user is None or not user.is_authenticated:
+            return alive.filter(visibility=Annotation.Visibility.PUBLIC)
+        member = ResearchGroup.members.through.objects.filter(
+            researchgroup_id=OuterRef("group_id"), user_id=user.pk
+        )
+        return alive.filter(
+            Q(visibility=Annotation.Visibility.PUBLIC)
+            | Q(author=user)
+            | (Q(visibility=Annotation.Visibility.GROUP) & Exists(member))
+        )
+
+    def editable_by(self, user):
+        """What this user may edit or delete: their own, alive annotations."""
+        if user is None or not user.is_authenticated:
+            return self.none()
+        return self.alive().filter(author=user)
+
+    def for_list(self):
+        return (
+            self.select_related("author", "group", "message", "event")
+            .prefetch_related("links")
+            .annotate(revision_count=Count("revisions", distinct=True))
+        )
+
+    def counts_by_message(self, message_ids):
+        """{message pk: count} in one query, for list pages that show annotation counts."""
+        rows = (
+            self.filter(message_id__in=message_ids)
+            .order_by()
+            .values("message_id")
+            .annotate(n=Count("pk"))
+        )
+        return {row["message_id"]: row["n"] for row in rows}
+
+    def counts_by_event(self, event_ids):
+        rows = (
+            self.filter(event_id__in=event_ids)
+            .order_by()
+            .values("event_id")
+            .annotate(n=Count("pk"))
+        )
+        return {row["event_id"]: row["n"] for row in rows}
+
+
+class AnnotationManager(models.Manager.from_queryset(AnnotationQuerySet)):
+    def get_by_natural_key(self, uuid_value):
+        return self.get(uuid=uuid_value)
+
+
+def normalise_tags(raw):
+    """'Podesta, seed error ,podesta' → ['podesta', 'seed-error']; raises on too many/too long."""
+    if isinstance(raw, str):
+        raw = raw.split(",")
+    tags = []
+    for item in raw:
+        tag = "-".join(str(item).strip().lower().split())
+        tag = "".join(ch for ch in tag if ch.isalnum() or ch in "-_.")
+        if not tag:
+            continue
+        if len(tag) > MAX_TAG_LENGTH:
+            raise ValidationError(f"A tag can be at most {MAX_TAG_LENGTH} characters long.")
+        if tag not in tags:
+            tags.append(tag)
+    if len(tags) > MAX_TAGS:
+        raise ValidationError(f"Use at most {MAX_TAGS} tags.")
+    return tags
+
+
+class Annotation(models.Model):
+    class Motivation(models.TextChoices):
+        COMMENTING = "commenting", "Commenting"
+        QUESTIONING = "questioning", "Questioning"
+        CORRECTING = "correcting", "Correcting"
+        CORROBORATING = "corroborating", "Corroborating"
+        LINKING = "linking", "Linking"
+        TAGGING = "tagging", "Tagging"
+
+    class Visibility(models.TextChoices):
+        PRIVATE = "private", "Private (only me)"
+        GROUP = "group", "Research group"
+        PUBLIC = "public", "Public"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="annotations"
+    )
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, null=True, blank=True, related_name="annotations"
+    )
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, null=True, blank=True, related_name="annotations"
+    )
+    # TextQuoteSelector + TextPositionSelector on the message's text; empty for a whole record.
+    quote_exact = models.TextField(blank=True, max_length=MAX_QUOTE)
+    quote_prefix = models.CharField(max_length=200, blank=True)
+    quote_suffix = models.CharField(max_length=200, blank=True)
+    quote_start = models.PositiveIntegerField(null=True, blank=True)
+    quote_end = models.PositiveIntegerField(null=True, blank=True)
+    is_orphaned = models.BooleanField(
+        default=False, help_text="The quote is no longer found in the message's text."
+    )
+    motivation = models.CharField(
+        max_length=20, choices=Motivation.choices, default=Motivation.COMMENTING
+    )
+    body = models.TextField(blank=True, max_length=MAX_BODY, help_text="Markdown.")
+    tags = models.JSONField(default=list, blank=True)
+    visibility = models.CharField(
+        max_length=10, choices=Visibility.choices, default=Visibility.PRIVATE
+    )
+    group = models.ForeignKey(
+        ResearchGroup, on_delete=models.PROTECT, null=True, blank=True, related_name="annotations"
+    )
+    created = models.DateTimeField(default=timezone.now, db_index=True)
+    modified = models.DateTimeField(default=timezone.now)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    is_hidden = models.BooleanField(default=False, help_text="Hidden by a curator (moderation).")
+
+    objects = AnnotationManager()
+
+    class Meta:
+        ordering = ["created"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(message__isnull=False) & Q(event__isnull=True))
+                | (Q(message__isnull=True) & Q(event__isnull=False)),
+                name="annotation_exactly_one_target",
+                violation_error_message="An annotation targets exactly one message or event.",
+            ),
+            models.CheckConstraint(
+                condition=(Q(visibility="group") & Q(group__isnull=False))
+                | (~Q(visibility="group") & Q(group__isnull=True)),
+                name="annotation_group_iff_group_visibility",
+                violation_error_message="Group visibility needs a group, and only it does.",
+            ),
+            models.CheckConstraint(
+                condition=Q(quote_exact="") | Q(message__isnull=False),
+                name="annotation_quote_only_on_messages",
+            ),
+            models.CheckConstraint(
+                condition=Q(quote_start__isnull=True)
+                | Q(quote_end__isnull=True)
+                | Q(quote_start__lt=F("quote_end")),
+                name="annotation_quote_offsets_ordered",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["message", "visibility"], name="annotation_message_idx"),
+            models.Index(fields=["event", "visibility"], name="annotation_event_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_motivation_display()} by {self.author} on {self.target_label}"
+
+    def natural_key(self):
+        return (str(self.uuid),)
+
+    def get_absolute_url(self):
+        return reverse("annotations:detail", args=[self.uuid])
+
+    @property
+    def target(self):
+        return self.message if self.message_id else self.event
+
+    @property
+    def target_label(self):
+        return self.message.external_id if self.message_id else self.event.external_id
+
+    @property
+    def target_url(self):
+        return f"{self.target.get_absolute_url()}#annotation-{self.uuid}"
+
+    @property
+    def is_deleted(self):
+        return self.deleted_at is not None
+
+    @property
+    def has_quote(self):
+        return bool(self.quote_exact)
+
+    @property
+    def is_edited(self):
+        return getattr(self, "revision_count", self.revisions.count()) > 1
+
+    def is_visible_to(self, user):
+        if self.is_deleted or self.is_hidden:
+            return False
+        if self.visibility == self.Visibility.PUBLIC:
+            return True
+        if not user.is_authenticated:
+            return False
+        if self.author_id == user.pk:
+            return True
+        return (
+            self.visibility == self.Visibility.GROUP
+            and self.group.members.filter(pk=user.pk).exists()
+        )
+
+    def is_editable_by(self, user):
+        return user.is_authenticated and self.author_id == user.pk and not self.is_deleted
+
+    def clean(self):
+        errors = {}
+        if self.visibility == self.Visibility.GROUP and not self.group_id:
+            errors["group"] = "Choose the research group that may read this note."
+        if self.visibility != self.Visibility.GROUP:
+            self.group = None
+        if self.quote_exact and not self.message_id:
+            errors["quote_exact"] = "Only a message's text can be quoted."
+        if errors:
+            raise ValidationError(errors)
+
+    def anchor(self, text):
+        """Place the quote in text by quote and context; keep it, marked orphaned, if it is gone."""
+        if not self.quote_exact:
+            return
+        position = anchoring.locate(
+            text, self.quote_exact, self.quote_prefix, self.quote_suffix, near=self.quote_start
+        )
+        if position is None:
+            self.is_orphaned = True
+            return
+        self.quote_start, self.quote_end = position
+        self.quote_prefix = text[max(0, position[0] - CONTEXT_LENGTH) : position[0]]
+        self.quote_suffix = text[position[1] : position[1] + CONTEXT_LENGTH]
+        self.is_orphaned = False
+
+    def snapshot(self):
+        """What a revision keeps: everything an edit can change."""
+        return {
+            "body": self.body,
+            "motivation": self.motivation,
+            "tags": list(self.tags),
+            "visibility": self.visibility,
+            "group": self.group.name if self.group_id else None,
+            "quote": {
+                "exact": self.quote_exact,
+                "prefix": self.quote_prefix,
+                "suffix": self.quote_suffix,
+                "start": self.quote_start,
+                "end": self.quote_end,
+            },
+            "links": [
+                {
+                    "url": link.url,
+                    "title": link.title,
+                    "publisher": link.publisher,
+                    "accessed_on": link.accessed_on.isoformat() if link.accessed_on else None,
+                    "archived_url": link.archived_url,
+                }
+                for link in self.links.all()
+            ],
+        }
+
+    def record_revision(self, editor):
+        return AnnotationRevision.objects.create(
+            annotation=self, editor=editor, snapshot=self.snapshot()
+        )
+
+
+class SourceLinkManager(models.Manager):
+    def get_by_natural_key(self, annotation_uuid, url):
+        return self.get(annotation__uuid=annotation_uuid, url=url)
+
+
+class SourceLink(models.Model):
+    annotation = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="links")
+    url = models.URLField(max_length=2000, validators=[http_url_validator])
+    title = models.CharField(max_length=300, blank=True)
+    publisher = models.CharField(max_length=200, blank=True)
+    accessed_on = models.DateField(null=True, blank=True)
+    archived_url = models.URLField(max_length=2000, blank=True, validators=[http_url_validator])
+
+    objects = SourceLinkManager()
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["annotation", "url"], name="sourcelink_unique_url"),
+            models.CheckConstraint(
+                condition=Q(url__startswith="http://") | Q(url__startswith="https://"),
+                name="sourcelink_http_only",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title or self.url
+
+    def natural_key(self):
+        return (str(self.annotation.uuid), self.url)
+
+    natural_key.dependencies = ["annotations.annotation"]
+
+
+class AnnotationRevision(models.Model):
+    annotation = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="revisions")
+    editor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created = models.DateTimeField(default=timezone.now)
+    snapshot = models.JSONField()
+
+    class Meta:
+        ordering = ["created", "pk"]
+
+    def __str__(self):
+        return f"Revision of {self.annotation.uuid} at {self.created:%Y-%m-%d %H:%M}"
+
+
+class FlagQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(resolved_at__isnull=True)
+
+
+class Flag(models.Model):
+    annotation = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="flags")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="flags"
+    )
+    reason = models.TextField(max_length=2000)
+    created = models.DateTimeField(default=timezone.now)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    objects = FlagQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self):
+        return f"Flag on {self.annotation.uuid} by {self.reporter}"
+
+
+def annotated_messages_subquery(user):
+    """Exists() of visible annotations per message, for the messages list's 'annotated' filter."""
+    return Exists(Annotation.objects.visible_to(user).filter(message=OuterRef("pk")))
