@@ -27,7 +27,7 @@ migrate: install
 	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
 
 load: migrate
-	$(DEV_ENV) $(BIN)/python manage.py load_archive
+	$(DEV_ENV) $(BIN)/python manage.py load_archive fixtures/archive.json fixtures/editors-annotations.json
 
 run: load
 	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)

@@ -233,7 +233,10 @@ class Annotation(models.Model):
 
     @property
     def is_edited(self):
-        return getattr(self, "revision_count", self.revisions.count()) > 1
+        count = getattr(self, "revision_count", None)
+        if count is None:
+            count = self.revisions.count()
+        return count > 1
 
     def is_visible_to(self, user):
         if self.is_deleted or self.is_hidden:

@@ -62,7 +62,7 @@ def plain_text(record, url, accessed):
             f"(cited in {settings.ARCHIVE_NAME}, {url}; accessed {accessed:%-d %B %Y})."
         )
     return (
-        f"{_author(record)}. “{_title(record)}.” {_date_text(record)}. "
+        f"{_author(record).rstrip('.')}. “{_title(record)}.” {_date_text(record)}. "
         f"{settings.ARCHIVE_NAME}, record {record.external_id}. {url} "
         f"(accessed {accessed:%-d %B %Y})."
     )

@@ -388,7 +388,14 @@ def event_detail(request, slug):
     return render(
         request,
         "archive/event_detail.html",
-        {"event": event, "cite": _cite_context(request, event)},
+        {
+            "event": event,
+            "cite": _cite_context(request, event),
+            "notes": list(
+                Annotation.objects.visible_to(request.user).filter(event=event).for_list()
+            ),
+            **_annotation_form_context(request, event=event),
+        },
     )
 
 

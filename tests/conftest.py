@@ -88,3 +88,17 @@ class Build:
 @pytest.fixture
 def build(db):
     return Build()
+
+
+@pytest.fixture
+def users(db):
+    """The personas of every write path: author, other user, group member, curator."""
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    return {
+        "author": User.objects.create_user("author", password="pw-author-123"),
+        "other": User.objects.create_user("other", password="pw-other-123"),
+        "member": User.objects.create_user("member", password="pw-member-123"),
+        "curator": User.objects.create_user("curator", password="pw-curator-123", is_staff=True),
+    }

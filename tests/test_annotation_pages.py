@@ -1,0 +1,145 @@
+"""Annotation pages stay fast, the editors' notes load, logins are throttled, CSP is sent."""
+
+import json
+from io import StringIO
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.urls import reverse
+
+from annotations.models import Annotation, SourceLink
+from tests.annotation_helpers import make_annotation, make_group
+
+
+def many_notes(users, message, n):
+    group = make_group(users["author"], users["member"], name=f"Group for {message.external_id}")
+    for i in range(n):
+        visibility = ["public", "group", "private"][i % 3]
+        note = make_annotation(
+            users["author"],
+            message=message,
+            visibility=visibility,
+            group=group if visibility == "group" else None,
+            quote_exact="words" if i % 2 else "",
+            tags=["a", "b"],
+        )
+        if note.quote_exact:
+            note.anchor(message.text)
+            note.save()
+        SourceLink.objects.create(annotation=note, url=f"https://example.org/{i}", title="Link")
+
+
+@pytest.mark.parametrize("notes", [0, 50])
+@pytest.mark.parametrize("persona", ["anonymous", "member"])
+def test_message_page_query_count_is_flat(
+    client, build, users, django_assert_max_num_queries, notes, persona
+):
+    message = build.message(text="Some words to quote and more words.")
+    many_notes(users, message, notes)
+    if persona != "anonymous":
+        client.force_login(users[persona])
+    with django_assert_max_num_queries(16):
+        response = client.get(message.get_absolute_url())
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("notes", [1, 50])
+def test_lists_with_annotation_counts_have_no_n_plus_one(
+    client, build, users, django_assert_max_num_queries, notes
+):
+    thread = build.thread()
+    for _ in range(30):
+        message = build.message(thread=thread, text="words here")
+        many_notes(users, message, notes // 10 + 1)
+    client.force_login(users["member"])
+    for url, bound in [("/messages/", 11), ("/timeline/", 17), ("/annotations/", 10)]:
+        with django_assert_max_num_queries(bound):
+            assert client.get(url).status_code == 200, url
+
+
+def test_editor_notes_load_with_the_archive_and_twice_change_nothing(client, db):
+    paths = [
+        settings.BASE_DIR / "fixtures" / "archive.json",
+        settings.BASE_DIR / "fixtures" / "editors-annotations.json",
+    ]
+    first, second = StringIO(), StringIO()
+    call_command("load_archive", *map(str, paths), stdout=first)
+    call_command("load_archive", *map(str, paths), stdout=second)
+    assert second.getvalue().startswith("created 0, updated 0")
+    editors = Annotation.objects.filter(author__username="archive-editors")
+    assert editors.count() >= 5
+    assert all(note.visibility == "public" and note.links.exists() for note in editors)
+    assert not editors.first().author.has_usable_password()
+    page = client.get("/messages/m07/").content.decode()
+    assert "Friday 7 October 2016" in page
+    quoted = editors.exclude(quote_exact="")
+    for note in quoted:
+        assert note.message.text[note.quote_start : note.quote_end] == note.quote_exact
+    records = json.loads(paths[1].read_text())
+    assert {r["model"] for r in records} == {
+        "auth.user",
+        "annotations.annotation",
+        "annotations.sourcelink",
+    }
+
+
+def test_login_is_throttled_after_repeated_failures(client, users):
+    url = reverse("login")
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        response = client.post(url, {"username": "author", "password": "wrong"})
+        assert response.status_code == 200
+        assert "Please enter a correct username and password" in response.content.decode()
+    assert client.post(url, {"username": "author", "password": "wrong"}).status_code == 429
+    # Locked: even the right password is refused until the cool-off ends.
+    locked = client.post(url, {"username": "author", "password": "pw-author-123"})
+    assert locked.status_code == 429
+    assert "Too many failed sign-in attempts" in locked.content.decode()
+
+
+def test_login_logout_and_password_change_use_our_pages(client, users):
+    assert "Researchers sign in" in client.get(reverse("login")).content.decode()
+    response = client.post(reverse("login"), {"username": "author", "password": "pw-author-123"})
+    assert response.status_code == 302
+    assert "Change your password" in client.get(reverse("password_change")).content.decode()
+    assert client.post(reverse("logout")).status_code == 302
+    assert "Reset your password" in client.get(reverse("password_reset")).content.decode()
+
+
+def test_password_reset_sends_an_email(client, users, mailoutbox):
+    users["author"].email = "author@example.org"
+    users["author"].save()
+    client.post(reverse("password_reset"), {"email": "author@example.org"})
+    assert len(mailoutbox) == 1
+    assert "/accounts/reset/" in mailoutbox[0].body
+
+
+def test_content_security_policy_is_sent(client, db):
+    header = client.get("/").headers["Content-Security-Policy"]
+    assert "default-src 'self'" in header and "script-src 'self'" in header
+
+
+def test_annotation_list_filters(client, build, users):
+    message = build.message()
+    make_annotation(
+        users["author"],
+        message=message,
+        visibility="public",
+        tags=["dates"],
+        motivation="correcting",
+        body="About dates",
+    )
+    make_annotation(
+        users["other"], message=message, visibility="public", tags=["people"], body="About people"
+    )
+    page = client.get("/annotations/", {"tag": "Dates"}).content.decode()
+    assert "About dates" in page and "About people" not in page
+    page = client.get("/annotations/", {"author": "other"}).content.decode()
+    assert "About people" in page and "About dates" not in page
+    page = client.get("/annotations/", {"motivation": "correcting", "target": "message"})
+    assert "About dates" in page.content.decode()
+    bad = client.get("/annotations/", {"motivation": "nope"}).content.decode()
+    assert "Some filters could not be used" in bad
+    client.force_login(users["other"])
+    mine = client.get("/annotations/?mine").content.decode()
+    assert "About people" in mine and "About dates" not in mine
