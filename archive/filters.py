@@ -60,6 +60,11 @@ class MessageFilter(django_filters.FilterSet):
     text_status = django_filters.ChoiceFilter(
         choices=Message.TextStatus.choices, label="Text status"
     )
+    annotated = django_filters.ChoiceFilter(
+        choices=[("yes", "With notes"), ("no", "Without notes")],
+        method="filter_annotated",
+        label="Notes",
+    )
     sort = django_filters.ChoiceFilter(
         choices=[("newest", "Newest first"), ("oldest", "Oldest first")],
         method="sort_messages",
@@ -88,6 +93,13 @@ class MessageFilter(django_filters.FilterSet):
 
     def filter_reply(self, queryset, name, value):
         return queryset.filter(in_reply_to__isnull=(value == "no"))
+
+    def filter_annotated(self, queryset, name, value):
+        # Composes the annotations app's visibility rule: only notes this reader may see count.
+        from annotations.models import annotated_messages_subquery
+
+        has_notes = annotated_messages_subquery(getattr(self.request, "user", None))
+        return queryset.filter(has_notes) if value == "yes" else queryset.exclude(has_notes)
 
     def sort_messages(self, queryset, name, value):
         return queryset.chronological() if value == "oldest" else queryset.newest_first()

@@ -109,7 +109,7 @@ def correspondence_at_a_glance():
 def message_list(request):
     """Anyone: published messages, filtered and sorted from the URL; CSV/JSON export of the set."""
     messages = Message.objects.published().for_list().newest_first()
-    message_filter = MessageFilter(request.GET, queryset=messages)
+    message_filter = MessageFilter(request.GET, queryset=messages, request=request)
     export = request.GET.get("format")
     if export in {"csv", "json"}:
         if not message_filter.is_valid():

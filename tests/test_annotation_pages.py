@@ -143,3 +143,20 @@ def test_annotation_list_filters(client, build, users):
     client.force_login(users["other"])
     mine = client.get("/annotations/?mine").content.decode()
     assert "About people" in mine and "About dates" not in mine
+
+
+def test_messages_can_be_filtered_to_those_with_notes_the_reader_may_see(client, build, users):
+    public_one = build.message(external_id="with-public")
+    private_one = build.message(external_id="with-private")
+    build.message(external_id="without")
+    make_annotation(users["author"], message=public_one, visibility="public")
+    make_annotation(users["author"], message=private_one, visibility="private")
+
+    def listed(**query):
+        response = client.get("/messages/", query)
+        return {m.external_id for m in response.context["page"].object_list}
+
+    assert listed(annotated="yes") == {"with-public"}
+    assert listed(annotated="no") == {"with-private", "without"}
+    client.force_login(users["author"])
+    assert listed(annotated="yes") == {"with-public", "with-private"}
