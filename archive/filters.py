@@ -111,6 +111,9 @@ TIMELINE_KINDS = [("messages", "Messages"), ("events", "Events")]
 
 class TimelineMessageFilter(django_filters.FilterSet):
     year = django_filters.NumberFilter(field_name="date_earliest__year", label="Year")
+    start = django_filters.DateFilter(
+        field_name="date_earliest", lookup_expr="gte", label="From", widget=DATE_WIDGET
+    )
     kind = django_filters.ChoiceFilter(choices=TIMELINE_KINDS, method="filter_kind", label="Show")
     person = django_filters.ModelChoiceFilter(
         queryset=Person.objects.all(),
@@ -121,7 +124,7 @@ class TimelineMessageFilter(django_filters.FilterSet):
 
     class Meta:
         model = Message
-        fields = ["year", "kind", "person"]
+        fields = ["year", "start", "kind", "person"]
 
     def filter_kind(self, queryset, name, value):
         return queryset if value == "messages" else queryset.none()
@@ -135,6 +138,9 @@ class TimelineMessageFilter(django_filters.FilterSet):
 
 class TimelineEventFilter(django_filters.FilterSet):
     year = django_filters.NumberFilter(field_name="date_earliest__year", label="Year")
+    start = django_filters.DateFilter(
+        field_name="date_earliest", lookup_expr="gte", label="From", widget=DATE_WIDGET
+    )
     kind = django_filters.ChoiceFilter(choices=TIMELINE_KINDS, method="filter_kind", label="Show")
     person = django_filters.ModelChoiceFilter(
         queryset=Person.objects.all(),
@@ -145,7 +151,7 @@ class TimelineEventFilter(django_filters.FilterSet):
 
     class Meta:
         model = Event
-        fields = ["year", "kind", "person"]
+        fields = ["year", "start", "kind", "person"]
 
     def filter_kind(self, queryset, name, value):
         return queryset if value == "events" else queryset.none()

@@ -3,6 +3,7 @@
 Nothing here imports from the annotations app: the archive loads, browses and curates on its own.
 """
 
+import statistics
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -242,6 +243,17 @@ class Latency:
 
     duration: timedelta
     is_reported: bool
+
+    @classmethod
+    def median(cls, latencies):
+        """The median of several latencies; reported if any of them is reported. None if none."""
+        latencies = list(latencies)
+        if not latencies:
+            return None
+        return cls(
+            statistics.median(latency.duration for latency in latencies),
+            is_reported=any(latency.is_reported for latency in latencies),
+        )
 
     @property
     def label(self):

@@ -1,10 +1,11 @@
 import csv
 import json
-import statistics
 from collections import defaultdict
+from datetime import datetime
 from itertools import groupby
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponse, StreamingHttpResponse
@@ -16,22 +17,30 @@ from annotations.highlighting import segments
 from annotations.models import Annotation
 
 from . import citations
-from .conversation import build_conversation
+from .conversation import build_conversation, side_stats
 from .filters import MessageFilter, TimelineEventFilter, TimelineMessageFilter
-from .models import DiscrepancyReading, Event, Message, Person, Source, Thread
+from .models import DiscrepancyReading, Event, Latency, Message, Person, Source, Thread
 
 MESSAGES_PER_PAGE = 50
+THREAD_PAGE_SIZE = 200
+PERSON_LIST_LIMIT = 100
+HOME_COUNTS_SECONDS = 60
 EXPORT_CHUNK = 2000
 
 
 def home(request):
     """Anyone: what the archive holds, the correspondence at a glance, where to go next."""
-    counts = {
-        "messages": Message.objects.published().count(),
-        "events": Event.objects.published().count(),
-        "people": Person.objects.count(),
-        "sources": Source.objects.count(),
-    }
+    # Whole-table counts are cheap here but not at a million rows: share them for a minute.
+    counts = cache.get_or_set(
+        "archive:home-counts",
+        lambda: {
+            "messages": Message.objects.published().count(),
+            "events": Event.objects.published().count(),
+            "people": Person.objects.count(),
+            "sources": Source.objects.count(),
+        },
+        HOME_COUNTS_SECONDS,
+    )
     threads = Thread.objects.annotate(
         message_total=Count("messages", filter=Q(messages__is_published=True))
     ).order_by("-message_total", "external_id")
@@ -290,12 +299,17 @@ def _attach_annotation_counts(request, messages=(), events=()):
 
 
 def thread_detail(request, external_id):
-    """Anyone: a conversation read as a chat, in thread order."""
+    """Anyone: a conversation read as a chat, in thread order, a page of messages at a time."""
     thread = get_object_or_404(Thread, external_id=external_id)
     messages = thread.messages.published().for_list().order_by("position")
-    conversation = build_conversation(messages)
+    page = Paginator(messages, THREAD_PAGE_SIZE).get_page(request.GET.get("page"))
+    opening = thread.messages.published().order_by("position").values("sender").first()
+    conversation = build_conversation(page, opening["sender"] if opening else None)
+    conversation.sides = side_stats(thread)
     return render(
-        request, "archive/thread_detail.html", {"thread": thread, "conversation": conversation}
+        request,
+        "archive/thread_detail.html",
+        {"thread": thread, "conversation": conversation, "page": page},
     )
 
 
@@ -321,12 +335,21 @@ def timeline(request):
     )
     message_filter = TimelineMessageFilter(request.GET, queryset=messages)
     event_filter = TimelineEventFilter(request.GET, queryset=events)
-    entries = []
+    entries, next_from, all_months = [], None, []
     if message_filter.is_valid() and event_filter.is_valid():
-        entries = [("message", m) for m in message_filter.qs] + [
-            ("event", e) for e in event_filter.qs
-        ]
-    entries.sort(key=_timeline_key)
+        # Undated records close the timeline whatever page it starts from.
+        without_start = request.GET.copy()
+        without_start.pop("start", None)
+        entries, next_from = _timeline_page(
+            message_filter.qs,
+            event_filter.qs,
+            TimelineMessageFilter(without_start, queryset=messages).qs,
+            TimelineEventFilter(without_start, queryset=events).qs,
+        )
+        all_months = sorted(
+            {f"{d:%Y-%m}" for d in message_filter.qs.dates("date_earliest", "month")}
+            | {f"{d:%Y-%m}" for d in event_filter.qs.dates("date_earliest", "month")}
+        )
     _attach_annotation_counts(
         request,
         messages=[record for kind, record in entries if kind == "message"],
@@ -335,6 +358,7 @@ def timeline(request):
     months = []
     for key, group in groupby(entries, key=lambda entry: _month_of(entry[1])):
         months.append({"key": key, "entries": list(group)})
+    on_page = {month["key"] for month in months}
     years = sorted(
         {d.year for d in Message.objects.published().dates("date_earliest", "year")}
         | {d.year for d in Event.objects.published().dates("date_earliest", "year")}
@@ -346,11 +370,52 @@ def timeline(request):
             "filter": message_filter,
             "errors": message_filter.errors or event_filter.errors,
             "months": months,
+            "month_nav": [
+                {
+                    "key": key,
+                    "label": datetime.strptime(key, "%Y-%m").strftime("%b %Y"),
+                    "on_page": key in on_page,
+                }
+                for key in all_months
+            ]
+            + (
+                [{"key": "undated", "label": "Undated", "on_page": True}]
+                if "undated" in on_page
+                else []
+            ),
             "years": years,
             "people": Person.objects.order_by("name").only("external_id", "name"),
             "count": len(entries),
+            "next_from": next_from,
         },
     )
+
+
+TIMELINE_PAGE_SIZE = 400
+
+
+def _timeline_page(messages, events, all_messages, all_events):
+    """Up to a page of entries from the requested start; the day the next page starts from.
+
+    A page never splits a day: if the limit falls inside one, that day opens the next page.
+    Undated records come after the last dated page.
+    """
+    limit = TIMELINE_PAGE_SIZE
+    dated = [("message", m) for m in messages.filter(date_earliest__isnull=False)[: limit + 1]]
+    dated += [("event", e) for e in events.filter(date_earliest__isnull=False)[: limit + 1]]
+    dated.sort(key=_timeline_key)
+    if len(dated) > limit:
+        boundary = dated[limit][1].date_earliest
+        page = [entry for entry in dated[:limit] if entry[1].date_earliest < boundary]
+        if page:
+            return page, boundary
+        # One day holds more than a page: show that day whole rather than loop forever.
+        page = [entry for entry in dated if entry[1].date_earliest == boundary]
+        later = [entry for entry in dated if entry[1].date_earliest > boundary]
+        return page, later[0][1].date_earliest if later else None
+    undated = [("message", m) for m in all_messages.filter(date_earliest__isnull=True)[:limit]]
+    undated += [("event", e) for e in all_events.filter(date_earliest__isnull=True)[:limit]]
+    return dated + sorted(undated, key=_timeline_key), None
 
 
 def _timeline_key(entry):
@@ -407,26 +472,21 @@ def person_detail(request, external_id):
         ),
         external_id=external_id,
     )
+    published = Message.objects.published()
     sent = list(
-        Message.objects.published().for_list().filter(sender__person=person).chronological()
+        published.for_list().filter(sender__person=person).chronological()[:PERSON_LIST_LIMIT]
     )
-    received = (
-        Message.objects.published()
-        .for_list()
+    received = list(
+        published.for_list()
         .filter(recipients__person=person)
         .distinct()
-        .chronological()
+        .chronological()[: PERSON_LIST_LIMIT + 1]
     )
-    latencies = [m.response_latency for m in sent if m.in_reply_to_id]
+    replies = published.filter(sender__person=person, in_reply_to__isnull=False).select_related(
+        "in_reply_to"
+    )
+    latencies = [m.response_latency for m in replies.iterator()]
     latencies = [latency for latency in latencies if latency]
-    median = None
-    if latencies:
-        from .models import Latency
-
-        median = Latency(
-            statistics.median(latency.duration for latency in latencies),
-            is_reported=any(latency.is_reported for latency in latencies),
-        )
     answer_rate = (
         round(100 * person.answered_count / person.sent_count) if person.sent_count else None
     )
@@ -436,9 +496,11 @@ def person_detail(request, external_id):
         {
             "person": person,
             "sent": sent,
-            "received": received,
+            "received": received[:PERSON_LIST_LIMIT],
+            "more_received": len(received) > PERSON_LIST_LIMIT,
+            "list_limit": PERSON_LIST_LIMIT,
             "answer_rate": answer_rate,
-            "median_latency": median,
+            "median_latency": Latency.median(latencies),
             "latency_count": len(latencies),
         },
     )

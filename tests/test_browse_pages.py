@@ -153,3 +153,48 @@ def test_record_pages_carry_open_graph_tags(client, archive):
     page = client.get("/messages/m06/").content.decode()
     assert '<meta property="og:title" content="@DonaldJTrumpJr → @wikileaks, 3 Oct 2016">' in page
     assert 'property="og:type" content="article"' in page
+
+
+def test_long_conversations_are_paged_and_answers_on_later_pages_count(client, build):
+    from archive import views
+
+    thread = build.thread(external_id="long")
+    a, b = build.account(handle="@a"), build.account(handle="@b")
+    first = build.message(thread=thread, sender=a)
+    for _ in range(views.THREAD_PAGE_SIZE):
+        build.message(thread=thread, sender=a)
+    build.message(thread=thread, sender=b, in_reply_to=first)
+    page_one = text(client.get("/threads/long/"))
+    assert "Page 1 of 2" in page_one
+    # The reply sits on page 2; page 1 still knows the first message was answered.
+    assert "1 reply" in page_one
+    assert "answered 1 of 201 (0%)" in page_one
+    page_two = text(client.get("/threads/long/", {"page": 2}))
+    assert "reply to" in page_two
+
+
+def test_timeline_pages_by_date_and_keeps_undated_records_for_the_end(client, build):
+    from datetime import date, timedelta
+
+    from archive import views
+
+    thread = build.thread()
+    first_day = date(2020, 1, 1)
+    total = views.TIMELINE_PAGE_SIZE + 60
+    for i in range(total):
+        build.message(thread=thread, external_id=f"tl{i}", day=first_day + timedelta(days=i))
+    build.message(thread=thread, external_id="tl-undated", date_earliest=None, date_latest=None)
+
+    first = client.get("/timeline/")
+    page = text(first)
+    assert f"{views.TIMELINE_PAGE_SIZE} entries on this page" in page
+    assert "tl-undated" not in page
+    next_day = first_day + timedelta(days=views.TIMELINE_PAGE_SIZE)
+    assert f"start={next_day:%Y-%m-%d}" in page
+    # Months beyond this page are linked by their start date.
+    assert "start=2021-03-01#m-2021-03" in page
+
+    second = text(client.get("/timeline/", {"start": f"{next_day:%Y-%m-%d}"}))
+    assert f">tl{total - 1}:" in second and "tl-undated" in second
+    assert ">tl0:" not in second
+    assert "Later entries" not in second

@@ -115,7 +115,7 @@ PAGE_QUERY_BOUNDS = {
     "home": 8,
     "message_list": 8,
     "message_detail": 11,
-    "thread": 5,
+    "thread": 10,
     "timeline": 14,
     "person": 10,
     "sources": 4,
