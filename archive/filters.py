@@ -109,7 +109,11 @@ class MessageFilter(django_filters.FilterSet):
 TIMELINE_KINDS = [("messages", "Messages"), ("events", "Events")]
 
 
-class TimelineMessageFilter(django_filters.FilterSet):
+class TimelineFilter(django_filters.FilterSet):
+    """The timeline's fields; a subclass per model says how `person` and `kind` apply to it."""
+
+    shows_kind = None
+
     year = django_filters.NumberFilter(field_name="date_earliest__year", label="Year")
     start = django_filters.DateFilter(
         field_name="date_earliest", lookup_expr="gte", label="From", widget=DATE_WIDGET
@@ -122,12 +126,16 @@ class TimelineMessageFilter(django_filters.FilterSet):
         label="Person",
     )
 
+    def filter_kind(self, queryset, name, value):
+        return queryset if value == self.shows_kind else queryset.none()
+
+
+class TimelineMessageFilter(TimelineFilter):
+    shows_kind = "messages"
+
     class Meta:
         model = Message
         fields = ["year", "start", "kind", "person"]
-
-    def filter_kind(self, queryset, name, value):
-        return queryset if value == "messages" else queryset.none()
 
     def filter_person(self, queryset, name, person):
         received = Message.recipients.through.objects.filter(
@@ -136,25 +144,12 @@ class TimelineMessageFilter(django_filters.FilterSet):
         return queryset.filter(Q(sender__person=person) | Exists(received))
 
 
-class TimelineEventFilter(django_filters.FilterSet):
-    year = django_filters.NumberFilter(field_name="date_earliest__year", label="Year")
-    start = django_filters.DateFilter(
-        field_name="date_earliest", lookup_expr="gte", label="From", widget=DATE_WIDGET
-    )
-    kind = django_filters.ChoiceFilter(choices=TIMELINE_KINDS, method="filter_kind", label="Show")
-    person = django_filters.ModelChoiceFilter(
-        queryset=Person.objects.all(),
-        to_field_name="external_id",
-        method="filter_person",
-        label="Person",
-    )
+class TimelineEventFilter(TimelineFilter):
+    shows_kind = "events"
 
     class Meta:
         model = Event
         fields = ["year", "start", "kind", "person"]
-
-    def filter_kind(self, queryset, name, value):
-        return queryset if value == "events" else queryset.none()
 
     def filter_person(self, queryset, name, person):
         participants = Event.participants.through.objects.filter(
