@@ -23,14 +23,18 @@ class MessageFilter(django_filters.FilterSet):
         field_name="sender__person",
         to_field_name="external_id",
         empty_label="Any",
-        queryset=Person.objects.filter(accounts__sent_messages__isnull=False).distinct(),
+        queryset=Person.objects.filter(
+            Exists(Message.objects.filter(sender__person=OuterRef("pk")))
+        ),
         label="Sender",
     )
     recipient = django_filters.ModelChoiceFilter(
         field_name="recipients__person",
         to_field_name="external_id",
         empty_label="Any",
-        queryset=Person.objects.filter(accounts__received_messages__isnull=False).distinct(),
+        queryset=Person.objects.filter(
+            Exists(Message.recipients.through.objects.filter(account__person=OuterRef("pk")))
+        ),
         label="Recipient",
         distinct=True,
     )

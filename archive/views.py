@@ -6,7 +6,8 @@ from itertools import groupby
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import CharField, Count, Exists, Max, Min, OuterRef, Prefetch, Q
+from django.db.models.functions import Cast, Substr
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -21,62 +22,63 @@ from .exports import export_messages
 from .filters import MessageFilter, TimelineEventFilter, TimelineMessageFilter
 from .models import DiscrepancyReading, Event, Latency, Message, Person, Source, Thread
 
+# 'YYYY-MM' of a record's earliest date, computed natively by SQLite and PostgreSQL alike
+# (TruncMonth calls a Python function per row on SQLite: seconds at a million rows).
+ISO_MONTH = Substr(Cast("date_earliest", CharField()), 1, 7)
+
 MESSAGES_PER_PAGE = 50
 THREAD_PAGE_SIZE = 200
 PERSON_LIST_LIMIT = 100
-HOME_COUNTS_SECONDS = 60
+HOME_SUMMARY_SECONDS = 60
 
 
 def home(request):
     """Anyone: what the archive holds, the correspondence at a glance, where to go next."""
-    # Whole-table counts are cheap here but not at a million rows: share them for a minute.
-    counts = cache.get_or_set(
-        "archive:home-counts",
-        lambda: {
+    # Whole-archive aggregates are cheap here but not at a million rows: share them for a minute.
+    summary = cache.get_or_set("archive:home-summary", archive_summary, HOME_SUMMARY_SECONDS)
+    return render(
+        request,
+        "archive/home.html",
+        {**summary, "title": settings.ARCHIVE_TITLE, "intro": settings.ARCHIVE_INTRO},
+    )
+
+
+def archive_summary():
+    threads = list(
+        Thread.objects.annotate(
+            message_total=Count("messages", filter=Q(messages__is_published=True))
+        ).order_by("-message_total", "external_id")
+    )
+    return {
+        "counts": {
             "messages": Message.objects.published().count(),
             "events": Event.objects.published().count(),
             "people": Person.objects.count(),
             "sources": Source.objects.count(),
         },
-        HOME_COUNTS_SECONDS,
-    )
-    threads = Thread.objects.annotate(
-        message_total=Count("messages", filter=Q(messages__is_published=True))
-    ).order_by("-message_total", "external_id")
-    return render(
-        request,
-        "archive/home.html",
-        {
-            "counts": counts,
-            "threads": threads,
-            "glance": correspondence_at_a_glance(),
-            "title": settings.ARCHIVE_TITLE,
-            "intro": settings.ARCHIVE_INTRO,
-        },
-    )
+        "threads": threads,
+        "glance": correspondence_at_a_glance(threads[0]) if threads else None,
+    }
 
 
-def correspondence_at_a_glance():
-    """Messages per month and sender for the busiest conversation: the home page's small chart."""
-    thread = (
-        Thread.objects.annotate(n=Count("messages", filter=Q(messages__is_published=True)))
-        .order_by("-n", "external_id")
-        .first()
-    )
-    if thread is None:
-        return None
+def correspondence_at_a_glance(thread):
+    """Messages per month and sender in a conversation: the home page's small chart."""
     rows = (
         thread.messages.published()
         .exclude(date_earliest__isnull=True)
-        .values_list("date_earliest", "sender__handle", "sender__person__name")
+        .annotate(month=ISO_MONTH)
+        .order_by()
+        .values_list("month", "sender__handle", "sender__person__name")
+        .annotate(n=Count("pk"))
+        .order_by("month", "sender__handle")
     )
     by_month = defaultdict(lambda: defaultdict(int))
     senders = []
-    for day, handle, name in rows:
+    for month, handle, name, count in rows:
         label = handle or name
         if label not in senders:
             senders.append(label)
-        by_month[(day.year, day.month)][label] += 1
+        by_month[(int(month[:4]), int(month[5:7]))][label] += count
     if not by_month:
         return None
     first, last = min(by_month), max(by_month)
@@ -220,7 +222,10 @@ def thread_detail(request, external_id):
     page = Paginator(messages, THREAD_PAGE_SIZE).get_page(request.GET.get("page"))
     opening = thread.messages.published().order_by("position").values("sender").first()
     conversation = build_conversation(page, opening["sender"] if opening else None)
-    conversation.sides = side_stats(thread)
+    # Whole-thread aggregates: shared for a minute, like the home page's.
+    conversation.sides = cache.get_or_set(
+        f"archive:thread-sides:{thread.pk}", lambda: side_stats(thread), HOME_SUMMARY_SECONDS
+    )
     return render(
         request,
         "archive/thread_detail.html",
@@ -262,8 +267,7 @@ def timeline(request):
             TimelineEventFilter(without_start, queryset=events).qs,
         )
         all_months = sorted(
-            {f"{d:%Y-%m}" for d in message_filter.qs.dates("date_earliest", "month")}
-            | {f"{d:%Y-%m}" for d in event_filter.qs.dates("date_earliest", "month")}
+            _months_with_records(message_filter.qs) | _months_with_records(event_filter.qs)
         )
     _attach_annotation_counts(
         request,
@@ -274,10 +278,7 @@ def timeline(request):
     for key, group in groupby(entries, key=lambda entry: _month_of(entry[1])):
         months.append({"key": key, "entries": list(group)})
     on_page = {month["key"] for month in months}
-    years = sorted(
-        {d.year for d in Message.objects.published().dates("date_earliest", "year")}
-        | {d.year for d in Event.objects.published().dates("date_earliest", "year")}
-    )
+    years = _year_range(Message.objects.published(), Event.objects.published())
     return render(
         request,
         "archive/timeline.html",
@@ -307,6 +308,33 @@ def timeline(request):
 
 
 TIMELINE_PAGE_SIZE = 400
+
+
+def _months_with_records(queryset):
+    """{'2016-10', …}: the months that hold a record, computed in the database.
+
+    See ISO_MONTH for why not TruncMonth.
+    """
+    months = (
+        queryset.exclude(date_earliest__isnull=True)
+        .order_by()
+        .annotate(month=ISO_MONTH)
+        .values_list("month", flat=True)
+        .distinct()
+    )
+    return set(months)
+
+
+def _year_range(*querysets):
+    """Every year from the earliest to the latest dated record (index lookups, no scan)."""
+    bounds = [
+        qs.aggregate(first=Min("date_earliest"), last=Max("date_earliest")) for qs in querysets
+    ]
+    firsts = [b["first"] for b in bounds if b["first"]]
+    lasts = [b["last"] for b in bounds if b["last"]]
+    if not firsts:
+        return []
+    return list(range(min(firsts).year, max(lasts).year + 1))
 
 
 def _timeline_page(messages, events, all_messages, all_events):
@@ -391,14 +419,21 @@ def person_detail(request, external_id):
     sent = list(
         published.for_list().filter(sender__person=person).chronological()[:PERSON_LIST_LIMIT]
     )
-    received = list(
-        published.for_list()
-        .filter(recipients__person=person)
-        .distinct()
-        .chronological()[: PERSON_LIST_LIMIT + 1]
+    # Exists() rather than a join + DISTINCT: the date index then serves the ordering.
+    to_person = Message.recipients.through.objects.filter(
+        message=OuterRef("pk"), account__person=person
     )
-    replies = published.filter(sender__person=person, in_reply_to__isnull=False).select_related(
-        "in_reply_to"
+    received = list(
+        published.for_list().filter(Exists(to_person)).chronological()[: PERSON_LIST_LIMIT + 1]
+    )
+    # Only replies whose latency is known: a reported delay, or attested times on both sides.
+    replies = (
+        published.filter(sender__person=person, in_reply_to__isnull=False)
+        .filter(
+            Q(reported_delay__isnull=False)
+            | Q(sent_at__isnull=False, in_reply_to__sent_at__isnull=False)
+        )
+        .select_related("in_reply_to")
     )
     latencies = [m.response_latency for m in replies.iterator()]
     latencies = [latency for latency in latencies if latency]
