@@ -23,7 +23,7 @@ NOTES = [
         None,
         "correcting",
         ["seed-error", "podesta"],
-        "The seed article calls John Podesta Clinton's *campaign manager*. He was the campaign's "
+        "The anonymous-news.com article (s01) calls John Podesta Clinton's *campaign manager*. He was the campaign's "
         "**chairman**; the sources on the October releases describe him that way.",
         ["s12", "s36"],
     ),
@@ -33,7 +33,7 @@ NOTES = [
         None,
         "correcting",
         ["seed-error", "dates", "podesta"],
-        "The seed article says the Wednesday leak Trump Jr. asked about 'turned out to be' Podesta's "
+        "The anonymous-news.com article (s01) says the Wednesday leak Trump Jr. asked about 'turned out to be' Podesta's "
         "e-mails. WikiLeaks never answered his question, and the first Podesta release came on "
         "**Friday 7 October 2016**, not on a Wednesday.",
         ["s36", "s60"],
@@ -44,7 +44,7 @@ NOTES = [
         "It\u2019s amazing what she can get away with.",
         "correcting",
         ["seed-error", "wording"],
-        "The seed article paraphrases this reply as Trump Jr. 'stating a release occurred earlier in "
+        "The anonymous-news.com article (s01) paraphrases this reply as Trump Jr. 'stating a release occurred earlier in "
         "the day'. The sources quoting The Atlantic say he meant he had **already pushed the story** "
         "himself that day.",
         ["s11", "s14"],
@@ -65,7 +65,7 @@ NOTES = [
         None,
         "commenting",
         ["seed-interpretation"],
-        "The seed article's 'WikiLeaks concedes surprise when Trump wins' is a reading of this "
+        "The anonymous-news.com article's (s01) 'WikiLeaks concedes surprise when Trump wins' is a reading of this "
         "one-word message, not something the sources report WikiLeaks saying.",
         ["s15"],
     ),
@@ -75,7 +75,7 @@ NOTES = [
         None,
         "questioning",
         ["authorship", "seed-error"],
-        "The seed article says Trump Jr. and *Julian Assange* exchanged these messages. The sources "
+        "The anonymous-news.com article (s01) says Trump Jr. and *Julian Assange* exchanged these messages. The sources "
         "say the **@wikileaks account** sent them; who typed them is not established.",
         ["s11", "s26"],
     ),

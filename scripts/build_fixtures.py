@@ -355,7 +355,7 @@ DISCREPANCIES = [
         "d09",
         "m06",
         "wording",
-        "The seed article says Trump Jr. stated 'a release occurred earlier in the day'; the sources "
+        "The anonymous-news.com article (s01) says Trump Jr. stated 'a release occurred earlier in the day'; the sources "
         "quoting The Atlantic say he meant he had already pushed the story himself.",
         [
             ("s11", "He had already pushed the story that day", True),
@@ -385,6 +385,20 @@ DISCREPANCIES = [
         ],
     ),
 ]
+
+
+SEED_NAME = "the anonymous-news.com article (s01)"
+
+
+def plain(text):
+    """The fact sheet calls the source article 'the seed'; readers are told which article it is."""
+
+    def name(match):
+        possessive = match.group(2) or ""
+        words = SEED_NAME.replace(" (s01)", "") + possessive + " (s01)"
+        return words[0].upper() + words[1:] if match.group(1) == "The" else words
+
+    return re.sub(r"\b(The|the) seed('s)?(?! article)\b", name, text or "")
 
 
 def source_kind(source):
@@ -426,7 +440,7 @@ def build(factsheet):
                     "external_id": pid,
                     "name": DISPLAY_NAMES.get(person["name"], person["name"]),
                     "kind": "organisation" if pid in ORGANISATIONS else "person",
-                    "description": person["role"],
+                    "description": plain(person["role"]),
                 },
             }
         )
@@ -501,11 +515,11 @@ def build(factsheet):
         if m["recipient"] != "public":
             recipients = [[ACCOUNT_BY_LABEL[r.strip()]] for r in m["recipient"].split(";")]
         if mid in VERBATIM:
-            text, status, summary = VERBATIM[mid], "verbatim", m["summary"]
+            text, status, summary = VERBATIM[mid], "verbatim", plain(m["summary"])
         elif mid in EXCERPTS:
-            text, status, summary = EXCERPTS[mid], "excerpt", m["summary"]
+            text, status, summary = EXCERPTS[mid], "excerpt", plain(m["summary"])
         else:
-            text, status, summary = m["summary"], "summary", ""
+            text, status, summary = plain(m["summary"]), "summary", ""
         sources = sorted(set(source_ids(m["sources"], mid)) | set(EXTRA_SOURCES.get(mid, [])))
         records.append(
             {
@@ -520,14 +534,14 @@ def build(factsheet):
                     "text": text,
                     "text_status": status,
                     "summary": summary,
-                    "curator_note": m.get("confidence") or "",
+                    "curator_note": plain(m.get("confidence")),
                     "in_reply_to": [m["in_reply_to_id"]] if m.get("in_reply_to_id") else None,
                     "date_earliest": earliest,
                     "date_latest": latest,
                     "sent_at": sent_at,
                     "sent_at_timezone": zone,
                     "sent_at_timezone_inferred": inferred,
-                    "time_note": m.get("time_note") or "",
+                    "time_note": plain(m.get("time_note")),
                     "reported_delay": REPORTED_DELAYS.get(mid),
                     "links": m.get("media_ids") or [],
                     "sources": [[s] for s in sources],
@@ -553,10 +567,10 @@ def build(factsheet):
                     "slug": f"{e['id']}-{slugify(e['title'])}"[:200],
                     "title": e["title"],
                     "kind": EVENT_KINDS[e["id"]],
-                    "description": e["summary"],
+                    "description": plain(e["summary"]),
                     "date_earliest": earliest,
                     "date_latest": latest,
-                    "time_note": e.get("date_note") or "",
+                    "time_note": plain(e.get("date_note")),
                     "participants": participants,
                     "messages": [[mid] for mid in e["related_message_ids"]],
                     "sources": [[s] for s in source_ids(e["sources"], e["id"])],
