@@ -94,6 +94,15 @@ class AnnotationForm(forms.ModelForm):
             )
             return
         text = self.instance.message.text
+        if self.instance.is_orphaned and quote == self.instance.quote_exact:
+            # An orphaned note keeps its original quote through edits of its body.
+            cleaned.update(
+                quote_prefix=self.instance.quote_prefix,
+                quote_suffix=self.instance.quote_suffix,
+                quote_start=self.instance.quote_start,
+                quote_end=self.instance.quote_end,
+            )
+            return
         start, end = cleaned.get("quote_start"), cleaned.get("quote_end")
         # The browser sends offsets with the selection; they are trusted only if they agree.
         if start is None or end is None or text[start:end] != quote:

@@ -257,3 +257,39 @@ def test_highlights_show_counts_and_lead_to_the_notes(client, users, message):
     page = client.get(message.get_absolute_url()).content.decode()
     assert '<mark class="hl"><a href="#annotation-' in page
     assert '>2<span class="visually-hidden"> notes)' in page
+
+
+def test_an_orphaned_note_can_be_edited_and_keeps_its_quote(author_client, users, message):
+    note = make_annotation(
+        users["author"],
+        message=message,
+        visibility="public",
+        quote_exact="Send it to us",
+        body="Before",
+    )
+    note.anchor(message.text)
+    note.save()
+    message.text = "Entirely different words now."
+    message.save()
+    note.refresh_from_db()
+    form = author_client.get(reverse("annotations:edit", args=[note.uuid])).content.decode()
+    assert "Send it to us" in form
+    response = author_client.post(
+        reverse("annotations:edit", args=[note.uuid]),
+        {
+            "body": "After",
+            "motivation": "commenting",
+            "tags": "",
+            "visibility": "public",
+            "quote_exact": "Send it to us",
+            "quote_prefix": note.quote_prefix,
+            "quote_suffix": note.quote_suffix,
+            "quote_start": note.quote_start or "",
+            "quote_end": note.quote_end or "",
+            "links-TOTAL_FORMS": "0",
+            "links-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302
+    note.refresh_from_db()
+    assert note.body == "After" and note.quote_exact == "Send it to us" and note.is_orphaned
