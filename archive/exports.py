@@ -6,6 +6,20 @@ import json
 from django.http import StreamingHttpResponse
 
 EXPORT_CHUNK = 2000
+# A spreadsheet runs a cell that starts with one of these as a formula; a leading apostrophe makes
+# it text (OWASP's advice for CSV injection). The JSON export keeps every value exact.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        value = "; ".join(value)
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
 
 EXPORT_FIELDS = [
     "id",
@@ -69,12 +83,7 @@ def export_messages(request, messages, export_format):
         def lines():
             yield writer.writerow(EXPORT_FIELDS)
             for row in rows:
-                yield writer.writerow(
-                    [
-                        "; ".join(v) if isinstance(v, list) else ("" if v is None else v)
-                        for v in row.values()
-                    ]
-                )
+                yield writer.writerow([_csv_cell(value) for value in row.values()])
 
         response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="messages.csv"'

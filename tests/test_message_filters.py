@@ -122,3 +122,12 @@ def test_export_links_carry_the_filters(client, archive):
 def test_list_page_shows_reply_counts(client, archive):
     content = client.get(reverse("archive:message_list"), {"thread": "dm-wikileaks-trumpjr"})
     assert "2 replies" in content.content.decode()
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_made_text(client, build):
+    build.message(external_id="formula", text='=HYPERLINK("https://evil.example")')
+    body = b"".join(client.get(URL, {"format": "csv"}).streaming_content).decode()
+    row = next(csv.DictReader(io.StringIO(body)))
+    assert row["text"] == '\'=HYPERLINK("https://evil.example")'
+    data = json.loads(b"".join(client.get(URL, {"format": "json"}).streaming_content))
+    assert data["messages"][0]["text"].startswith("=HYPERLINK")
