@@ -77,11 +77,8 @@ class AnnotationForm(forms.ModelForm):
         return normalise_tags(self.cleaned_data["tags"])
 
     def clean(self):
+        # The group rule (needed for group visibility, dropped otherwise) is Annotation.clean()'s.
         cleaned = super().clean()
-        if cleaned.get("visibility") == Annotation.Visibility.GROUP and not cleaned.get("group"):
-            self.add_error("group", "Choose the research group that may read this note.")
-        if cleaned.get("visibility") != Annotation.Visibility.GROUP:
-            cleaned["group"] = None
         if "quote_exact" in self.fields:
             self._place_quote(cleaned)
         return cleaned

@@ -26,9 +26,9 @@ def _save_new_or_edited(request, form, links):
     return annotation
 
 
-def _annotate(request, target, template_context):
+def _annotate(request, target, **target_field):
     """Shared body of the two create views: one target, one form, one redirect."""
-    annotation = Annotation(author=request.user, **template_context["target_field"])
+    annotation = Annotation(author=request.user, **target_field)
     form = AnnotationForm(request.POST or None, instance=annotation, user=request.user)
     links = SourceLinkFormSet(request.POST or None, instance=annotation, prefix="links")
     if request.method == "POST" and forms_are_valid(form, links):
@@ -48,14 +48,14 @@ def _annotate(request, target, template_context):
 def annotate_message(request, external_id):
     """Signed-in researchers: annotate a published message (GET shows the form, POST saves)."""
     message = get_object_or_404(Message.objects.published(), external_id=external_id)
-    return _annotate(request, message, {"target_field": {"message": message}})
+    return _annotate(request, message, message=message)
 
 
 @login_required
 def annotate_event(request, slug):
     """Signed-in researchers: annotate a published event."""
     event = get_object_or_404(Event.objects.published(), slug=slug)
-    return _annotate(request, event, {"target_field": {"event": event}})
+    return _annotate(request, event, event=event)
 
 
 def annotation_detail(request, uuid):

@@ -1,6 +1,21 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from . import views
+
+
+class CitationFormatConverter:
+    """'bib' (BibTeX) or 'json' (CSL-JSON), the suffix of a record's citation download."""
+
+    regex = "bib|json"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(CitationFormatConverter, "citation_format")
 
 app_name = "archive"
 
@@ -8,45 +23,27 @@ urlpatterns = [
     path("messages/", views.message_list, name="message_list"),
     path("messages/<slug:external_id>/", views.message_detail, name="message_detail"),
     path(
-        "messages/<slug:key>/cite.bib",
+        "messages/<slug:key>/cite.<citation_format:export_format>",
         views.citation,
-        {"kind": "message", "export_format": "bib"},
-        name="message_bibtex",
-    ),
-    path(
-        "messages/<slug:key>/cite.json",
-        views.citation,
-        {"kind": "message", "export_format": "csl"},
-        name="message_csl",
+        {"kind": "message"},
+        name="message_citation",
     ),
     path("threads/<slug:external_id>/", views.thread_detail, name="thread_detail"),
     path("timeline/", views.timeline, name="timeline"),
     path("events/<slug:slug>/", views.event_detail, name="event_detail"),
     path(
-        "events/<slug:key>/cite.bib",
+        "events/<slug:key>/cite.<citation_format:export_format>",
         views.citation,
-        {"kind": "event", "export_format": "bib"},
-        name="event_bibtex",
-    ),
-    path(
-        "events/<slug:key>/cite.json",
-        views.citation,
-        {"kind": "event", "export_format": "csl"},
-        name="event_csl",
+        {"kind": "event"},
+        name="event_citation",
     ),
     path("people/<slug:external_id>/", views.person_detail, name="person_detail"),
     path("sources/", views.source_list, name="source_list"),
     path("sources/<slug:external_id>/", views.source_detail, name="source_detail"),
     path(
-        "sources/<slug:key>/cite.bib",
+        "sources/<slug:key>/cite.<citation_format:export_format>",
         views.citation,
-        {"kind": "source", "export_format": "bib"},
-        name="source_bibtex",
-    ),
-    path(
-        "sources/<slug:key>/cite.json",
-        views.citation,
-        {"kind": "source", "export_format": "csl"},
-        name="source_csl",
+        {"kind": "source"},
+        name="source_citation",
     ),
 ]

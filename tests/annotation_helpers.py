@@ -11,6 +11,10 @@ def make_annotation(author, message=None, event=None, **fields):
         body=fields.pop("body", "A note."),
         **fields,
     )
+    # Place a quote the way the annotate form does, unless the test set its offsets itself.
+    if annotation.quote_exact and annotation.quote_start is None:
+        annotation.anchor(message.text)
+        annotation.save()
     annotation.record_revision(author)
     return annotation
 

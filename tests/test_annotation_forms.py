@@ -202,8 +202,6 @@ def test_text_edit_re_anchors_by_quote_and_context(users, message):
     note = make_annotation(
         users["author"], message=message, visibility="public", quote_exact="Send it to us"
     )
-    note.anchor(message.text)
-    note.save()
     message.text = "Hello. " + TEXT
     message.save()
     note.refresh_from_db()
@@ -237,8 +235,6 @@ def test_a_vanished_quote_is_kept_and_shown_as_not_found(client, users, message)
         quote_exact="Send it to us",
         body="Kept anyway",
     )
-    note.anchor(message.text)
-    note.save()
     message.text = "Entirely different words now."
     message.save()
     note.refresh_from_db()
@@ -249,11 +245,9 @@ def test_a_vanished_quote_is_kept_and_shown_as_not_found(client, users, message)
 
 def test_highlights_show_counts_and_lead_to_the_notes(client, users, message):
     for _ in range(2):
-        note = make_annotation(
+        make_annotation(
             users["author"], message=message, visibility="public", quote_exact="Send it to us"
         )
-        note.anchor(message.text)
-        note.save()
     page = client.get(message.get_absolute_url()).content.decode()
     assert '<mark class="hl"><a href="#annotation-' in page
     assert '>2<span class="visually-hidden"> notes)' in page
@@ -267,8 +261,6 @@ def test_an_orphaned_note_can_be_edited_and_keeps_its_quote(author_client, users
         quote_exact="Send it to us",
         body="Before",
     )
-    note.anchor(message.text)
-    note.save()
     message.text = "Entirely different words now."
     message.save()
     note.refresh_from_db()

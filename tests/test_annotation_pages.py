@@ -24,9 +24,6 @@ def many_notes(users, message, n):
             quote_exact="words" if i % 2 else "",
             tags=["a", "b"],
         )
-        if note.quote_exact:
-            note.anchor(message.text)
-            note.save()
         SourceLink.objects.create(annotation=note, url=f"https://example.org/{i}", title="Link")
 
 
