@@ -19,6 +19,12 @@ class MessageFilterForm(forms.Form):
 
 
 class MessageFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="filter_words",
+        label="Words in text or summary",
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
     sender = django_filters.ModelChoiceFilter(
         field_name="sender__person",
         to_field_name="external_id",
@@ -79,6 +85,7 @@ class MessageFilter(django_filters.FilterSet):
     class Meta:
         model = Message
         fields = [
+            "q",
             "sender",
             "recipient",
             "channel",
@@ -91,6 +98,12 @@ class MessageFilter(django_filters.FilterSet):
             "sort",
         ]
         form = MessageFilterForm
+
+    def filter_words(self, queryset, name, value):
+        """Every word must appear in the message's text or its curator summary."""
+        for word in value.split():
+            queryset = queryset.filter(Q(text__icontains=word) | Q(summary__icontains=word))
+        return queryset
 
     def filter_answered(self, queryset, name, value):
         return queryset.answered() if value == "yes" else queryset.unanswered()

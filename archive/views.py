@@ -30,16 +30,25 @@ MESSAGES_PER_PAGE = 50
 THREAD_PAGE_SIZE = 200
 PERSON_LIST_LIMIT = 100
 HOME_SUMMARY_SECONDS = 60
+LATEST_NOTES = 3
 
 
 def home(request):
     """Anyone: what the archive holds, the correspondence at a glance, where to go next."""
     # Whole-archive aggregates are cheap here but not at a million rows: share them for a minute.
     summary = cache.get_or_set("archive:home-summary", archive_summary, HOME_SUMMARY_SECONDS)
+    latest_notes = (
+        Annotation.objects.visible_to(None).for_list().order_by("-created")[:LATEST_NOTES]
+    )
     return render(
         request,
         "archive/home.html",
-        {**summary, "title": settings.ARCHIVE_TITLE, "intro": settings.ARCHIVE_INTRO},
+        {
+            **summary,
+            "title": settings.ARCHIVE_TITLE,
+            "intro": settings.ARCHIVE_INTRO,
+            "latest_notes": latest_notes,
+        },
     )
 
 
@@ -113,6 +122,8 @@ def correspondence_at_a_glance(thread):
         "senders": senders,
         "columns": columns,
         "width": 20 + len(months) * 28,
+        # A short span is drawn wide; a long one keeps its natural size and scrolls sideways.
+        "fits": len(months) <= 24,
     }
 
 

@@ -43,6 +43,32 @@ def test_each_filter_narrows_the_list(client, archive, query, expected):
     assert f"{len(expected)} message" in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        ("  ", None),  # blank: no filter
+        ("PODESTA", {"m08"}),  # any case, text or summary
+        ("podesta nonexistentword", set()),  # every word must match
+    ],
+)
+def test_words_filter_searches_text_and_summary(client, archive, words, expected):
+    response = client.get(URL, {"q": words})
+    assert response.status_code == 200
+    found = set(ids(response))
+    if expected is None:
+        assert len(found) == 24
+    else:
+        assert found == expected
+        assert f'value="{words}"' in response.content.decode()
+
+
+def test_words_filter_matches_every_word_in_either_field(client, build):
+    build.message(external_id="both", text="The leak came out.", summary="Podesta e-mails.")
+    build.message(external_id="one", text="The leak came out.", summary="Nothing else.")
+    response = client.get(URL, {"q": "leak podesta"})
+    assert set(ids(response)) == {"both"}
+
+
 def test_unanswered_wikileaks_direct_messages(client, archive):
     response = client.get(
         URL, {"sender": "wikileaks", "channel": "direct_message", "answered": "no"}

@@ -40,6 +40,43 @@ def test_home_shows_what_the_archive_holds(client, conversation):
     assert reverse("archive:message_list").encode() in response.content
 
 
+def test_home_routes_to_search_and_shows_only_public_notes(client, conversation, users):
+    from annotations.models import Annotation
+    from tests.annotation_helpers import make_annotation
+
+    question, _ = conversation
+    make_annotation(users["author"], message=question, body="A public remark.", visibility="public")
+    make_annotation(users["author"], message=question, body="A private thought.")
+    assert Annotation.objects.get(body="A private thought.").visibility == "private"
+    client.force_login(users["author"])
+    content = client.get(reverse("home")).content.decode()
+    assert f'action="{reverse("archive:message_list")}"' in content and 'name="q"' in content
+    assert "A public remark." in content
+    assert (
+        "A private thought." not in content
+    )  # the home page shows public notes, even to their author
+
+
+def test_home_query_count_does_not_grow_with_notes(
+    client, conversation, users, django_assert_max_num_queries
+):
+    from tests.annotation_helpers import make_annotation
+
+    question, _ = conversation
+    for n in range(20):
+        make_annotation(users["author"], message=question, body=f"Note {n}", visibility="public")
+    with django_assert_max_num_queries(PAGE_QUERY_BOUNDS["home"]):
+        assert client.get(reverse("home")).status_code == 200
+
+
+def test_page_titles_name_the_archive_from_settings(client, conversation, settings):
+    settings.ARCHIVE_NAME = "Another Archive"
+    settings.ARCHIVE_TITLE = "Letters of somebody else"
+    content = client.get(reverse("archive:message_list")).content.decode()
+    assert "<title>Messages · Another Archive</title>" in content
+    assert 'content="A public, annotated research archive: Letters of somebody else."' in content
+
+
 def test_message_list_shows_published_messages_newest_first(client, build, conversation):
     build.message(external_id="unpublished-msg", is_published=False)
     build.message(external_id="later", day=date(2017, 7, 11))
@@ -112,7 +149,7 @@ def many_records(build, n):
 
 # Bounds are the same for 1 and for 200 rows: a page's query count must not grow with its rows.
 PAGE_QUERY_BOUNDS = {
-    "home": 8,
+    "home": 10,
     "message_list": 8,
     "message_detail": 11,
     "thread": 10,
