@@ -71,6 +71,7 @@ def test_payload_in_every_annotation_field_renders_inert(client, users, message,
     note.record_revision(users["author"])
     client.force_login(users["author"])
     for url in [
+        reverse("home"),
         message.get_absolute_url(),
         note.get_absolute_url(),
         reverse("annotations:list"),
@@ -107,6 +108,7 @@ def test_payload_as_a_source_link_url_is_refused_and_echoed_inert(client, users,
 @pytest.mark.parametrize("payload", XSS)
 def test_payload_in_filters_renders_inert(client, message, payload):
     for url, key in [
+        ("/messages/", "q"),
         ("/messages/", "channel"),
         ("/messages/", "date_from"),
         ("/timeline/", "person"),
@@ -114,6 +116,13 @@ def test_payload_in_filters_renders_inert(client, message, payload):
     ]:
         html = client.get(url, {key: payload}).content.decode()
         assert dangers(html) == [], (url, key)
+
+
+@pytest.mark.parametrize("payload", XSS)
+def test_payload_as_a_login_name_is_echoed_inert(client, db, payload):
+    response = client.post(reverse("login"), {"username": payload[:150], "password": "wrong"})
+    assert response.status_code == 200
+    assert dangers(response.content.decode()) == []
 
 
 @pytest.mark.parametrize("payload", REDIRECTS)
