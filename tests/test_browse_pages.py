@@ -22,8 +22,8 @@ def text(response):
 def test_conversation_shows_counts_per_side_runs_silences_and_latency(client, archive):
     page = text(client.get("/threads/dm-wikileaks-trumpjr/"))
     assert "@wikileaks</a>: <strong>8</strong> messages" in page
-    assert "@DonaldJTrumpJr</a>: <strong>3</strong> messages, 3 replies" in page
-    assert "answered 2 of 8 (25%)" in page
+    assert "@DonaldJTrumpJr</a>: <strong>3</strong> messages, 3 of them replies" in page
+    assert "2 of 8 got a reply (25%)" in page
     assert "6 messages without a reply" in page
     assert "207 days of silence" in page
     assert "about 90 minutes (reported)" in page
@@ -85,9 +85,11 @@ def test_message_page_shows_discrepancy_neighbours_and_events(client, archive):
 
 def test_person_page_shows_answer_rate_and_median_latency(client, archive):
     page = text(client.get("/people/donald-trump-jr/"))
-    assert "median reply time" in page and "(reported)" in page
+    assert "replies came after a median of <strong>about 6 hours 45 minutes (reported)" in page
+    assert "(2 replies with a known delay)" in page
+    assert "@DonaldJTrumpJr (Twitter)" in page and "E-mail, no handle attested" in page
     wikileaks = text(client.get("/people/wikileaks/"))
-    assert "answered (2 of 10)" in wikileaks
+    assert "<strong>2 of 10</strong> got a reply (20%)" in wikileaks
 
 
 def test_sources_are_grouped_by_publisher_with_what_they_attest(client, archive):
@@ -168,7 +170,7 @@ def test_long_conversations_are_paged_and_answers_on_later_pages_count(client, b
     assert "Page 1 of 2" in page_one
     # The reply sits on page 2; page 1 still knows the first message was answered.
     assert "1 reply" in page_one
-    assert "answered 1 of 201 (0%)" in page_one
+    assert "1 of 201 got a reply (0%)" in page_one
     page_two = text(client.get("/threads/long/", {"page": 2}))
     assert "reply to" in page_two
 
