@@ -217,7 +217,17 @@ class Annotation(models.Model):
 
     @property
     def target_label(self):
-        return self.message.external_id if self.message_id else self.event.external_id
+        """'message m06' or 'event e06': what the note is on, by its permanent id."""
+        if self.message_id:
+            return f"message {self.message.external_id}"
+        return f"event {self.event.external_id}"
+
+    @property
+    def target_context(self):
+        """The target's date and, for an event, its title: enough to recognise it in a list."""
+        if self.message_id:
+            return self.message.date_display
+        return f"{self.event.title}, {self.event.date_display}"
 
     @property
     def target_url(self):

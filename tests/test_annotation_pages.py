@@ -70,6 +70,9 @@ def test_editor_notes_load_with_the_archive_and_twice_change_nothing(client, db)
     assert not editors.first().author.has_usable_password()
     page = client.get("/messages/m07/").content.decode()
     assert "Friday 7 October 2016" in page
+    listing = client.get("/annotations/").content.decode()
+    assert ">message m07</a> (3 Oct 2016)" in listing
+    assert ">event e06</a> (Access Hollywood tape" in listing
     quoted = editors.exclude(quote_exact="")
     for note in quoted:
         assert note.message.text[note.quote_start : note.quote_end] == note.quote_exact
