@@ -26,7 +26,7 @@ class MessageFilter(django_filters.FilterSet):
         widget=forms.TextInput(attrs={"type": "search"}),
     )
     sender = django_filters.ModelChoiceFilter(
-        field_name="sender__person",
+        method="filter_sender",
         to_field_name="external_id",
         empty_label="Any",
         queryset=Person.objects.filter(
@@ -35,14 +35,13 @@ class MessageFilter(django_filters.FilterSet):
         label="Sender",
     )
     recipient = django_filters.ModelChoiceFilter(
-        field_name="recipients__person",
+        method="filter_recipient",
         to_field_name="external_id",
         empty_label="Any",
         queryset=Person.objects.filter(
             Exists(Message.recipients.through.objects.filter(account__person=OuterRef("pk")))
         ),
         label="Recipient",
-        distinct=True,
     )
     channel = django_filters.ChoiceFilter(choices=Message.Channel.choices, label="Channel")
     thread = django_filters.ModelChoiceFilter(
@@ -105,6 +104,21 @@ class MessageFilter(django_filters.FilterSet):
             queryset = queryset.filter(Q(text__icontains=word) | Q(summary__icontains=word))
         return queryset
 
+    def filter_sender(self, queryset, name, person):
+        # By the person's account ids rather than a join through accounts: with one account the
+        # sender index then yields the rows already in date order.
+        return queryset.filter(sender__in=list(person.accounts.values_list("pk", flat=True)))
+
+    def filter_recipient(self, queryset, name, person):
+        # EXISTS, not a join + DISTINCT: the list's date index keeps serving the order.
+        return queryset.filter(
+            Exists(
+                Message.recipients.through.objects.filter(
+                    message=OuterRef("pk"), account__person=person
+                )
+            )
+        )
+
     def filter_answered(self, queryset, name, value):
         return queryset.answered() if value == "yes" else queryset.unanswered()
 
@@ -158,7 +172,8 @@ class TimelineMessageFilter(TimelineFilter):
         received = Message.recipients.through.objects.filter(
             message=OuterRef("pk"), account__person=person
         )
-        return queryset.filter(Q(sender__person=person) | Exists(received))
+        sent = Q(sender__in=list(person.accounts.values_list("pk", flat=True)))
+        return queryset.filter(sent | Exists(received))
 
 
 class TimelineEventFilter(TimelineFilter):

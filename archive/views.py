@@ -421,15 +421,15 @@ def event_detail(request, slug):
 def person_detail(request, external_id):
     """Anyone: a person's accounts, messages sent and received, answer rate, latency, events."""
     person = get_object_or_404(
-        Person.objects.with_message_counts().prefetch_related(
+        Person.objects.prefetch_related(
             "accounts", Prefetch("events", queryset=Event.objects.published().chronological())
         ),
         external_id=external_id,
     )
+    # By account ids (already prefetched), not a join: the sender index serves the order.
+    from_person = Q(sender__in=[account.pk for account in person.accounts.all()])
     published = Message.objects.published()
-    sent = list(
-        published.for_list().filter(sender__person=person).chronological()[:PERSON_LIST_LIMIT]
-    )
+    sent = list(published.for_list().filter(from_person).chronological()[:PERSON_LIST_LIMIT])
     # Exists() rather than a join + DISTINCT: the date index then serves the ordering.
     to_person = Message.recipients.through.objects.filter(
         message=OuterRef("pk"), account__person=person
@@ -437,19 +437,11 @@ def person_detail(request, external_id):
     received = list(
         published.for_list().filter(Exists(to_person)).chronological()[: PERSON_LIST_LIMIT + 1]
     )
-    # Only replies whose latency is known: a reported delay, or attested times on both sides.
-    replies = (
-        published.filter(sender__person=person, in_reply_to__isnull=False)
-        .filter(
-            Q(reported_delay__isnull=False)
-            | Q(sent_at__isnull=False, in_reply_to__sent_at__isnull=False)
-        )
-        .select_related("in_reply_to")
-    )
-    latencies = [m.response_latency for m in replies.iterator()]
-    latencies = [latency for latency in latencies if latency]
-    answer_rate = (
-        round(100 * person.answered_count / person.sent_count) if person.sent_count else None
+    # Whole-person aggregates: shared for a minute, like the thread's side counts.
+    stats = cache.get_or_set(
+        f"archive:person-stats:{person.pk}",
+        lambda: person_stats(person, from_person),
+        HOME_SUMMARY_SECONDS,
     )
     return render(
         request,
@@ -460,11 +452,36 @@ def person_detail(request, external_id):
             "received": received[:PERSON_LIST_LIMIT],
             "more_received": len(received) > PERSON_LIST_LIMIT,
             "list_limit": PERSON_LIST_LIMIT,
-            "answer_rate": answer_rate,
-            "median_latency": Latency.median(latencies),
-            "latency_count": len(latencies),
+            **stats,
         },
     )
+
+
+def person_stats(person, from_person):
+    """Messages sent, how many got a reply, and the median reply delay where it is known."""
+    counts = Person.objects.with_message_counts().values("sent_count", "answered_count")
+    counts = counts.get(pk=person.pk)
+    # Only replies whose latency is known: a reported delay, or attested times on both sides.
+    replies = (
+        Message.objects.published()
+        .filter(from_person, in_reply_to__isnull=False)
+        .filter(
+            Q(reported_delay__isnull=False)
+            | Q(sent_at__isnull=False, in_reply_to__sent_at__isnull=False)
+        )
+        .select_related("in_reply_to")
+        .order_by()
+    )
+    latencies = [m.response_latency for m in replies.iterator()]
+    latencies = [latency for latency in latencies if latency]
+    sent, answered = counts["sent_count"], counts["answered_count"]
+    return {
+        "sent_count": sent,
+        "answered_count": answered,
+        "answer_rate": round(100 * answered / sent) if sent else None,
+        "median_latency": Latency.median(latencies),
+        "latency_count": len(latencies),
+    }
 
 
 def source_list(request):

@@ -154,7 +154,7 @@ PAGE_QUERY_BOUNDS = {
     "message_detail": 11,
     "thread": 10,
     "timeline": 14,
-    "person": 10,
+    "person": 11,
     "sources": 4,
     "source": 5,
     "event": 7,
