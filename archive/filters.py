@@ -7,6 +7,28 @@ from django.db.models import Exists, OuterRef, Q
 from .models import Event, Message, Person, Thread
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
+# Where the words filter looks: a message's text and curator summary; an event's title and text.
+MESSAGE_WORD_FIELDS = ("text", "summary")
+EVENT_WORD_FIELDS = ("title", "description")
+
+
+def every_word(queryset, value, fields):
+    """Narrow to records where each word of `value` appears, in any case, in one of `fields`."""
+    for word in value.split():
+        match = Q()
+        for field in fields:
+            match |= Q(**{f"{field}__icontains": word})
+        queryset = queryset.filter(match)
+    return queryset
+
+
+def words_filter(label):
+    return django_filters.CharFilter(
+        method="filter_words",
+        label=label,
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
 
 
 class MessageFilterForm(forms.Form):
@@ -19,12 +41,7 @@ class MessageFilterForm(forms.Form):
 
 
 class MessageFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(
-        method="filter_words",
-        label="Words in text or summary",
-        max_length=200,
-        widget=forms.TextInput(attrs={"type": "search"}),
-    )
+    q = words_filter("Words in text or summary")
     sender = django_filters.ModelChoiceFilter(
         method="filter_sender",
         to_field_name="external_id",
@@ -99,10 +116,7 @@ class MessageFilter(django_filters.FilterSet):
         form = MessageFilterForm
 
     def filter_words(self, queryset, name, value):
-        """Every word must appear in the message's text or its curator summary."""
-        for word in value.split():
-            queryset = queryset.filter(Q(text__icontains=word) | Q(summary__icontains=word))
-        return queryset
+        return every_word(queryset, value, MESSAGE_WORD_FIELDS)
 
     def filter_sender(self, queryset, name, person):
         # By the person's account ids rather than a join through accounts: with one account the
@@ -144,7 +158,9 @@ class TimelineFilter(django_filters.FilterSet):
     """The timeline's fields; a subclass per model says how `person` and `kind` apply to it."""
 
     shows_kind = None
+    word_fields = ()
 
+    q = words_filter("Words")
     year = django_filters.NumberFilter(field_name="date_earliest__year", label="Year")
     start = django_filters.DateFilter(
         field_name="date_earliest", lookup_expr="gte", label="From", widget=DATE_WIDGET
@@ -160,13 +176,17 @@ class TimelineFilter(django_filters.FilterSet):
     def filter_kind(self, queryset, name, value):
         return queryset if value == self.shows_kind else queryset.none()
 
+    def filter_words(self, queryset, name, value):
+        return every_word(queryset, value, self.word_fields)
+
 
 class TimelineMessageFilter(TimelineFilter):
     shows_kind = "messages"
+    word_fields = MESSAGE_WORD_FIELDS
 
     class Meta:
         model = Message
-        fields = ["year", "start", "kind", "person"]
+        fields = ["q", "year", "start", "kind", "person"]
 
     def filter_person(self, queryset, name, person):
         received = Message.recipients.through.objects.filter(
@@ -178,10 +198,11 @@ class TimelineMessageFilter(TimelineFilter):
 
 class TimelineEventFilter(TimelineFilter):
     shows_kind = "events"
+    word_fields = EVENT_WORD_FIELDS
 
     class Meta:
         model = Event
-        fields = ["year", "start", "kind", "person"]
+        fields = ["q", "year", "start", "kind", "person"]
 
     def filter_person(self, queryset, name, person):
         participants = Event.participants.through.objects.filter(

@@ -47,6 +47,9 @@ def test_timeline_mixes_messages_and_events_by_month(client, archive):
         ({"kind": "events"}, ["e03"], [">m05:"]),
         ({"kind": "messages"}, [">m05:"], ['id="e03"']),
         ({"person": "hope-hicks"}, ["m04", "e02"], ["m05", "e16"]),
+        ({"q": "PODESTA"}, [">m08:", 'id="e06"', "2 entries"], [">m05:", 'id="e03"']),
+        ({"q": "podesta", "kind": "events"}, ['id="e06"'], [">m08:"]),
+        ({"q": "podesta wilkes-barre"}, [">m08:", "1 entry"], ['id="e06"']),
     ],
 )
 def test_timeline_filters(client, archive, query, present, absent):

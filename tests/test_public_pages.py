@@ -50,7 +50,7 @@ def test_home_routes_to_search_and_shows_only_public_notes(client, conversation,
     assert Annotation.objects.get(body="A private thought.").visibility == "private"
     client.force_login(users["author"])
     content = client.get(reverse("home")).content.decode()
-    assert f'action="{reverse("archive:message_list")}"' in content and 'name="q"' in content
+    assert f'action="{reverse("archive:timeline")}"' in content and 'name="q"' in content
     assert "A public remark." in content
     assert (
         "A private thought." not in content

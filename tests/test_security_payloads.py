@@ -112,6 +112,7 @@ def test_payload_in_filters_renders_inert(client, message, payload):
         ("/messages/", "channel"),
         ("/messages/", "date_from"),
         ("/timeline/", "person"),
+        ("/timeline/", "q"),
         ("/annotations/", "tag"),
     ]:
         html = client.get(url, {key: payload}).content.decode()

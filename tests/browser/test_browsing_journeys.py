@@ -40,6 +40,18 @@ def test_conversation_shows_the_third_of_october_exchange_and_its_latency(page, 
     screenshot(page, tmp_path, "thread")
 
 
+def test_searching_from_home_finds_the_podesta_message_and_event(page, archive, tmp_path):
+    page.goto("/")
+    page.get_by_label("Search messages and events").fill("Podesta")
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_url("**/timeline/?q=Podesta")
+    assert page.get_by_role("status").inner_text().startswith("2 entries")
+    assert page.locator("#e06").is_visible()
+    assert page.locator("#m08").is_visible()
+    assert page.get_by_label("Words").input_value() == "Podesta"
+    screenshot(page, tmp_path, "search-from-home")
+
+
 def test_filtering_to_trump_jr_replies_shows_three(page, archive, tmp_path):
     page.goto("/messages/")
     page.get_by_label("Sender").select_option(label="Donald Trump Jr.")
