@@ -180,7 +180,7 @@ def message_detail(request, external_id):
     parent = (
         message.in_reply_to if message.in_reply_to and message.in_reply_to.is_published else None
     )
-    siblings = message.thread.messages.published().select_related("sender")
+    siblings = message.thread.messages.published().select_related("sender__person")
     previous = siblings.filter(position__lt=message.position).order_by("-position").first()
     following = siblings.filter(position__gt=message.position).order_by("position").first()
     notes = list(Annotation.objects.visible_to(request.user).filter(message=message).for_list())
@@ -250,7 +250,7 @@ def timeline(request):
         Message.objects.published()
         .select_related("sender__person", "thread")
         .prefetch_related(
-            "recipients",
+            "recipients__person",
             Prefetch(
                 "events", queryset=Event.objects.published().only("slug", "title", "external_id")
             ),
@@ -507,7 +507,9 @@ def source_detail(request, external_id):
         Source.objects.prefetch_related(
             Prefetch(
                 "messages",
-                queryset=Message.objects.published().select_related("sender").chronological(),
+                queryset=Message.objects.published()
+                .select_related("sender__person")
+                .chronological(),
             ),
             Prefetch("events", queryset=Event.objects.published().chronological()),
             Prefetch(
@@ -543,7 +545,7 @@ CITABLE = {
         lambda: (
             Message.objects.published()
             .select_related("sender__person")
-            .prefetch_related("recipients")
+            .prefetch_related("recipients__person")
         ),
     ),
     "event": (Event, "slug", lambda: Event.objects.published()),
