@@ -160,3 +160,16 @@ def test_messages_can_be_filtered_to_those_with_notes_the_reader_may_see(client,
     assert listed(annotated="no") == {"with-private", "without"}
     client.force_login(users["author"])
     assert listed(annotated="yes") == {"with-public", "with-private"}
+
+
+def test_signed_in_readers_can_reach_the_report_form_from_a_note(client, build, users):
+    message = build.message(text="Words.")
+    note = make_annotation(users["author"], message=message, visibility="public")
+    report = f"{note.get_absolute_url()}?report#report"
+    assert report not in client.get(message.get_absolute_url()).content.decode()
+    client.force_login(users["author"])
+    assert report not in client.get(message.get_absolute_url()).content.decode()
+    client.force_login(users["other"])
+    assert report in client.get(message.get_absolute_url()).content.decode()
+    page = client.get(f"{note.get_absolute_url()}?report").content.decode()
+    assert '<details class="flag" id="report" open>' in page
