@@ -398,7 +398,19 @@ def plain(text):
         words = SEED_NAME.replace(" (s01)", "") + possessive + " (s01)"
         return words[0].upper() + words[1:] if match.group(1) == "The" else words
 
-    return re.sub(r"\b(The|the) seed('s)?(?! article)\b", name, text or "")
+    text = (text or "").replace(
+        "treated as the seed's origin", "treated as where it was first published"
+    )
+    text = re.sub(r"\b(The|the) seed('s)?(?! article)\b", name, text)
+    # The fact sheet's shorthand inside brackets and for the file it was given as.
+    text = text.replace("seed.txt", "the article this archive started from")
+    text = text.replace("(seed embed;", "(the s01 article's embed;")
+    return text.replace("(seed,", "(s01,")
+
+
+def plain_publisher(publisher):
+    """'anonymous-news.com (seed origin)' → 'anonymous-news.com': the role is said in the note."""
+    return publisher.replace(" (seed origin)", "")
 
 
 def source_kind(source):
@@ -477,14 +489,14 @@ def build(factsheet):
                 "model": "archive.source",
                 "fields": {
                     "external_id": source["id"],
-                    "publisher": source["publisher"],
+                    "publisher": plain_publisher(source["publisher"]),
                     "title": source["title"],
                     "url": source["url"],
                     "date_text": source.get("date") or "",
                     "published_on": exact_day(source.get("date")),
                     "kind": source_kind(source),
                     "archived_url": "",
-                    "note": source.get("note") or "",
+                    "note": plain(source.get("note")),
                 },
             }
         )
