@@ -22,7 +22,7 @@ class AnnotationForm(forms.ModelForm):
     tags = forms.CharField(
         required=False,
         max_length=600,
-        help_text="Comma-separated, e.g. seed-error, dates.",
+        help_text="Comma-separated, e.g. dates, s01-error.",
     )
     body = forms.CharField(
         required=False,

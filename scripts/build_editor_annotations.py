@@ -22,7 +22,7 @@ NOTES = [
         "e06",
         None,
         "correcting",
-        ["seed-error", "podesta"],
+        ["s01-error", "podesta"],
         "The anonymous-news.com article (s01) calls John Podesta Clinton's *campaign manager*. He was the campaign's "
         "**chairman**; the sources on the October releases describe him that way.",
         ["s12", "s36"],
@@ -32,7 +32,7 @@ NOTES = [
         "m07",
         None,
         "correcting",
-        ["seed-error", "dates", "podesta"],
+        ["s01-error", "dates", "podesta"],
         "The anonymous-news.com article (s01) says the Wednesday leak Trump Jr. asked about 'turned out to be' Podesta's "
         "e-mails. WikiLeaks never answered his question, and the first Podesta release came on "
         "**Friday 7 October 2016**, not on a Wednesday.",
@@ -43,7 +43,7 @@ NOTES = [
         "m06",
         "It\u2019s amazing what she can get away with.",
         "correcting",
-        ["seed-error", "wording"],
+        ["s01-error", "wording"],
         "The anonymous-news.com article (s01) paraphrases this reply as Trump Jr. 'stating a release occurred earlier in "
         "the day'. The sources quoting The Atlantic say he meant he had **already pushed the story** "
         "himself that day.",
@@ -64,7 +64,7 @@ NOTES = [
         "m11",
         None,
         "commenting",
-        ["seed-interpretation"],
+        ["s01-interpretation"],
         "The anonymous-news.com article's (s01) 'WikiLeaks concedes surprise when Trump wins' is a reading of this "
         "one-word message, not something the sources report WikiLeaks saying.",
         ["s15"],
@@ -74,7 +74,7 @@ NOTES = [
         "m01",
         None,
         "questioning",
-        ["authorship", "seed-error"],
+        ["authorship", "s01-error"],
         "The anonymous-news.com article (s01) says Trump Jr. and *Julian Assange* exchanged these messages. The sources "
         "say the **@wikileaks account** sent them; who typed them is not established.",
         ["s11", "s26"],
