@@ -358,6 +358,27 @@ class SourceLink(models.Model):
     natural_key.dependencies = ["annotations.annotation"]
 
 
+# What a reader calls each part of a snapshot, in the order the history lists changes.
+SNAPSHOT_PARTS = [
+    ("body", "note"),
+    ("quote", "quote"),
+    ("motivation", "motivation"),
+    ("tags", "tags"),
+    ("visibility", "sharing"),
+    ("group", "sharing"),
+    ("links", "source links"),
+]
+
+
+def changed_parts(before, after):
+    """['note', 'tags'] — the parts of a note that differ between two snapshots."""
+    changed = []
+    for key, label in SNAPSHOT_PARTS:
+        if before.get(key) != after.get(key) and label not in changed:
+            changed.append(label)
+    return changed
+
+
 class AnnotationRevision(models.Model):
     annotation = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="revisions")
     editor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

@@ -10,7 +10,7 @@ from archive.models import Event, Message
 
 from .filters import AnnotationFilter
 from .forms import AnnotationForm, FlagForm, SourceLinkFormSet, forms_are_valid
-from .models import Annotation
+from .models import Annotation, changed_parts
 
 ANNOTATIONS_PER_PAGE = 50
 
@@ -112,7 +112,10 @@ def annotation_history(request, uuid):
         Annotation.objects.visible_to(request.user).select_related("message", "event", "author"),
         uuid=uuid,
     )
-    revisions = annotation.revisions.select_related("editor").order_by("-created", "-pk")
+    revisions = list(annotation.revisions.select_related("editor").order_by("-created", "-pk"))
+    # Newest first; each revision says what it changed from the one before it.
+    for newer, older in zip(revisions, revisions[1:], strict=False):
+        newer.changes = changed_parts(older.snapshot, newer.snapshot)
     return render(
         request,
         "annotations/annotation_history.html",

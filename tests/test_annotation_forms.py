@@ -173,6 +173,8 @@ def test_every_save_is_a_revision_and_the_page_says_edited(author_client, messag
     assert "Second version" in page and ">edited</a>" in page
     history = author_client.get(reverse("annotations:history", args=[note.uuid])).content.decode()
     assert "First version" in history and "Second version" in history
+    assert "changed: note, motivation, tags" in history
+    assert history.count("Written ") == 1
 
 
 def test_delete_is_confirm_then_post_and_soft(author_client, message, admin_client):
@@ -285,3 +287,12 @@ def test_an_orphaned_note_can_be_edited_and_keeps_its_quote(author_client, users
     assert response.status_code == 302
     note.refresh_from_db()
     assert note.body == "After" and note.quote_exact == "Send it to us" and note.is_orphaned
+
+
+def test_changed_parts_names_what_an_edit_changed():
+    from annotations.models import changed_parts
+
+    before = {"body": "a", "tags": ["x"], "visibility": "private", "group": None, "links": []}
+    assert changed_parts(before, dict(before)) == []
+    after = {**before, "visibility": "group", "group": "Team", "links": [{"url": "https://e.org/"}]}
+    assert changed_parts(before, after) == ["sharing", "source links"]

@@ -85,6 +85,7 @@ def test_researcher_annotates_a_quoted_span_edits_and_deletes(
     page.wait_for_url("**/history/")
     assert page.get_by_text("A private reading of this reply.").is_visible()
     assert page.get_by_text("A revised reading of this reply.").is_visible()
+    assert page.get_by_text("changed: note").is_visible()
     screenshot(page, tmp_path, "history")
 
     # Another researcher cannot see the private note, at its permalink or on the page.
