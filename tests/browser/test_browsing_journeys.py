@@ -133,3 +133,18 @@ def test_no_serious_accessibility_violations(page, archive, tmp_path, url, schem
     page.set_viewport_size({"width": 375, "height": 800})
     assert page.evaluate("document.documentElement.scrollWidth") <= 375, "sideways scroll"
     assert [e for e in page.console_errors if "404" not in e or url != "/no-such-page/"] == []
+
+
+def test_a_printed_message_page_is_a_citation(page, archive, tmp_path):
+    page.goto("/messages/m06/")
+    page.emulate_media(media="print")
+    assert page.locator(".citation").is_visible()
+    assert "/messages/m06/" in page.locator(".citation").inner_text()
+    assert not page.get_by_role("navigation", name="Main").is_visible()
+    assert not page.get_by_role("link", name="Download BibTeX").is_visible()
+    assert not page.get_by_role("link", name="Sign in").first.is_visible()
+    # A source whose link text is its address is printed once, not followed by it again.
+    source_link = page.locator(".sources a[href^='http']").first
+    after = source_link.evaluate("a => getComputedStyle(a, '::after').content")
+    assert after in {"none", "normal", '""'}
+    screenshot(page, tmp_path, "message-print")
