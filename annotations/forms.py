@@ -154,6 +154,13 @@ class SourceLinkForm(forms.ModelForm):
 class BaseSourceLinkFormSet(forms.BaseInlineFormSet):
     def clean(self):
         super().clean()
+        # Links the note has that this form does not show: saved meanwhile from another window.
+        shown = [form.instance.pk for form in self.initial_forms if form.instance.pk]
+        elsewhere = (
+            set(self.instance.links.exclude(pk__in=shown).values_list("url", flat=True))
+            if self.instance.pk
+            else set()
+        )
         urls = []
         for form in self.forms:
             if not hasattr(form, "cleaned_data") or form.cleaned_data.get("DELETE"):
@@ -161,9 +168,14 @@ class BaseSourceLinkFormSet(forms.BaseInlineFormSet):
             url = form.cleaned_data.get("url")
             if url and url in urls:
                 raise ValidationError("The same source address is listed twice.")
+            if url and url in elsewhere:
+                raise ValidationError(
+                    "This note already links to that address (saved from another window?). "
+                    "Reload the note to see its current links."
+                )
             if url:
                 urls.append(url)
-        self.link_count = len(urls)
+        self.link_count = len(urls) + len(elsewhere)
 
 
 SourceLinkFormSet = inlineformset_factory(

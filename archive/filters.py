@@ -150,6 +150,12 @@ class MessageFilter(django_filters.FilterSet):
         return queryset.chronological() if value == "oldest" else queryset.newest_first()
 
 
+class YearFilter(django_filters.NumberFilter):
+    """A whole year that a date can hold: 2016, never 2016.5, 0 or 10**20."""
+
+    field_class = forms.IntegerField
+
+
 # The timeline reads one URL into two FilterSets (messages and events) with the same fields.
 TIMELINE_KINDS = [("messages", "Messages"), ("events", "Events")]
 
@@ -161,7 +167,7 @@ class TimelineFilter(django_filters.FilterSet):
     word_fields = ()
 
     q = words_filter("Words")
-    year = django_filters.NumberFilter(field_name="date_earliest__year", label="Year")
+    year = YearFilter(field_name="date_earliest__year", label="Year", min_value=1, max_value=9999)
     start = django_filters.DateFilter(
         field_name="date_earliest", lookup_expr="gte", label="From", widget=DATE_WIDGET
     )

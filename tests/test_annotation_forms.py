@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from annotations.models import Annotation, AnnotationRevision
+from annotations.models import Annotation, AnnotationRevision, SourceLink
 from tests.annotation_helpers import make_annotation, make_group
 
 TEXT = "We can publish it. Send it to us. We can publish it today, or we can wait."
@@ -296,3 +296,24 @@ def test_changed_parts_names_what_an_edit_changed():
     assert changed_parts(before, dict(before)) == []
     after = {**before, "visibility": "group", "group": "Team", "links": [{"url": "https://e.org/"}]}
     assert changed_parts(before, after) == ["sharing", "source links"]
+
+
+def test_a_link_saved_from_another_window_is_not_added_twice(author_client, users, message):
+    note = make_annotation(users["author"], message=message, body="Kept.", visibility="public")
+    SourceLink.objects.create(annotation=note, url="https://example.org/a", title="A")
+    # This window opened the edit form before link A was saved: its form shows no links.
+    response = author_client.post(
+        reverse("annotations:edit", args=[note.uuid]),
+        {
+            "body": "Kept, and edited.",
+            "motivation": "commenting",
+            "visibility": "public",
+            "links-TOTAL_FORMS": "1",
+            "links-INITIAL_FORMS": "0",
+            "links-0-url": "https://example.org/a",
+        },
+    )
+    assert response.status_code == 400
+    assert "already links to that address" in response.content.decode()
+    assert "Kept, and edited." in response.content.decode()
+    assert list(note.links.values_list("url", flat=True)) == ["https://example.org/a"]
