@@ -88,6 +88,7 @@ AUTHENTICATION_BACKENDS = [
 ]
 # Login throttling: five failures for one username from one address locks it for an hour.
 AXES_FAILURE_LIMIT = 5
+AXES_USERNAME_CALLABLE = "annotations.throttling.attempted_username"
 AXES_COOLOFF_TIME = 1
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True

@@ -97,6 +97,14 @@ def test_login_is_throttled_after_repeated_failures(client, users):
     assert "Too many failed sign-in attempts" in locked.content.decode()
 
 
+def test_an_overlong_username_is_refused_and_throttled_not_a_server_error(client, db):
+    # axes records the attempted name in a 255-character column (PostgreSQL enforces it).
+    url, name = reverse("login"), "x" * 5000
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert client.post(url, {"username": name, "password": "wrong"}).status_code == 200
+    assert client.post(url, {"username": name, "password": "wrong"}).status_code == 429
+
+
 def test_login_logout_and_password_change_use_our_pages(client, users):
     assert "Researchers sign in" in client.get(reverse("login")).content.decode()
     response = client.post(reverse("login"), {"username": "author", "password": "pw-author-123"})
