@@ -59,7 +59,10 @@ def test_words_filter_searches_text_and_summary(client, archive, words, expected
         assert len(found) == 24
     else:
         assert found == expected
-        assert f'value="{words}"' in response.content.decode()
+        content = response.content.decode()
+        assert f'value="{words}"' in content
+        assert f"{len(expected)} message{'' if len(expected) == 1 else 's'} match" in content
+        assert ("1 message matches" in content) == (len(expected) == 1)
 
 
 def test_words_filter_matches_every_word_in_either_field(client, build):
