@@ -231,6 +231,7 @@ def thread_detail(request, external_id):
     thread = get_object_or_404(Thread, external_id=external_id)
     messages = thread.messages.published().for_list().order_by("position")
     page = Paginator(messages, THREAD_PAGE_SIZE).get_page(request.GET.get("page"))
+    _attach_annotation_counts(request, messages=page.object_list)
     opening = thread.messages.published().order_by("position").values("sender").first()
     conversation = build_conversation(page, opening["sender"] if opening else None)
     # Whole-thread aggregates: shared for a minute, like the home page's.
@@ -437,6 +438,7 @@ def person_detail(request, external_id):
     received = list(
         published.for_list().filter(Exists(to_person)).chronological()[: PERSON_LIST_LIMIT + 1]
     )
+    _attach_annotation_counts(request, messages=sent + received)
     # Whole-person aggregates: shared for a minute, like the thread's side counts.
     stats = cache.get_or_set(
         f"archive:person-stats:{person.pk}",

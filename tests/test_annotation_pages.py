@@ -50,7 +50,14 @@ def test_lists_with_annotation_counts_have_no_n_plus_one(
         message = build.message(thread=thread, text="words here")
         many_notes(users, message, notes // 10 + 1)
     client.force_login(users["member"])
-    for url, bound in [("/messages/", 11), ("/timeline/", 17), ("/annotations/", 10)]:
+    pages = [
+        ("/messages/", 11),
+        ("/timeline/", 17),
+        ("/annotations/", 10),
+        (thread.get_absolute_url(), 12),
+        (message.sender.person.get_absolute_url(), 14),
+    ]
+    for url, bound in pages:
         with django_assert_max_num_queries(bound):
             assert client.get(url).status_code == 200, url
 

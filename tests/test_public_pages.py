@@ -156,7 +156,7 @@ PAGE_QUERY_BOUNDS = {
     "message_detail": 11,
     "thread": 10,
     "timeline": 15,
-    "person": 11,
+    "person": 12,
     "sources": 4,
     "source": 5,
     "event": 7,
