@@ -70,6 +70,12 @@ def test_view_list_and_counts(client, users, setting, persona, visibility):
         if expected_count
         else ("note" not in rows.split("m-perm")[1].split("</li>")[0])
     )
+    for url in [message.thread.get_absolute_url(), reverse("archive:timeline")]:
+        listed = client.get(url).content.decode()
+        count_links = listed.count("#notes")
+        assert count_links == (1 if expected_count else 0), url
+        if expected_count:
+            assert f">{expected_count} note" in listed, url
 
 
 @pytest.mark.parametrize(("persona", "visibility"), list(cases()))
