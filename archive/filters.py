@@ -119,19 +119,10 @@ class MessageFilter(django_filters.FilterSet):
         return every_word(queryset, value, MESSAGE_WORD_FIELDS)
 
     def filter_sender(self, queryset, name, person):
-        # By the person's account ids rather than a join through accounts: with one account the
-        # sender index then yields the rows already in date order.
-        return queryset.filter(sender__in=list(person.accounts.values_list("pk", flat=True)))
+        return queryset.sent_by(person)
 
     def filter_recipient(self, queryset, name, person):
-        # EXISTS, not a join + DISTINCT: the list's date index keeps serving the order.
-        return queryset.filter(
-            Exists(
-                Message.recipients.through.objects.filter(
-                    message=OuterRef("pk"), account__person=person
-                )
-            )
-        )
+        return queryset.received_by(person)
 
     def filter_answered(self, queryset, name, value):
         return queryset.answered() if value == "yes" else queryset.unanswered()
@@ -195,11 +186,7 @@ class TimelineMessageFilter(TimelineFilter):
         fields = ["q", "year", "start", "kind", "person"]
 
     def filter_person(self, queryset, name, person):
-        received = Message.recipients.through.objects.filter(
-            message=OuterRef("pk"), account__person=person
-        )
-        sent = Q(sender__in=list(person.accounts.values_list("pk", flat=True)))
-        return queryset.filter(sent | Exists(received))
+        return queryset.sent_by(person) | queryset.received_by(person)
 
 
 class TimelineEventFilter(TimelineFilter):

@@ -222,6 +222,21 @@ class MessageQuerySet(models.QuerySet):
         )
         return self.annotate(reply_count=Coalesce(Subquery(published_replies), 0))
 
+    def sent_by(self, person):
+        # By the person's account ids (prefetched, or one small query) rather than a join
+        # through accounts: with one account the sender index yields rows already in date order.
+        return self.filter(sender__in=[account.pk for account in person.accounts.all()])
+
+    def received_by(self, person):
+        # EXISTS rather than a join + DISTINCT, so the date index keeps serving the order.
+        return self.filter(
+            Exists(
+                Message.recipients.through.objects.filter(
+                    message=OuterRef("pk"), account__person=person
+                )
+            )
+        )
+
     def answered(self):
         return self.filter(Exists(Message.objects.published().filter(in_reply_to=OuterRef("pk"))))
 

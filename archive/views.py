@@ -6,7 +6,7 @@ from itertools import groupby
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import CharField, Count, Exists, Max, Min, OuterRef, Prefetch, Q
+from django.db.models import CharField, Count, Max, Min, Prefetch, Q
 from django.db.models.functions import Cast, Substr
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -427,22 +427,16 @@ def person_detail(request, external_id):
         ),
         external_id=external_id,
     )
-    # By account ids (already prefetched), not a join: the sender index serves the order.
-    from_person = Q(sender__in=[account.pk for account in person.accounts.all()])
     published = Message.objects.published()
-    sent = list(published.for_list().filter(from_person).chronological()[:PERSON_LIST_LIMIT])
-    # Exists() rather than a join + DISTINCT: the date index then serves the ordering.
-    to_person = Message.recipients.through.objects.filter(
-        message=OuterRef("pk"), account__person=person
-    )
+    sent = list(published.for_list().sent_by(person).chronological()[:PERSON_LIST_LIMIT])
     received = list(
-        published.for_list().filter(Exists(to_person)).chronological()[: PERSON_LIST_LIMIT + 1]
+        published.for_list().received_by(person).chronological()[: PERSON_LIST_LIMIT + 1]
     )
     _attach_annotation_counts(request, messages=sent + received)
     # Whole-person aggregates: shared for a minute, like the thread's side counts.
     stats = cache.get_or_set(
         f"archive:person-stats:{person.pk}",
-        lambda: person_stats(person, from_person),
+        lambda: person_stats(person),
         HOME_SUMMARY_SECONDS,
     )
     return render(
@@ -459,14 +453,15 @@ def person_detail(request, external_id):
     )
 
 
-def person_stats(person, from_person):
+def person_stats(person):
     """Messages sent, how many got a reply, and the median reply delay where it is known."""
     counts = Person.objects.with_message_counts().values("sent_count", "answered_count")
     counts = counts.get(pk=person.pk)
     # Only replies whose latency is known: a reported delay, or attested times on both sides.
     replies = (
         Message.objects.published()
-        .filter(from_person, in_reply_to__isnull=False)
+        .sent_by(person)
+        .filter(in_reply_to__isnull=False)
         .filter(
             Q(reported_delay__isnull=False)
             | Q(sent_at__isnull=False, in_reply_to__sent_at__isnull=False)
