@@ -2,6 +2,7 @@
 
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
 
 from .models import Event, Message, Person, Thread
@@ -22,11 +23,21 @@ def every_word(queryset, value, fields):
     return queryset
 
 
+MAX_WORDS = 10
+
+
+def at_most_max_words(value):
+    # Each word is one more pass of substring matching over the rows: keep a request bounded.
+    if len(value.split()) > MAX_WORDS:
+        raise ValidationError(f"Use at most {MAX_WORDS} words.")
+
+
 def words_filter(label):
     return django_filters.CharFilter(
         method="filter_words",
         label=label,
         max_length=200,
+        validators=[at_most_max_words],
         widget=forms.TextInput(attrs={"type": "search"}),
     )
 

@@ -93,6 +93,7 @@ def test_sort_oldest_and_newest(client, archive):
         ({"date_from": "yesterday"}, "Enter a valid date"),
         ({"date_from": "2017-01-01", "date_to": "2016-01-01"}, "end date is before the start"),
         ({"channel": "<script>alert(1)</script>"}, "Select a valid choice"),
+        ({"q": "a b c d e f g h i j k"}, "Use at most 10 words."),
     ],
 )
 def test_bad_filter_values_are_explained_not_silently_empty(client, archive, query, message):
