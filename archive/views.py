@@ -270,13 +270,14 @@ def timeline(request):
     entries, next_from, all_months = [], None, []
     if message_filter.is_valid() and event_filter.is_valid():
         # Undated records close the timeline whatever page it starts from.
-        without_start = request.GET.copy()
-        without_start.pop("start", None)
+        all_messages, all_events = message_filter.qs, event_filter.qs
+        if "start" in request.GET:
+            without_start = request.GET.copy()
+            without_start.pop("start")
+            all_messages = TimelineMessageFilter(without_start, queryset=messages).qs
+            all_events = TimelineEventFilter(without_start, queryset=events).qs
         entries, next_from = _timeline_page(
-            message_filter.qs,
-            event_filter.qs,
-            TimelineMessageFilter(without_start, queryset=messages).qs,
-            TimelineEventFilter(without_start, queryset=events).qs,
+            message_filter.qs, event_filter.qs, all_messages, all_events
         )
         all_months = sorted(
             _months_with_records(message_filter.qs) | _months_with_records(event_filter.qs)
