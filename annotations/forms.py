@@ -67,8 +67,9 @@ class AnnotationForm(forms.ModelForm):
         self.fields["group"].queryset = ResearchGroup.objects.filter(members=user)
         self.fields["group"].required = False
         self.fields["group"].help_text = "Needed when the visibility is 'Research group'."
-        if self.instance.pk and not self.is_bound:
-            self.initial["tags"] = ", ".join(self.instance.tags)
+        if not self.is_bound:
+            # Shown as the user types them ("dates, podesta"), never as the stored list ("[]").
+            self.initial["tags"] = ", ".join(self.instance.tags or [])
         if self.instance.event_id:
             for name in ("quote_exact", "quote_prefix", "quote_suffix", "quote_start", "quote_end"):
                 del self.fields[name]

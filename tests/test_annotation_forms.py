@@ -317,3 +317,12 @@ def test_a_link_saved_from_another_window_is_not_added_twice(author_client, user
     assert "already links to that address" in response.content.decode()
     assert "Kept, and edited." in response.content.decode()
     assert list(note.links.values_list("url", flat=True)) == ["https://example.org/a"]
+
+
+def test_the_tags_field_shows_tags_as_typed_never_a_stored_list(author_client, users, message):
+    blank = author_client.get(message.get_absolute_url()).content.decode()
+    assert 'name="tags"' in blank
+    assert 'value="[]"' not in blank and "[]" not in blank.split('name="tags"')[1][:80]
+    note = make_annotation(users["author"], message=message, tags=["dates", "podesta"])
+    form = author_client.get(reverse("annotations:edit", args=[note.uuid])).content.decode()
+    assert 'value="dates, podesta"' in form

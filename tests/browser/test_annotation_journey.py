@@ -56,6 +56,7 @@ def test_researcher_annotates_a_quoted_span_edits_and_deletes(
     form = page.locator("#annotate form")
     assert form.get_by_label("Quote").input_value() == "amazing what she"
     page.get_by_role("textbox", name="Note").fill("A *private* reading of this reply.")
+    assert page.get_by_label("Tags").input_value() == ""
     page.get_by_label("Tags").fill("Reading, tone")
     page.get_by_label("Visibility").select_option("private")
     page.get_by_label("Source address").fill("https://example.org/reading")
