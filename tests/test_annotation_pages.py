@@ -188,3 +188,12 @@ def test_signed_in_readers_can_reach_the_report_form_from_a_note(client, build, 
     assert report in client.get(message.get_absolute_url()).content.decode()
     page = client.get(f"{note.get_absolute_url()}?report").content.decode()
     assert '<details class="flag" id="report" open>' in page
+
+
+def test_my_notes_has_no_author_filter_and_says_how_to_start(client, users):
+    client.force_login(users["other"])
+    page = client.get("/annotations/?mine").content.decode()
+    assert 'name="author"' not in page
+    assert "You have not written any notes yet." in page
+    assert 'name="author"' in client.get("/annotations/").content.decode()
+    assert "No notes match." in client.get("/annotations/?mine&tag=nothing").content.decode()
