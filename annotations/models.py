@@ -168,6 +168,15 @@ class Annotation(models.Model):
     modified = models.DateTimeField(default=timezone.now)
     deleted_at = models.DateTimeField(null=True, blank=True)
     is_hidden = models.BooleanField(default=False, help_text="Hidden by a curator (moderation).")
+    hidden_reason = models.TextField(
+        blank=True, max_length=2000, help_text="Why the curators hid it; shown to its author."
+    )
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    # Optimistic concurrency: every save of the author's content bumps it; a form carries the
+    # version it was made from, so a save from a stale form is a conflict, not an overwrite.
+    version = models.PositiveIntegerField(default=1)
+    # Set when a curator's correction of the message's text moved or lost this note's quote.
+    anchor_changed_at = models.DateTimeField(null=True, blank=True)
 
     objects = AnnotationManager()
 
@@ -413,6 +422,14 @@ class Flag(models.Model):
 
     class Meta:
         ordering = ["-created"]
+        constraints = [
+            # One open report per user per note: reporting again is not a new flag.
+            models.UniqueConstraint(
+                fields=["annotation", "reporter"],
+                condition=Q(resolved_at__isnull=True),
+                name="flag_one_open_per_reporter",
+            ),
+        ]
 
     def __str__(self):
         return f"Flag on {self.annotation.uuid} by {self.reporter}"

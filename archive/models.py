@@ -7,10 +7,12 @@ import statistics
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
 
 from . import dates
@@ -540,3 +542,57 @@ class DiscrepancyReading(models.Model):
         return (self.discrepancy.external_id, self.source.external_id)
 
     natural_key.dependencies = ["archive.discrepancy", "archive.source"]
+
+
+class LoadedFixture(models.Model):
+    """What `load_archive` last wrote for one record: tells a curator's later edit from ours.
+
+    A record whose current fingerprint differs from the one stored here was changed since it
+    was loaded (in the admin), and loading keeps it unless asked to overwrite.
+    """
+
+    model = models.CharField(max_length=100, help_text="e.g. archive.message")
+    natural_key = models.CharField(max_length=300)
+    fingerprint = models.CharField(max_length=64)
+    loaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["model", "natural_key"], name="loadedfixture_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.model} {self.natural_key}"
+
+
+class Correction(models.Model):
+    """A curator's change to a record's evidence, kept as the record's public change log."""
+
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, null=True, blank=True, related_name="corrections"
+    )
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, null=True, blank=True, related_name="corrections"
+    )
+    created = models.DateTimeField(default=timezone.now, db_index=True)
+    editor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    changes = models.JSONField(
+        default=list, help_text='[{"field": "text", "label": "Text", "before": …, "after": …}]'
+    )
+    note = models.TextField(blank=True, help_text="The curators' reason, shown to readers.")
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(message__isnull=False) & Q(event__isnull=True))
+                | (Q(message__isnull=True) & Q(event__isnull=False)),
+                name="correction_exactly_one_record",
+            ),
+        ]
+
+    def __str__(self):
+        record = self.message or self.event
+        return f"Correction of {record.external_id} at {self.created:%Y-%m-%d %H:%M}"
