@@ -1,7 +1,10 @@
 import json
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.db.models import Count, Q
+from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html
 
@@ -91,15 +94,47 @@ class StateFilter(admin.SimpleListFilter):
         }.get(self.value(), queryset)
 
 
-@admin.action(description="Hide selected annotations (moderation)")
+class HideForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason, shown to each note's author",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 70}),
+        help_text="The author still sees the note, marked hidden by the curators, with this "
+        "reason; no one else does.",
+    )
+
+
+@admin.action(description="Hide selected annotations (moderation)…")
 def hide(modeladmin, request, queryset):
-    count = queryset.update(is_hidden=True)
-    modeladmin.message_user(request, f"Hid {count} annotation(s).", messages.SUCCESS)
+    """First shows a confirmation page asking for the reason (like Django's delete action), then
+    hides the notes and keeps the reason and time for their authors to read."""
+    form = HideForm(request.POST if "confirm" in request.POST else None)
+    if form.is_valid():
+        count = queryset.update(
+            is_hidden=True, hidden_at=timezone.now(), hidden_reason=form.cleaned_data["reason"]
+        )
+        modeladmin.message_user(request, f"Hid {count} annotation(s).", messages.SUCCESS)
+        return None
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": "Hide annotations: why?",
+        "opts": modeladmin.model._meta,
+        "queryset": queryset.select_related("author", "message", "event"),
+        "form": form,
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "select_across": request.POST.get("select_across", "0"),
+    }
+    return TemplateResponse(
+        request,
+        "admin/annotations/annotation/hide_confirmation.html",
+        context,
+        status=400 if form.is_bound else 200,
+    )
 
 
 @admin.action(description="Restore selected annotations (un-hide and un-delete)")
 def restore(modeladmin, request, queryset):
-    count = queryset.update(is_hidden=False, deleted_at=None)
+    count = queryset.update(is_hidden=False, hidden_at=None, hidden_reason="", deleted_at=None)
     modeladmin.message_user(request, f"Restored {count} annotation(s).", messages.SUCCESS)
 
 

@@ -1,17 +1,26 @@
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef
 
 from .models import Annotation
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
 
 
+def authors_visible_to_reader(request):
+    """The author choices: people with a note this reader may see (the list's own rule), so the
+    dropdown never names the author of a note the list would hide."""
+    user = getattr(request, "user", None)
+    notes = Annotation.objects.visible_to(user).filter(author=OuterRef("pk"))
+    return get_user_model().objects.filter(Exists(notes)).order_by("username")
+
+
 class AnnotationFilter(django_filters.FilterSet):
     tag = django_filters.CharFilter(method="filter_tag", label="Tag", max_length=40)
     motivation = django_filters.ChoiceFilter(choices=Annotation.Motivation.choices)
     author = django_filters.ModelChoiceFilter(
-        queryset=get_user_model().objects.filter(annotations__isnull=False).distinct(),
+        queryset=authors_visible_to_reader,
         to_field_name="username",
         empty_label="Anyone",
     )

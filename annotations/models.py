@@ -44,30 +44,46 @@ class ResearchGroup(models.Model):
         return self.name
 
 
+def _is_signed_in(user):
+    """True for a real, signed-in user; False for None and for AnonymousUser."""
+    return user is not None and user.is_authenticated
+
+
+# Who may see a note, in words (the QuerySet method and the instance twin below both follow it):
+# - its author sees every note of theirs that is not deleted, wherever it stands: one hidden by
+#   the curators (marked, with their reason) and one on a withdrawn record (marked as such);
+# - anyone else sees a note only while it is shared with them (public, or their group's), not
+#   hidden by the curators, and on a published message or event.
+# Curators get nothing more on the public pages: they read everything in the admin.
+
+
 class AnnotationQuerySet(models.QuerySet):
     def alive(self):
         """Not deleted by the author and not hidden by a curator."""
         return self.filter(deleted_at__isnull=True, is_hidden=False)
 
+    def on_published_target(self):
+        """Notes on a message or event that is published (not withdrawn by the curators)."""
+        return self.filter(_ON_PUBLISHED_TARGET)
+
     def visible_to(self, user):
-        """What this user may read: public ∪ own ∪ their groups' — the one rule used everywhere."""
-        alive = self.alive()
-        if user is None or not user.is_authenticated:
-            return alive.filter(visibility=Annotation.Visibility.PUBLIC)
+        """What this user may read — the one rule used on every page, count, list and feed."""
+        shared = Q(is_hidden=False) & _ON_PUBLISHED_TARGET
+        if not _is_signed_in(user):
+            return self.filter(shared, deleted_at__isnull=True, visibility=PUBLIC)
         member = ResearchGroup.members.through.objects.filter(
             researchgroup_id=OuterRef("group_id"), user_id=user.pk
         )
-        return alive.filter(
-            Q(visibility=Annotation.Visibility.PUBLIC)
-            | Q(author=user)
-            | (Q(visibility=Annotation.Visibility.GROUP) & Exists(member))
-        )
+        shared &= Q(visibility=PUBLIC) | (Q(visibility=GROUP) & Exists(member))
+        return self.filter(Q(author=user) | shared, deleted_at__isnull=True)
 
     def editable_by(self, user):
-        """What this user may edit or delete: their own, alive annotations."""
-        if user is None or not user.is_authenticated:
+        """What this user may edit or delete: their own notes, not hidden by the curators, on a
+        published record. A hidden note stays read-only with the curators' reason; a note on a
+        withdrawn record is kept as it was until the record returns."""
+        if not _is_signed_in(user):
             return self.none()
-        return self.alive().filter(author=user)
+        return self.alive().on_published_target().filter(author=user)
 
     def for_list(self):
         return (
@@ -257,22 +273,36 @@ class Annotation(models.Model):
             count = self.revisions.count()
         return count > 1
 
+    @property
+    def is_on_published_target(self):
+        """False once the curators withdraw (unpublish) the message or event it is on."""
+        return self.target.is_published
+
     def is_visible_to(self, user):
-        if self.is_deleted or self.is_hidden:
+        """Instance twin of AnnotationQuerySet.visible_to (the same rule, for one note)."""
+        if self.is_deleted:
+            return False
+        if _is_signed_in(user) and self.author_id == user.pk:
+            return True
+        if self.is_hidden or not self.is_on_published_target:
             return False
         if self.visibility == self.Visibility.PUBLIC:
             return True
-        if not user.is_authenticated:
-            return False
-        if self.author_id == user.pk:
-            return True
         return (
-            self.visibility == self.Visibility.GROUP
+            _is_signed_in(user)
+            and self.visibility == self.Visibility.GROUP
             and self.group.members.filter(pk=user.pk).exists()
         )
 
     def is_editable_by(self, user):
-        return user.is_authenticated and self.author_id == user.pk and not self.is_deleted
+        """Instance twin of AnnotationQuerySet.editable_by."""
+        return (
+            _is_signed_in(user)
+            and self.author_id == user.pk
+            and not self.is_deleted
+            and not self.is_hidden
+            and self.is_on_published_target
+        )
 
     def clean(self):
         errors = {}
@@ -308,6 +338,8 @@ class Annotation(models.Model):
             "tags": list(self.tags),
             "visibility": self.visibility,
             "group": self.group.name if self.group_id else None,
+            # Who could read this version: kept so the history shows it to them alone.
+            "group_id": self.group_id,
             "quote": {
                 "exact": self.quote_exact,
                 "prefix": self.quote_prefix,
@@ -331,6 +363,11 @@ class Annotation(models.Model):
         return AnnotationRevision.objects.create(
             annotation=self, editor=editor, snapshot=self.snapshot()
         )
+
+
+PUBLIC = Annotation.Visibility.PUBLIC
+GROUP = Annotation.Visibility.GROUP
+_ON_PUBLISHED_TARGET = Q(message__is_published=True) | Q(event__is_published=True)
 
 
 class SourceLinkManager(models.Manager):
@@ -388,17 +425,53 @@ def changed_parts(before, after):
     return changed
 
 
+class AnnotationRevisionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Versions this user could read when they were written: the note's author sees every
+        version; anyone else a public version, or a group version of a group they belong to.
+        (Whether the note itself may be seen is Annotation's rule; callers look it up first.)"""
+        public = Q(snapshot__visibility=PUBLIC)
+        if not _is_signed_in(user):
+            return self.filter(public)
+        groups = list(ResearchGroup.objects.filter(members=user).values_list("pk", "name"))
+        # Snapshots keep the group's id; older ones only its name (groups are unique by name).
+        in_group = Q(snapshot__group_id__in=[pk for pk, _ in groups]) | (
+            ~Q(snapshot__has_key="group_id") & Q(snapshot__group__in=[name for _, name in groups])
+        )
+        return self.filter(
+            Q(annotation__author=user) | public | (Q(snapshot__visibility=GROUP) & in_group)
+        )
+
+
 class AnnotationRevision(models.Model):
     annotation = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="revisions")
     editor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created = models.DateTimeField(default=timezone.now)
     snapshot = models.JSONField()
 
+    objects = AnnotationRevisionQuerySet.as_manager()
+
     class Meta:
         ordering = ["created", "pk"]
 
     def __str__(self):
         return f"Revision of {self.annotation.uuid} at {self.created:%Y-%m-%d %H:%M}"
+
+    def is_visible_to(self, user):
+        """Instance twin of AnnotationRevisionQuerySet.visible_to."""
+        visibility = self.snapshot.get("visibility")
+        if visibility == PUBLIC:
+            return True
+        if not _is_signed_in(user):
+            return False
+        if self.annotation.author_id == user.pk:
+            return True
+        if visibility != GROUP:
+            return False
+        groups = ResearchGroup.objects.filter(members=user)
+        if "group_id" in self.snapshot:
+            return groups.filter(pk=self.snapshot["group_id"]).exists()
+        return groups.filter(name=self.snapshot.get("group")).exists()
 
 
 class FlagQuerySet(models.QuerySet):

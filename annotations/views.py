@@ -107,19 +107,37 @@ def annotation_delete(request, uuid):
 
 
 def annotation_history(request, uuid):
-    """Anyone who may see the annotation: every saved version, newest first."""
+    """Anyone who may see the annotation: the saved versions they could read, newest first.
+
+    A version is shown to those who could read it when it was written (AnnotationRevision's
+    rule): a note shared more widely later does not open its earlier, narrower versions.
+    """
     annotation = get_object_or_404(
         Annotation.objects.visible_to(request.user).select_related("message", "event", "author"),
         uuid=uuid,
     )
-    revisions = list(annotation.revisions.select_related("editor").order_by("-created", "-pk"))
-    # Newest first; each revision says what it changed from the one before it.
-    for newer, older in zip(revisions, revisions[1:], strict=False):
-        newer.changes = changed_parts(older.snapshot, newer.snapshot)
+    revisions = annotation.revisions.order_by("-created", "-pk")
+    shown_ids = set(revisions.visible_to(request.user).values_list("pk", flat=True))
+    shown, not_shown = [], 0
+    # Oldest first, so each shown version is compared with the last version this reader may see:
+    # a diff against a version they may not see would tell them what it said.
+    for revision in list(revisions.select_related("editor"))[::-1]:
+        if revision.pk not in shown_ids:
+            not_shown += 1
+            continue
+        revision.is_first = not shown and not not_shown
+        revision.not_shown_before = not_shown
+        revision.changes = changed_parts(shown[-1].snapshot, revision.snapshot) if shown else None
+        shown.append(revision)
+        not_shown = 0
     return render(
         request,
         "annotations/annotation_history.html",
-        {"annotation": annotation, "revisions": revisions},
+        {
+            "annotation": annotation,
+            "revisions": shown[::-1],
+            "not_shown_count": sum(r.not_shown_before for r in shown) + not_shown,
+        },
     )
 
 
@@ -153,7 +171,7 @@ def annotation_list(request):
     mine = "mine" in request.GET and request.user.is_authenticated
     if mine:
         annotations = annotations.filter(author=request.user)
-    annotation_filter = AnnotationFilter(request.GET, queryset=annotations)
+    annotation_filter = AnnotationFilter(request.GET, queryset=annotations, request=request)
     page = Paginator(annotation_filter.qs, ANNOTATIONS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,

@@ -5,6 +5,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
 
+# The messages list's "Notes" filter composes the annotations app's visibility rule. annotations
+# depends on archive's models only (never on this module), so importing it here is not circular.
+from annotations.models import annotated_messages_subquery
+
 from .models import Event, Message, Person, Thread
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
@@ -57,24 +61,23 @@ class MessageFilter(django_filters.FilterSet):
         method="filter_sender",
         to_field_name="external_id",
         empty_label="Any",
-        queryset=Person.objects.filter(
-            Exists(Message.objects.filter(sender__person=OuterRef("pk")))
-        ),
+        # Choices are scoped like the list (published messages): no sender of withdrawn ones.
+        queryset=Person.objects.senders_of(Message.objects.published()).order_by("name"),
         label="Sender",
     )
     recipient = django_filters.ModelChoiceFilter(
         method="filter_recipient",
         to_field_name="external_id",
         empty_label="Any",
-        queryset=Person.objects.filter(
-            Exists(Message.recipients.through.objects.filter(account__person=OuterRef("pk")))
-        ),
+        queryset=Person.objects.recipients_of(Message.objects.published()).order_by("name"),
         label="Recipient",
     )
     channel = django_filters.ChoiceFilter(choices=Message.Channel.choices, label="Channel")
     thread = django_filters.ModelChoiceFilter(
         to_field_name="external_id",
-        queryset=Thread.objects.all(),
+        queryset=Thread.objects.filter(
+            Exists(Message.objects.published().filter(thread=OuterRef("pk")))
+        ),
         label="Conversation",
         empty_label="Any",
     )
@@ -142,9 +145,7 @@ class MessageFilter(django_filters.FilterSet):
         return queryset.filter(in_reply_to__isnull=(value == "no"))
 
     def filter_annotated(self, queryset, name, value):
-        # Composes the annotations app's visibility rule: only notes this reader may see count.
-        from annotations.models import annotated_messages_subquery
-
+        # Only notes this reader may see count (the annotations app's visibility rule).
         has_notes = annotated_messages_subquery(getattr(self.request, "user", None))
         return queryset.filter(has_notes) if value == "yes" else queryset.exclude(has_notes)
 
@@ -175,7 +176,7 @@ class TimelineFilter(django_filters.FilterSet):
     )
     kind = django_filters.ChoiceFilter(choices=TIMELINE_KINDS, method="filter_kind", label="Show")
     person = django_filters.ModelChoiceFilter(
-        queryset=Person.objects.all(),
+        queryset=Person.objects.in_published_records(),
         to_field_name="external_id",
         method="filter_person",
         label="Person",

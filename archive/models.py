@@ -26,6 +26,24 @@ class ExternalIdManager(models.Manager):
 
 
 class PersonQuerySet(models.QuerySet):
+    def senders_of(self, messages):
+        """People who sent one of `messages` (a scoped queryset, e.g. the published ones)."""
+        return self.filter(Exists(messages.filter(sender__person=OuterRef("pk"))))
+
+    def recipients_of(self, messages):
+        """People who received one of `messages`."""
+        return self.filter(Exists(messages.filter(recipients__person=OuterRef("pk"))))
+
+    def in_published_records(self):
+        """People a public record names: a sender or recipient of a published message, or a
+        participant in a published event. Choice lists offer these and no one else."""
+        published = Message.objects.published()
+        return self.filter(
+            Exists(published.filter(sender__person=OuterRef("pk")))
+            | Exists(published.filter(recipients__person=OuterRef("pk")))
+            | Exists(Event.objects.published().filter(participants=OuterRef("pk")))
+        )
+
     def with_message_counts(self):
         """Per person: messages sent, and how many of those got a (published) reply."""
         sent = (

@@ -313,7 +313,8 @@ def timeline(request):
                 else []
             ),
             "years": years,
-            "people": Person.objects.order_by("name").only("external_id", "name"),
+            # The person filter's own choices: only people a published record names.
+            "people": Person.objects.in_published_records().only("external_id", "name"),
             "count": len(entries),
             "next_from": next_from,
         },
