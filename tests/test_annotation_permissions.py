@@ -1,9 +1,12 @@
 """The permission matrix: persona × visibility × action → the expected outcome."""
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
+from django.utils import timezone
 
 from annotations.models import Annotation, Flag
+from annotations.templatetags.annotation_tags import editable_by as editable_by_filter
 from tests.annotation_helpers import make_annotation, make_group
 
 PERSONAS = ["anonymous", "other", "member", "author", "curator"]
@@ -116,22 +119,93 @@ def test_flag(client, users, setting, persona, visibility):
         assert not Flag.objects.exists()
 
 
-def test_visible_to_and_instance_twin_agree(users, setting):
-    _, notes = setting
-    from django.contrib.auth.models import AnonymousUser
+# Each state a note can be in, and who may still read it then (applied to every visibility).
+STATES = {
+    "live": None,
+    "hidden by a curator": {"author"},
+    "on a withdrawn message": {"author"},
+    "deleted": set(),
+}
 
+
+def readers(state, visibility):
+    return READERS[visibility] if STATES[state] is None else STATES[state]
+
+
+def put_in_state(note, state):
+    if state == "hidden by a curator":
+        Annotation.objects.filter(pk=note.pk).update(is_hidden=True, hidden_reason="Off topic")
+    elif state == "on a withdrawn message":
+        type(note.message).objects.filter(pk=note.message_id).update(is_published=False)
+    elif state == "deleted":
+        Annotation.objects.filter(pk=note.pk).update(deleted_at=timezone.now())
+    return Annotation.objects.select_related("message", "event", "group").get(pk=note.pk)
+
+
+def as_user(users, persona):
+    return AnonymousUser() if persona == "anonymous" else users[persona]
+
+
+@pytest.mark.parametrize("state", list(STATES))
+@pytest.mark.parametrize("visibility", VISIBILITIES)
+def test_visible_to_and_its_instance_twin_agree_for_every_persona(
+    users, setting, state, visibility
+):
+    _, notes = setting
+    note = put_in_state(notes[visibility], state)
     for persona in PERSONAS:
-        user = AnonymousUser() if persona == "anonymous" else users[persona]
-        visible = set(Annotation.objects.visible_to(user))
-        for note in notes.values():
-            assert (note in visible) is note.is_visible_to(user), (persona, note.visibility)
+        user = as_user(users, persona)
+        in_queryset = Annotation.objects.visible_to(user).filter(pk=note.pk).exists()
+        expected = persona in readers(state, visibility)
+        assert in_queryset is expected, persona
+        assert note.is_visible_to(user) is expected, persona
+    assert Annotation.objects.visible_to(None).filter(pk=note.pk).exists() is (
+        "anonymous" in readers(state, visibility)
+    )
+    assert note.is_visible_to(None) is ("anonymous" in readers(state, visibility))
 
 
-def test_deleted_and_hidden_notes_are_invisible_to_everyone(client, users, setting):
+@pytest.mark.parametrize("state", list(STATES))
+@pytest.mark.parametrize("visibility", VISIBILITIES)
+def test_editable_by_and_its_instance_twin_agree_for_every_persona(
+    users, setting, state, visibility
+):
+    """Only the author edits, and only a live note on a published record: a hidden note stays
+    read-only with the curators' reason; one on a withdrawn record is kept as it was."""
     _, notes = setting
-    public = notes["public"]
-    public.is_hidden = True
-    public.save()
+    note = put_in_state(notes[visibility], state)
+    for persona in PERSONAS:
+        user = as_user(users, persona)
+        expected = persona == "author" and state == "live"
+        assert Annotation.objects.editable_by(user).filter(pk=note.pk).exists() is expected
+        assert note.is_editable_by(user) is expected, persona
+        assert editable_by_filter(note, user) is expected, persona
+    assert note.is_editable_by(None) is False
+
+
+@pytest.mark.parametrize("state", ["hidden by a curator", "on a withdrawn message", "deleted"])
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_permalink_history_and_flag_follow_the_state(client, users, setting, state, persona):
+    _, notes = setting
+    note = put_in_state(notes["public"], state)
+    client = client_for(client, users, persona)
+    can_read = persona in readers(state, "public")
+    for url in [note.get_absolute_url(), reverse("annotations:history", args=[note.uuid])]:
+        response = client.get(url)
+        assert response.status_code == (200 if can_read else 404), url
+        if not can_read:
+            assert "public note body" not in response.content.decode()
+    if persona != "anonymous":
+        response = client.post(reverse("annotations:flag", args=[note.uuid]), {"reason": "x"})
+        assert response.status_code == (302 if can_read else 404)
+
+
+def test_the_edit_link_is_the_models_rule_not_the_templates(client, users, setting):
+    """A hidden note's author sees it, with no Edit link (the model says it is read-only)."""
+    _, notes = setting
+    note = put_in_state(notes["public"], "hidden by a curator")
     client.force_login(users["author"])
-    assert client.get(public.get_absolute_url()).status_code == 404
-    assert not Annotation.objects.editable_by(users["author"]).filter(pk=public.pk).exists()
+    page = client.get(note.get_absolute_url()).content.decode()
+    assert "public note body" in page
+    assert reverse("annotations:edit", args=[note.uuid]) not in page
+    assert client.get(reverse("annotations:edit", args=[note.uuid])).status_code == 404
