@@ -37,7 +37,9 @@ def hide_in_admin(client, notes, reason):
 
 
 def test_the_hide_action_asks_for_a_reason_and_keeps_it(admin_client, notes):
-    response = hide_in_admin(admin_client, list(notes.values()), "Personal data about a third party")
+    response = hide_in_admin(
+        admin_client, list(notes.values()), "Personal data about a third party"
+    )
     assert response.status_code == 302
     for note in notes.values():
         note.refresh_from_db()
