@@ -121,7 +121,8 @@ def annotation_history(request, uuid):
     shown, not_shown = [], 0
     # Oldest first, so each shown version is compared with the last version this reader may see:
     # a diff against a version they may not see would tell them what it said.
-    for revision in list(revisions.select_related("editor"))[::-1]:
+    for number, revision in enumerate(list(revisions.select_related("editor"))[::-1], 1):
+        revision.number = number  # its place among all versions, shown or not
         if revision.pk not in shown_ids:
             not_shown += 1
             continue

@@ -16,9 +16,3 @@ def markdown(source):
 def editable_by(annotation, user):
     """{% if annotation|editable_by:user %}: the model's rule, never re-derived in a template."""
     return annotation.is_editable_by(user)
-
-
-@register.filter
-def visible_to(annotation, user):
-    """{% if annotation|visible_to:user %}: the model's rule, for one note."""
-    return annotation.is_visible_to(user)
