@@ -47,6 +47,8 @@ def test_a_group_version_is_shown_only_to_the_group_after_the_note_is_made_publi
     could_read_it = persona in {"author", "member"}
     assert ("group-only words" in page) is could_read_it
     assert ("1 earlier version is not shown to you" in page) is not could_read_it
+    # The current version keeps its number (2), shown or not the one before it.
+    assert '<li class="revision" value="2">' in page
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
