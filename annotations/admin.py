@@ -3,7 +3,7 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -110,8 +110,12 @@ def hide(modeladmin, request, queryset):
     hides the notes and keeps the reason and time for their authors to read."""
     form = HideForm(request.POST if "confirm" in request.POST else None)
     if form.is_valid():
+        # The version moves on, so an edit form opened before the hide cannot save over it.
         count = queryset.update(
-            is_hidden=True, hidden_at=timezone.now(), hidden_reason=form.cleaned_data["reason"]
+            is_hidden=True,
+            hidden_at=timezone.now(),
+            hidden_reason=form.cleaned_data["reason"],
+            version=F("version") + 1,
         )
         modeladmin.message_user(request, f"Hid {count} annotation(s).", messages.SUCCESS)
         return None
@@ -134,7 +138,13 @@ def hide(modeladmin, request, queryset):
 
 @admin.action(description="Restore selected annotations (un-hide and un-delete)")
 def restore(modeladmin, request, queryset):
-    count = queryset.update(is_hidden=False, hidden_at=None, hidden_reason="", deleted_at=None)
+    count = queryset.update(
+        is_hidden=False,
+        hidden_at=None,
+        hidden_reason="",
+        deleted_at=None,
+        version=F("version") + 1,
+    )
     modeladmin.message_user(request, f"Restored {count} annotation(s).", messages.SUCCESS)
 
 

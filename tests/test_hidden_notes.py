@@ -45,6 +45,7 @@ def test_the_hide_action_asks_for_a_reason_and_keeps_it(admin_client, notes):
         note.refresh_from_db()
         assert note.is_hidden and note.hidden_at is not None
         assert note.hidden_reason == "Personal data about a third party"
+        assert note.version == 2  # a form opened before the hide is now stale
 
 
 def test_hiding_without_a_reason_asks_again_and_hides_nothing(admin_client, notes):
