@@ -9,7 +9,7 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -22,7 +22,7 @@ MAX_BODY = 10_000
 MAX_TAGS = 12
 MAX_TAG_LENGTH = 40
 MAX_QUOTE = 2_000
-CONTEXT_LENGTH = 32
+MAX_LINKS = 10
 
 http_url_validator = URLValidator(
     schemes=["http", "https"], message="Enter a web address starting with http:// or https://."
@@ -272,7 +272,13 @@ class Annotation(models.Model):
         )
 
     def is_editable_by(self, user):
-        return user.is_authenticated and self.author_id == user.pk and not self.is_deleted
+        # The instance twin of AnnotationQuerySet.editable_by: own and alive.
+        return (
+            user.is_authenticated
+            and self.author_id == user.pk
+            and not self.is_deleted
+            and not self.is_hidden
+        )
 
     def clean(self):
         errors = {}
@@ -296,9 +302,52 @@ class Annotation(models.Model):
             self.is_orphaned = True
             return
         self.quote_start, self.quote_end = position
-        self.quote_prefix = text[max(0, position[0] - CONTEXT_LENGTH) : position[0]]
-        self.quote_suffix = text[position[1] : position[1] + CONTEXT_LENGTH]
+        self.quote_prefix, self.quote_suffix = anchoring.context(text, *position)
         self.is_orphaned = False
+
+    def save_edit(self, columns, base_version):
+        """Write these columns of an author's edit made from base_version; False if refused.
+
+        One conditional UPDATE, so a stale read can never be written back: a delete, a curator's
+        hide or another edit committed since the form was made matches no row, and the note
+        keeps what was committed. Only the edited columns are written, and the version moves on.
+        """
+        now = timezone.now()
+        saved = (
+            Annotation.objects.alive()
+            .filter(pk=self.pk, version=base_version)
+            .update(
+                **{name: getattr(self, name) for name in columns},
+                modified=now,
+                version=F("version") + 1,
+            )
+        )
+        if saved:
+            self.modified, self.version = now, base_version + 1
+        return bool(saved)
+
+    def soft_delete(self):
+        """Mark deleted (curators can restore); False if it was deleted already."""
+        now = timezone.now()
+        deleted = Annotation.objects.filter(pk=self.pk, deleted_at__isnull=True).update(
+            deleted_at=now
+        )
+        if deleted:
+            self.deleted_at = now
+        return bool(deleted)
+
+    def save_anchor(self):
+        """Write the quote's place only, and only if the note is as read (no author edit since).
+
+        Re-anchoring after a curator's text edit must not write back a stale quote, body or
+        state; False tells the caller to read the note again and re-anchor that.
+        """
+        anchor_columns = ["quote_start", "quote_end", "quote_prefix", "quote_suffix", "is_orphaned"]
+        return bool(
+            Annotation.objects.filter(
+                pk=self.pk, version=self.version, quote_exact=self.quote_exact
+            ).update(**{name: getattr(self, name) for name in anchor_columns})
+        )
 
     def snapshot(self):
         """What a revision keeps: everything an edit can change."""
@@ -404,6 +453,18 @@ class AnnotationRevision(models.Model):
 class FlagQuerySet(models.QuerySet):
     def open(self):
         return self.filter(resolved_at__isnull=True)
+
+    def report(self, annotation, reporter, reason):
+        """(flag, created): a new open report, or the reporter's open one on this note.
+
+        The database allows one open report per reporter per note; a second one (a double
+        click, two tabs) returns the first instead of failing.
+        """
+        try:
+            with transaction.atomic():
+                return self.create(annotation=annotation, reporter=reporter, reason=reason), True
+        except IntegrityError:
+            return self.open().get(annotation=annotation, reporter=reporter), False
 
 
 class Flag(models.Model):

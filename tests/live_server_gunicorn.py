@@ -84,7 +84,11 @@ class Visitor:
 
     def __init__(self, base_url, cookies=None):
         self.base_url = base_url
-        self.http = httpx.Client(base_url=base_url, cookies=cookies, timeout=30)
+        # A new connection per request: a kept-alive one may be closed by gunicorn while the
+        # test prepares the race, and a POST on it would fail as "connection reset".
+        self.http = httpx.Client(
+            base_url=base_url, cookies=cookies, timeout=30, headers={"Connection": "close"}
+        )
 
     def login(self, username, password):
         page = self.http.get("/accounts/login/")
