@@ -4,8 +4,8 @@ from django.forms import inlineformset_factory
 
 from . import anchoring
 from .models import (
-    MAX_LINKS,
     MAX_BODY,
+    MAX_LINKS,
     MAX_QUOTE,
     Annotation,
     Flag,
