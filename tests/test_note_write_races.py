@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connections
 
-from annotations.models import Annotation, AnnotationRevision, SourceLink
+from annotations.models import Annotation, AnnotationRevision, Flag, ResearchGroup, SourceLink
 from tests.live_server_gunicorn import ALIAS, make_message, make_user
 
 pytestmark = pytest.mark.concurrency
@@ -209,3 +209,34 @@ def test_concurrent_edits_adding_the_same_link_never_fail_with_a_server_error(li
     assert {r.status_code for r in responses} <= {302, 400, 409}
     for note in notes:
         assert SourceLink.objects.using(ALIAS).filter(annotation=note).count() == 1
+
+
+def test_reporting_one_note_many_times_at_once_is_one_open_report_and_no_server_error(live):
+    author = make_user("race-flagged", PASSWORD)
+    make_user("race-reporter", PASSWORD)
+    (note,) = make_notes(author, 1)
+    reporter = live.visitor("race-reporter", PASSWORD)
+    tabs = [reporter.tab() for _ in range(12)]
+    responses = run_all(
+        [
+            lambda tab=tab: tab.post(f"/annotations/{note.uuid}/flag/", {"reason": "Wrong."})
+            for tab in tabs
+        ]
+    )
+    assert no_server_errors(responses)
+    assert {r.status_code for r in responses} == {302}
+    assert Flag.objects.using(ALIAS).filter(annotation=note).count() == 1
+
+
+def test_curators_adding_the_same_group_at_once_get_no_server_error(live):
+    make_user("race-curator", PASSWORD, is_staff=True, is_superuser=True)
+    curator = live.visitor("race-curator", PASSWORD)
+    tabs = [curator.tab() for _ in range(12)]
+    data = {"name": "Race team", "slug": "race-team", "description": ""}
+    responses = run_all(
+        [lambda tab=tab: tab.post("/admin/annotations/researchgroup/add/", data) for tab in tabs]
+    )
+    assert no_server_errors(responses)
+    # Saved once; every other curator sees a form error (200) or the clash page (409).
+    assert {r.status_code for r in responses} <= {302, 200, 409}
+    assert ResearchGroup.objects.using(ALIAS).filter(slug="race-team").count() == 1
