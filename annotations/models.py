@@ -327,10 +327,14 @@ class Annotation(models.Model):
         return bool(saved)
 
     def soft_delete(self):
-        """Mark deleted (curators can restore); False if it was deleted already."""
+        """Mark deleted (curators can restore); False if it was deleted already.
+
+        The version moves on, so an editor holding the note as it was (an open form, the
+        admin's change page) cannot write its old state back without a conflict.
+        """
         now = timezone.now()
         deleted = Annotation.objects.filter(pk=self.pk, deleted_at__isnull=True).update(
-            deleted_at=now
+            deleted_at=now, version=F("version") + 1
         )
         if deleted:
             self.deleted_at = now

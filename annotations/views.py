@@ -45,14 +45,14 @@ def _save_edit(request, form, links):
         raise EditRefused from error
 
 
-def _refused_edit(request, annotation):
+def _refused_edit(request, annotation, form=None, links=None):
     """The edit form again, with the user's text and why it was not saved (409).
 
     If someone else's edit was saved meanwhile, it is shown beside the user's, and the form now
     carries its version, so saving again (after merging) replaces it knowingly.
     """
     current = (
-        Annotation.objects.select_related("group", "message", "event")
+        Annotation.objects.select_related("group")
         .prefetch_related("links")
         .filter(pk=annotation.pk)
         .first()
@@ -61,15 +61,19 @@ def _refused_edit(request, annotation):
     data = request.POST.copy()
     if current is None or current.is_deleted or current.is_hidden:
         context["gone"] = "hidden by the curators" if current and current.is_hidden else "deleted"
-        current = annotation
     else:
         context["conflict"] = current
         context["conflict_revision"] = (
             current.revisions.select_related("editor").order_by("-created", "-pk").first()
         )
         data["version"] = current.version
-    context["form"] = AnnotationForm(data, instance=current, user=request.user)
-    context["links"] = SourceLinkFormSet(data, instance=current, prefix="links")
+    if form is None:
+        form = AnnotationForm(data, instance=annotation, user=request.user)
+        links = SourceLinkFormSet(data, instance=annotation, prefix="links")
+    else:
+        # The user's forms as they were checked, now carrying the version to save over.
+        form.data = data
+    context.update(form=form, links=links)
     return render(request, "annotations/annotation_form.html", context, status=409)
 
 
@@ -135,7 +139,7 @@ def annotation_edit(request, uuid):
         try:
             _save_edit(request, form, links)
         except EditRefused:
-            return _refused_edit(request, annotation)
+            return _refused_edit(request, annotation, form, links)
         messages.success(request, "Your changes are saved; the earlier version is in the history.")
         return redirect(annotation.target_url)
     return render(

@@ -25,5 +25,7 @@ class IntegrityErrorMiddleware:
         if not isinstance(exception, IntegrityError):
             return None
         # Logged with its traceback: a rule broken without a race is a bug to fix.
-        logger.warning("Refused by a database rule: %s %s", request.method, request.path, exc_info=True)
+        logger.warning(
+            "Refused by a database rule: %s %s", request.method, request.path, exc_info=True
+        )
         return render(request, "409.html", status=409)
