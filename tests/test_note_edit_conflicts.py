@@ -4,6 +4,7 @@ Two windows (two tabs of one author count) edit one note; a delete or a curator'
 while a form is open is never undone by saving it; an edit writes only what it changes.
 """
 
+import html
 import re
 
 import pytest
@@ -37,20 +38,20 @@ def edit_url(note):
     return reverse("annotations:edit", args=[note.uuid])
 
 
-def form_values(html):
+def form_values(page):
     """The edit form as a browser would submit it unchanged: every named field's value."""
     values = {}
-    for name, value in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', html):
+    for name, value in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', page):
         values[name] = value
     for name, value in re.findall(
-        r'<textarea[^>]*name="([^"]+)"[^>]*>\n?(.*?)</textarea>', html, re.S
+        r'<textarea[^>]*name="([^"]+)"[^>]*>\n?(.*?)</textarea>', page, re.S
     ):
         values[name] = value
-    for name, block in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', html, re.S):
+    for name, block in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', page, re.S):
         chosen = re.search(r'<option value="([^"]*)"[^>]*selected', block)
         values[name] = chosen.group(1) if chosen else ""
     values.pop("csrfmiddlewaretoken", None)
-    return values
+    return {name: html.unescape(value) for name, value in values.items()}
 
 
 def test_the_edit_form_carries_the_version_it_was_made_from(author_client, note):
@@ -205,3 +206,30 @@ def test_edit_pages_query_counts_stay_flat(author_client, note, links, django_as
         assert author_client.post(edit_url(note), {**form, "body": "Saved."}).status_code == 302
     with django_assert_num_queries(EDIT_QUERIES["conflict"] + QUERIES_PER_LINK * links):
         assert author_client.post(edit_url(note), {**stale, "body": "Late."}).status_code == 409
+
+
+def test_a_curators_admin_save_read_before_a_delete_does_not_undo_it(admin_client, note):
+    change = reverse("admin:annotations_annotation_change", args=[note.pk])
+    form = form_values(admin_client.get(change).content.decode())
+    assert "deleted_at" not in form and "is_hidden" not in form
+    note.soft_delete()
+    data = {key: value for key, value in form.items() if not key.startswith("_")}
+    response = admin_client.post(change, {**data, "body": "A curator's fix."})
+    assert response.status_code == 302
+    note.refresh_from_db()
+    assert note.deleted_at is not None and note.body == "A curator's fix."
+
+
+def test_a_curators_admin_change_conflicts_with_the_authors_open_form(
+    admin_client, author_client, note
+):
+    authors_form = form_values(author_client.get(edit_url(note)).content.decode())
+    change = reverse("admin:annotations_annotation_change", args=[note.pk])
+    data = form_values(admin_client.get(change).content.decode())
+    data = {key: value for key, value in data.items() if not key.startswith("_")}
+    assert admin_client.post(change, {**data, "body": "The curator's fix."}).status_code == 302
+    response = author_client.post(edit_url(note), {**authors_form, "body": "The author's text."})
+    assert response.status_code == 409
+    assert "admin saved the version below" in response.content.decode()
+    note.refresh_from_db()
+    assert note.body == "The curator's fix."

@@ -33,7 +33,7 @@ def test_the_later_of_two_tabs_sees_both_versions_and_saves_knowingly(
     other_tab.goto(edit)
     other_tab.get_by_role("textbox", name="Note").fill("Written in the other tab.")
     other_tab.get_by_role("button", name="Save changes").click()
-    other_tab.wait_for_url(f"**/messages/m-tabs/**")
+    other_tab.wait_for_url("**/messages/m-tabs/**")
 
     page.get_by_role("textbox", name="Note").fill("Written in the first tab.")
     page.get_by_role("button", name="Save changes").click()
