@@ -15,7 +15,7 @@ from .models import Annotation, Flag, changed_parts
 ANNOTATIONS_PER_PAGE = 50
 
 
-def _save_new_or_edited(request, form, links):
+def _save_new(request, form, links):
     with transaction.atomic():
         annotation = form.save(commit=False)
         annotation.modified = timezone.now()
@@ -83,7 +83,7 @@ def _annotate(request, target, **target_field):
     form = AnnotationForm(request.POST or None, instance=annotation, user=request.user)
     links = SourceLinkFormSet(request.POST or None, instance=annotation, prefix="links")
     if request.method == "POST" and forms_are_valid(form, links):
-        annotation = _save_new_or_edited(request, form, links)
+        annotation = _save_new(request, form, links)
         messages.success(request, "Your note is saved.")
         return redirect(annotation.target_url)
     status = 400 if request.method == "POST" else 200

@@ -75,6 +75,14 @@ def run_all(jobs, workers=8):
         return list(pool.map(lambda job: job(), jobs))
 
 
+def report(name, responses, **found):
+    """Print the run's figures (shown with -rP): status counts and what was found after."""
+    statuses = {}
+    for response in responses:
+        statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+    print(f"{name}: attempts {len(responses)}, statuses {dict(sorted(statuses.items()))}, {found}")
+
+
 def no_server_errors(responses):
     return [r.status_code for r in responses if r.status_code >= 500] == []
 
@@ -106,6 +114,12 @@ def test_an_edit_racing_a_delete_never_brings_the_note_back(live):
     acknowledged = [note for note, r in zip(notes, deletes, strict=True) if r.status_code == 302]
     came_back = Annotation.objects.using(ALIAS).filter(
         pk__in=[note.pk for note in acknowledged], deleted_at__isnull=True
+    )
+    report(
+        "edit+delete",
+        responses,
+        deletes_acknowledged=len(acknowledged),
+        came_back=came_back.count(),
     )
     assert len(acknowledged) == PAIRS
     assert came_back.count() == 0
@@ -143,6 +157,7 @@ def test_an_edit_racing_a_curators_hide_never_unhides_the_note(live):
     assert no_server_errors(edits)
     assert sum(r for r in results if isinstance(r, int)) == PAIRS
     undone = Annotation.objects.using(ALIAS).filter(pk__in=[n.pk for n in notes], is_hidden=False)
+    report("edit+hide", edits, hides_acknowledged=PAIRS, undone=undone.count())
     assert undone.count() == 0
     for response in edits:
         assert response.status_code in (302, 409)
@@ -169,6 +184,7 @@ def test_concurrent_edits_from_one_version_save_one_and_show_the_others_a_confli
     conflicts = [
         (body, r) for body, r in zip(bodies, responses, strict=True) if r.status_code == 409
     ]
+    report("same-version edits", responses, saved=len(saved), conflicts=len(conflicts))
     assert len(saved) == 1
     assert len(conflicts) == PAIRS - 1
     note.refresh_from_db(using=ALIAS)
@@ -205,6 +221,8 @@ def test_concurrent_edits_adding_the_same_link_never_fail_with_a_server_error(li
 
             jobs.append(add_link)
     responses = run_all(jobs)
+    links = SourceLink.objects.using(ALIAS).filter(annotation__in=notes).count()
+    report("same link", responses, notes=len(notes), links_found=links)
     assert no_server_errors(responses)
     assert {r.status_code for r in responses} <= {302, 400, 409}
     for note in notes:
@@ -223,6 +241,7 @@ def test_reporting_one_note_many_times_at_once_is_one_open_report_and_no_server_
             for tab in tabs
         ]
     )
+    report("flag", responses, open_flags=Flag.objects.using(ALIAS).filter(annotation=note).count())
     assert no_server_errors(responses)
     assert {r.status_code for r in responses} == {302}
     assert Flag.objects.using(ALIAS).filter(annotation=note).count() == 1
@@ -236,6 +255,8 @@ def test_curators_adding_the_same_group_at_once_get_no_server_error(live):
     responses = run_all(
         [lambda tab=tab: tab.post("/admin/annotations/researchgroup/add/", data) for tab in tabs]
     )
+    groups = ResearchGroup.objects.using(ALIAS).filter(slug="race-team").count()
+    report("group", responses, groups=groups)
     assert no_server_errors(responses)
     # Saved once; every other curator sees a form error (200) or the clash page (409).
     assert {r.status_code for r in responses} <= {302, 200, 409}
