@@ -160,7 +160,8 @@ class AnnotationAdmin(admin.ModelAdmin):
         columns = {field.name for field in Annotation._meta.concrete_fields}
         changed = [name for name in form.changed_data if name in columns]
         if changed:
-            obj.save(update_fields=changed)
+            obj.modified = timezone.now()
+            obj.save(update_fields=[*changed, "modified"])
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
