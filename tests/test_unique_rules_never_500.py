@@ -51,3 +51,27 @@ def test_the_admin_refuses_a_taken_group_name_with_a_form_error(db, users):
     assert response.status_code == 200
     assert "already exists" in response.content.decode()
     assert ResearchGroup.objects.count() == 1
+
+
+def test_an_integrity_error_escaping_a_view_is_a_409_page_not_a_500(rf, users):
+    from django.db import IntegrityError, transaction
+
+    from archive.middleware import IntegrityErrorMiddleware
+
+    ResearchGroup.objects.create(name="Team", slug="team")
+    try:
+        with transaction.atomic():
+            ResearchGroup.objects.create(name="Team", slug="team")
+    except IntegrityError as error:
+        refused = error
+    request = rf.post("/admin/annotations/researchgroup/add/")
+    request.user = users["curator"]
+    response = IntegrityErrorMiddleware(lambda request: None).process_exception(request, refused)
+    assert response.status_code == 409
+    assert "Nothing of your change was saved" in response.content.decode()
+    assert (
+        IntegrityErrorMiddleware(lambda request: None).process_exception(
+            request, ValueError("not ours")
+        )
+        is None
+    )
