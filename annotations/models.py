@@ -9,7 +9,7 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import IntegrityError, models, transaction
+from django.db import models
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -340,17 +340,19 @@ class Annotation(models.Model):
             self.deleted_at = now
         return bool(deleted)
 
-    def save_anchor(self):
-        """Write the quote's place only, and only if the note is as read (no author edit since).
+    ANCHOR_COLUMNS = ["quote_start", "quote_end", "quote_prefix", "quote_suffix", "is_orphaned"]
+
+    def save_anchor(self, also=()):
+        """Write the quote's place (and the columns in `also`) only if the note is as read.
 
         Re-anchoring after a curator's text edit must not write back a stale quote, body or
-        state; False tells the caller to read the note again and re-anchor that.
+        state; False (an author's edit came between) tells the caller to read it again.
         """
-        anchor_columns = ["quote_start", "quote_end", "quote_prefix", "quote_suffix", "is_orphaned"]
+        columns = [*self.ANCHOR_COLUMNS, *also]
         return bool(
             Annotation.objects.filter(
                 pk=self.pk, version=self.version, quote_exact=self.quote_exact
-            ).update(**{name: getattr(self, name) for name in anchor_columns})
+            ).update(**{name: getattr(self, name) for name in columns})
         )
 
     def snapshot(self):
@@ -457,18 +459,6 @@ class AnnotationRevision(models.Model):
 class FlagQuerySet(models.QuerySet):
     def open(self):
         return self.filter(resolved_at__isnull=True)
-
-    def report(self, annotation, reporter, reason):
-        """(flag, created): a new open report, or the reporter's open one on this note.
-
-        The database allows one open report per reporter per note; a second one (a double
-        click, two tabs) returns the first instead of failing.
-        """
-        try:
-            with transaction.atomic():
-                return self.create(annotation=annotation, reporter=reporter, reason=reason), True
-        except IntegrityError:
-            return self.open().get(annotation=annotation, reporter=reporter), False
 
 
 class Flag(models.Model):

@@ -193,14 +193,22 @@ def annotation_flag(request, uuid):
         uuid=uuid,
     )
     form = FlagForm(request.POST)
+    already_reported = "You have already reported this note; a curator will look at it."
     if form.is_valid():
-        _flag, created = Flag.objects.report(annotation, request.user, form.cleaned_data["reason"])
-        if created:
-            messages.success(request, "Thank you: a curator will look at this note.")
+        if Flag.objects.open().filter(annotation=annotation, reporter=request.user).exists():
+            messages.info(request, already_reported)
+            return redirect(annotation.get_absolute_url())
+        flag = form.save(commit=False)
+        flag.annotation = annotation
+        flag.reporter = request.user
+        try:
+            with transaction.atomic():
+                flag.save()
+        except IntegrityError:
+            # flag_one_open_per_reporter: the same report sent twice at once.
+            messages.info(request, already_reported)
         else:
-            messages.info(
-                request, "You have already reported this note; a curator will look at it."
-            )
+            messages.success(request, "Thank you: a curator will look at this note.")
         return redirect(annotation.get_absolute_url())
     return render(
         request,

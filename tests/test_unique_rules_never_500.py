@@ -30,13 +30,6 @@ def test_a_resolved_report_does_not_stop_a_new_one(client, users, build):
     assert Flag.objects.open().get().reason == "Wrong again."
 
 
-def test_flag_report_returns_the_open_report_instead_of_failing(users, build):
-    note = make_annotation(users["author"], message=build.message(), visibility="public")
-    first, created = Flag.objects.report(note, users["other"], "One.")
-    again, created_again = Flag.objects.report(note, users["other"], "Two.")
-    assert created and not created_again and again.pk == first.pk
-
-
 def test_the_admin_refuses_a_taken_group_name_with_a_form_error(db, users):
     ResearchGroup.objects.create(name="Team", slug="team")
     curator = users["curator"]
