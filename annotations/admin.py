@@ -5,6 +5,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.html import format_html
 
+from .forms import AnnotationForm
 from .models import Annotation, AnnotationRevision, Flag, ResearchGroup, SourceLink
 
 
@@ -166,7 +167,10 @@ class AnnotationAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         note = form.instance
-        if change and (form.changed_data or any(formset.has_changed() for formset in formsets)):
+        content_changed = set(form.changed_data) & set(AnnotationForm._meta.fields) or any(
+            formset.has_changed() for formset in formsets if formset.model is SourceLink
+        )
+        if change and content_changed:
             # A curator's change moves the note to a new version, so an author's open form
             # conflicts with it instead of replacing it; the history says who changed it.
             Annotation.objects.filter(pk=note.pk).update(version=F("version") + 1)

@@ -233,3 +233,14 @@ def test_a_curators_admin_change_conflicts_with_the_authors_open_form(
     assert "admin saved the version below" in response.content.decode()
     note.refresh_from_db()
     assert note.body == "The curator's fix."
+
+
+def test_a_curators_change_outside_the_notes_content_keeps_its_version(admin_client, note):
+    change = reverse("admin:annotations_annotation_change", args=[note.pk])
+    data = form_values(admin_client.get(change).content.decode())
+    data = {key: value for key, value in data.items() if not key.startswith("_")}
+    response = admin_client.post(change, {**data, "hidden_reason": "Kept for the record."})
+    assert response.status_code == 302
+    note.refresh_from_db()
+    assert note.hidden_reason == "Kept for the record."
+    assert note.version == 1 and note.revisions.count() == 1
