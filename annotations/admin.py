@@ -8,6 +8,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from .forms import AnnotationForm
 from .models import Annotation, AnnotationRevision, Flag, ResearchGroup, SourceLink
 
 
@@ -183,9 +184,43 @@ class AnnotationAdmin(admin.ModelAdmin):
     ]
     date_hierarchy = "created"
     raw_id_fields = ["author", "message", "event"]
-    readonly_fields = ["uuid", "created", "modified", "public_link"]
+    # Deletion and hiding change only through the actions (one UPDATE each), so saving a change
+    # page read before a delete or a hide cannot write the old state back.
+    readonly_fields = [
+        "uuid",
+        "created",
+        "modified",
+        "public_link",
+        "deleted_at",
+        "is_hidden",
+        "hidden_at",
+        "version",
+    ]
     inlines = [SourceLinkInline, FlagInline, RevisionInline]
     actions = [hide, restore, resolve_flags]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            return super().save_model(request, obj, form, change)
+        # Only the columns the curator changed: nothing read here is written back unchanged.
+        columns = {field.name for field in Annotation._meta.concrete_fields}
+        changed = [name for name in form.changed_data if name in columns]
+        if changed:
+            obj.modified = timezone.now()
+            obj.save(update_fields=[*changed, "modified"])
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        note = form.instance
+        content_changed = set(form.changed_data) & set(AnnotationForm._meta.fields) or any(
+            formset.has_changed() for formset in formsets if formset.model is SourceLink
+        )
+        if change and content_changed:
+            # A curator's change moves the note to a new version, so an author's open form
+            # conflicts with it instead of replacing it; the history says who changed it.
+            Annotation.objects.filter(pk=note.pk).update(version=F("version") + 1)
+            note.refresh_from_db(fields=["version"])
+            note.record_revision(request.user)
 
     def get_queryset(self, request):
         return (

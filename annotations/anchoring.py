@@ -4,6 +4,14 @@ This is how an annotation survives edits to the text it quotes (TextQuoteSelecto
 the offsets are a cache; the quote and its context are the truth.
 """
 
+# How much of the text on each side of a quote is kept to find it again after the text changes.
+CONTEXT_LENGTH = 32
+
+
+def context(text, start, end):
+    """(prefix, suffix): the words just before and after text[start:end], as a selector keeps."""
+    return text[max(0, start - CONTEXT_LENGTH) : start], text[end : end + CONTEXT_LENGTH]
+
 
 class QuoteNotFound(ValueError):
     pass

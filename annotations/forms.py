@@ -4,8 +4,8 @@ from django.forms import inlineformset_factory
 
 from . import anchoring
 from .models import (
-    CONTEXT_LENGTH,
     MAX_BODY,
+    MAX_LINKS,
     MAX_QUOTE,
     Annotation,
     Flag,
@@ -31,6 +31,8 @@ class AnnotationForm(forms.ModelForm):
         label="Note",
         help_text="Markdown: *emphasis*, **strong**, [link](https://…), lists, quotes.",
     )
+    # The version of the note this form was made from: saving from an older one is a conflict.
+    version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     quote_exact = forms.CharField(
         required=False,
         max_length=MAX_QUOTE,
@@ -67,12 +69,29 @@ class AnnotationForm(forms.ModelForm):
         self.fields["group"].queryset = ResearchGroup.objects.filter(members=user)
         self.fields["group"].required = False
         self.fields["group"].help_text = "Needed when the visibility is 'Research group'."
+        # The note's columns as read, to tell which ones this edit changes (binding changes them).
+        self.columns_read = {name: self._column(name) for name in self._meta.fields}
+        if self.instance.pk:
+            self.initial["version"] = self.instance.version
+        else:
+            del self.fields["version"]
         if not self.is_bound:
             # Shown as the user types them ("dates, podesta"), never as the stored list ("[]").
             self.initial["tags"] = ", ".join(self.instance.tags or [])
         if self.instance.event_id:
             for name in ("quote_exact", "quote_prefix", "quote_suffix", "quote_start", "quote_end"):
                 del self.fields[name]
+
+    def changed_columns(self):
+        """The note's columns this valid edit changes: the only ones its save may write."""
+        return [
+            name
+            for name, before in self.columns_read.items()
+            if name in self.fields and self._column(name) != before
+        ]
+
+    def _column(self, name):
+        return getattr(self.instance, Annotation._meta.get_field(name).attname)
 
     def clean_tags(self):
         return normalise_tags(self.cleaned_data["tags"])
@@ -120,12 +139,13 @@ class AnnotationForm(forms.ModelForm):
                     "text. Add a word or two before or after to say which one.",
                 )
                 return
+        prefix, suffix = anchoring.context(text, start, end)
         cleaned.update(
             quote_exact=quote,
             quote_start=start,
             quote_end=end,
-            quote_prefix=text[max(0, start - CONTEXT_LENGTH) : start],
-            quote_suffix=text[end : end + CONTEXT_LENGTH],
+            quote_prefix=prefix,
+            quote_suffix=suffix,
         )
 
 
@@ -153,6 +173,10 @@ class SourceLinkForm(forms.ModelForm):
 
 
 class BaseSourceLinkFormSet(forms.BaseInlineFormSet):
+    default_error_messages = {
+        "too_many_forms": f"A note can have at most {MAX_LINKS} source links.",
+    }
+
     def clean(self):
         super().clean()
         # Links the note has that this form does not show: saved meanwhile from another window.
@@ -176,7 +200,15 @@ class BaseSourceLinkFormSet(forms.BaseInlineFormSet):
                 )
             if url:
                 urls.append(url)
+        # Counted against the links in the database, whatever the POST says it showed.
         self.link_count = len(urls) + len(elsewhere)
+        if self.link_count > MAX_LINKS:
+            raise ValidationError(
+                f"A note can have at most {MAX_LINKS} source links; "
+                f"it has {len(elsewhere)} this form does not show."
+                if elsewhere
+                else f"A note can have at most {MAX_LINKS} source links."
+            )
 
 
 SourceLinkFormSet = inlineformset_factory(
@@ -185,8 +217,10 @@ SourceLinkFormSet = inlineformset_factory(
     form=SourceLinkForm,
     formset=BaseSourceLinkFormSet,
     extra=1,
-    max_num=10,
+    max_num=MAX_LINKS,
     validate_max=True,
+    # A POST claiming more forms than this is refused without building them.
+    absolute_max=MAX_LINKS,
     can_delete=True,
 )
 

@@ -22,7 +22,7 @@ MAX_BODY = 10_000
 MAX_TAGS = 12
 MAX_TAG_LENGTH = 40
 MAX_QUOTE = 2_000
-CONTEXT_LENGTH = 32
+MAX_LINKS = 10
 
 http_url_validator = URLValidator(
     schemes=["http", "https"], message="Enter a web address starting with http:// or https://."
@@ -326,9 +326,58 @@ class Annotation(models.Model):
             self.is_orphaned = True
             return
         self.quote_start, self.quote_end = position
-        self.quote_prefix = text[max(0, position[0] - CONTEXT_LENGTH) : position[0]]
-        self.quote_suffix = text[position[1] : position[1] + CONTEXT_LENGTH]
+        self.quote_prefix, self.quote_suffix = anchoring.context(text, *position)
         self.is_orphaned = False
+
+    def save_edit(self, columns, base_version):
+        """Write these columns of an author's edit made from base_version; False if refused.
+
+        One conditional UPDATE, so a stale read can never be written back: a delete, a curator's
+        hide or another edit committed since the form was made matches no row, and the note
+        keeps what was committed. Only the edited columns are written, and the version moves on.
+        """
+        now = timezone.now()
+        saved = (
+            Annotation.objects.alive()
+            .filter(pk=self.pk, version=base_version)
+            .update(
+                **{name: getattr(self, name) for name in columns},
+                modified=now,
+                version=F("version") + 1,
+            )
+        )
+        if saved:
+            self.modified, self.version = now, base_version + 1
+        return bool(saved)
+
+    def soft_delete(self):
+        """Mark deleted (curators can restore); False if it was deleted already.
+
+        The version moves on, so an editor holding the note as it was (an open form, the
+        admin's change page) cannot write its old state back without a conflict.
+        """
+        now = timezone.now()
+        deleted = Annotation.objects.filter(pk=self.pk, deleted_at__isnull=True).update(
+            deleted_at=now, version=F("version") + 1
+        )
+        if deleted:
+            self.deleted_at = now
+        return bool(deleted)
+
+    ANCHOR_COLUMNS = ["quote_start", "quote_end", "quote_prefix", "quote_suffix", "is_orphaned"]
+
+    def save_anchor(self, also=()):
+        """Write the quote's place (and the columns in `also`) only if the note is as read.
+
+        Re-anchoring after a curator's text edit must not write back a stale quote, body or
+        state; False (an author's edit came between) tells the caller to read it again.
+        """
+        columns = [*self.ANCHOR_COLUMNS, *also]
+        return bool(
+            Annotation.objects.filter(
+                pk=self.pk, version=self.version, quote_exact=self.quote_exact
+            ).update(**{name: getattr(self, name) for name in columns})
+        )
 
     def snapshot(self):
         """What a revision keeps: everything an edit can change."""

@@ -25,13 +25,11 @@ def reanchor_annotations(sender, instance, created, **kwargs):
         return
     quoted = Annotation.objects.filter(message=instance).exclude(quote_exact="")
     for annotation in quoted:
-        annotation.anchor(instance.text)
-        annotation.save(
-            update_fields=[
-                "quote_start",
-                "quote_end",
-                "quote_prefix",
-                "quote_suffix",
-                "is_orphaned",
-            ]
-        )
+        # An author's edit may commit between reading and writing: then read it again.
+        for _attempt in range(3):
+            annotation.anchor(instance.text)
+            if annotation.save_anchor():
+                break
+            annotation = Annotation.objects.filter(pk=annotation.pk).first()
+            if annotation is None or not annotation.quote_exact:
+                break

@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -10,12 +10,12 @@ from archive.models import Event, Message
 
 from .filters import AnnotationFilter
 from .forms import AnnotationForm, FlagForm, SourceLinkFormSet, forms_are_valid
-from .models import Annotation, changed_parts
+from .models import Annotation, Flag, changed_parts
 
 ANNOTATIONS_PER_PAGE = 50
 
 
-def _save_new_or_edited(request, form, links):
+def _save_new(request, form, links):
     with transaction.atomic():
         annotation = form.save(commit=False)
         annotation.modified = timezone.now()
@@ -26,13 +26,64 @@ def _save_new_or_edited(request, form, links):
     return annotation
 
 
+class EditRefused(Exception):
+    """The note changed, or was deleted or hidden, after the edit form was made."""
+
+
+def _save_edit(request, form, links):
+    """Save an edit if the note is still as the form saw it; raise EditRefused otherwise."""
+    annotation = form.instance  # the form has put the edit on it
+    try:
+        with transaction.atomic():
+            if not annotation.save_edit(form.changed_columns(), form.cleaned_data.get("version")):
+                raise EditRefused
+            links.save()
+            annotation.record_revision(request.user)
+    except IntegrityError as error:
+        # A unique rule (a source address) broken by a save committed meanwhile: the same
+        # answer as any other concurrent change, with nothing saved.
+        raise EditRefused from error
+
+
+def _refused_edit(request, annotation, form=None, links=None):
+    """The edit form again, with the user's text and why it was not saved (409).
+
+    If someone else's edit was saved meanwhile, it is shown beside the user's, and the form now
+    carries its version, so saving again (after merging) replaces it knowingly.
+    """
+    current = (
+        Annotation.objects.select_related("group")
+        .prefetch_related("links")
+        .filter(pk=annotation.pk)
+        .first()
+    )
+    context = {"target": annotation.target, "annotation": annotation}
+    data = request.POST.copy()
+    if current is None or current.is_deleted or current.is_hidden:
+        context["gone"] = "hidden by the curators" if current and current.is_hidden else "deleted"
+    else:
+        context["conflict"] = current
+        context["conflict_revision"] = (
+            current.revisions.select_related("editor").order_by("-created", "-pk").first()
+        )
+        data["version"] = current.version
+    if form is None:
+        form = AnnotationForm(data, instance=annotation, user=request.user)
+        links = SourceLinkFormSet(data, instance=annotation, prefix="links")
+    else:
+        # The user's forms as they were checked, now carrying the version to save over.
+        form.data = data
+    context.update(form=form, links=links)
+    return render(request, "annotations/annotation_form.html", context, status=409)
+
+
 def _annotate(request, target, **target_field):
     """Shared body of the two create views: one target, one form, one redirect."""
     annotation = Annotation(author=request.user, **target_field)
     form = AnnotationForm(request.POST or None, instance=annotation, user=request.user)
     links = SourceLinkFormSet(request.POST or None, instance=annotation, prefix="links")
     if request.method == "POST" and forms_are_valid(form, links):
-        annotation = _save_new_or_edited(request, form, links)
+        annotation = _save_new(request, form, links)
         messages.success(request, "Your note is saved.")
         return redirect(annotation.target_url)
     status = 400 if request.method == "POST" else 200
@@ -72,15 +123,23 @@ def annotation_detail(request, uuid):
 
 @login_required
 def annotation_edit(request, uuid):
-    """The author only: edit a note; every save is kept as a revision."""
-    annotation = get_object_or_404(
-        Annotation.objects.editable_by(request.user).select_related("message", "event"),
-        uuid=uuid,
-    )
+    """The author only: edit a note; every save is kept as a revision; a stale form conflicts."""
+    notes = Annotation.objects.select_related("message", "event")
+    if request.method != "POST":
+        annotation = get_object_or_404(notes.editable_by(request.user), uuid=uuid)
+    else:
+        # A save may arrive after the note was deleted or hidden: the author then gets their
+        # text back with the reason, not a bare 404.
+        annotation = get_object_or_404(notes.filter(author=request.user), uuid=uuid)
+        if not annotation.is_editable_by(request.user):
+            return _refused_edit(request, annotation)
     form = AnnotationForm(request.POST or None, instance=annotation, user=request.user)
     links = SourceLinkFormSet(request.POST or None, instance=annotation, prefix="links")
     if request.method == "POST" and forms_are_valid(form, links):
-        annotation = _save_new_or_edited(request, form, links)
+        try:
+            _save_edit(request, form, links)
+        except EditRefused:
+            return _refused_edit(request, annotation, form, links)
         messages.success(request, "Your changes are saved; the earlier version is in the history.")
         return redirect(annotation.target_url)
     return render(
@@ -99,9 +158,11 @@ def annotation_delete(request, uuid):
         uuid=uuid,
     )
     if request.method == "POST":
-        annotation.deleted_at = timezone.now()
-        annotation.save(update_fields=["deleted_at"])
-        messages.success(request, "Your note is deleted.")
+        # Only the deletion is written: nothing read here can undo a change made meanwhile.
+        if annotation.soft_delete():
+            messages.success(request, "Your note is deleted.")
+        else:
+            messages.info(request, "Your note was already deleted.")
         return redirect(annotation.target.get_absolute_url())
     return render(request, "annotations/annotation_confirm_delete.html", {"annotation": annotation})
 
@@ -151,12 +212,22 @@ def annotation_flag(request, uuid):
         uuid=uuid,
     )
     form = FlagForm(request.POST)
+    already_reported = "You have already reported this note; a curator will look at it."
     if form.is_valid():
+        if Flag.objects.open().filter(annotation=annotation, reporter=request.user).exists():
+            messages.info(request, already_reported)
+            return redirect(annotation.get_absolute_url())
         flag = form.save(commit=False)
         flag.annotation = annotation
         flag.reporter = request.user
-        flag.save()
-        messages.success(request, "Thank you: a curator will look at this note.")
+        try:
+            with transaction.atomic():
+                flag.save()
+        except IntegrityError:
+            # flag_one_open_per_reporter: the same report sent twice at once.
+            messages.info(request, already_reported)
+        else:
+            messages.success(request, "Thank you: a curator will look at this note.")
         return redirect(annotation.get_absolute_url())
     return render(
         request,

@@ -78,6 +78,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # After auth and messages: marks pages made for one reader Cache-Control: private.
     "annotations.middleware.PrivateCacheMiddleware",
+    # A unique rule broken by two saves at once is a 409 page, never a 500.
+    "archive.middleware.IntegrityErrorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into a 429 page.

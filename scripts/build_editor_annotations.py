@@ -8,12 +8,13 @@ ids and times are fixed so loading twice changes nothing.
 import json
 from pathlib import Path
 
+from annotations import anchoring
+
 ROOT = Path(__file__).resolve().parent.parent
 ARCHIVE = ROOT / "fixtures" / "archive.json"
 OUT = ROOT / "fixtures" / "editors-annotations.json"
 EDITORS = "archive-editors"
 WHEN = "2026-11-27T00:00:00Z"
-CONTEXT = 32
 
 # (uuid, target, quote or None, motivation, tags, body, [(source id, title)])
 NOTES = [
@@ -135,12 +136,13 @@ def main():
             text = texts[target]
             start = text.index(quote)
             end = start + len(quote)
+            prefix, suffix = anchoring.context(text, start, end)
             fields.update(
                 quote_exact=quote,
                 quote_start=start,
                 quote_end=end,
-                quote_prefix=text[max(0, start - CONTEXT) : start],
-                quote_suffix=text[end : end + CONTEXT],
+                quote_prefix=prefix,
+                quote_suffix=suffix,
             )
         records.append({"model": "annotations.annotation", "fields": fields})
         for source_id in links:

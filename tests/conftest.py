@@ -105,3 +105,7 @@ def users(db):
         "member": User.objects.create_user("member", password="pw-member-123"),
         "curator": User.objects.create_user("curator", password="pw-curator-123", is_staff=True),
     }
+
+
+# The real-HTTP harness for concurrency tests (marker `concurrency`).
+from tests.live_server_gunicorn import live, live_gunicorn  # noqa: E402, F401

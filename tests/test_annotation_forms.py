@@ -159,6 +159,7 @@ def test_every_save_is_a_revision_and_the_page_says_edited(author_client, messag
     response = author_client.post(
         edit,
         {
+            "version": "1",
             "body": "Second version",
             "motivation": "questioning",
             "tags": "x",
@@ -271,6 +272,7 @@ def test_an_orphaned_note_can_be_edited_and_keeps_its_quote(author_client, users
     response = author_client.post(
         reverse("annotations:edit", args=[note.uuid]),
         {
+            "version": note.version,
             "body": "After",
             "motivation": "commenting",
             "tags": "",
@@ -305,6 +307,7 @@ def test_a_link_saved_from_another_window_is_not_added_twice(author_client, user
     response = author_client.post(
         reverse("annotations:edit", args=[note.uuid]),
         {
+            "version": note.version,
             "body": "Kept, and edited.",
             "motivation": "commenting",
             "visibility": "public",
