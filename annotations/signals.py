@@ -2,10 +2,13 @@
 
 from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
+from django.utils import timezone
 
 from archive.models import Message
 
 from .models import Annotation
+
+ANCHOR_FIELDS = ["quote_start", "quote_end", "quote_prefix", "quote_suffix", "is_orphaned"]
 
 
 @receiver(pre_save, sender=Message)
@@ -20,18 +23,34 @@ def remember_old_text(sender, instance, **kwargs):
 
 @receiver(post_save, sender=Message)
 def reanchor_annotations(sender, instance, created, **kwargs):
+    """Re-place every quote in the new text; mark and report the notes whose quote changed.
+
+    A note whose quote now sits elsewhere ("moved") or is no longer found ("lost") gets
+    anchor_changed_at, so its author sees a notice on it; the list is left on the message as
+    `anchor_report` for whoever saved it (the admin tells the curator). The archive app reads
+    that attribute and never imports this one.
+    """
     before = getattr(instance, "_text_before_save", None)
+    instance.anchor_report = []
     if created or before is None or before == instance.text:
         return
+    now = timezone.now()
     quoted = Annotation.objects.filter(message=instance).exclude(quote_exact="")
-    for annotation in quoted:
+    for annotation in quoted.select_related("author").order_by("created", "pk"):
+        was = (annotation.quote_start, annotation.quote_end, annotation.is_orphaned)
         annotation.anchor(instance.text)
-        annotation.save(
-            update_fields=[
-                "quote_start",
-                "quote_end",
-                "quote_prefix",
-                "quote_suffix",
-                "is_orphaned",
-            ]
-        )
+        changed = was != (annotation.quote_start, annotation.quote_end, annotation.is_orphaned)
+        fields = list(ANCHOR_FIELDS)
+        if changed:
+            annotation.anchor_changed_at = now
+            fields.append("anchor_changed_at")
+        if changed and not annotation.is_deleted:
+            instance.anchor_report.append(
+                {
+                    "uuid": str(annotation.uuid),
+                    "author": annotation.author.get_username(),
+                    "quote": annotation.quote_exact,
+                    "lost": annotation.is_orphaned,
+                }
+            )
+        annotation.save(update_fields=fields)

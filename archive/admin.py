@@ -1,9 +1,13 @@
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count
 from django.utils.html import format_html
+from django.utils.text import Truncator
 
+from .caching import forget_figures
 from .models import (
     Account,
+    Correction,
     Discrepancy,
     DiscrepancyReading,
     Event,
@@ -28,13 +32,66 @@ public_link.short_description = "Public page"
 @admin.action(description="Publish selected records")
 def publish(modeladmin, request, queryset):
     count = queryset.update(is_published=True)
+    forget_figures()  # update() sends no signal: every page's figures must follow now
     modeladmin.message_user(request, f"Published {count} record(s).", messages.SUCCESS)
 
 
 @admin.action(description="Unpublish selected records")
 def unpublish(modeladmin, request, queryset):
     count = queryset.update(is_published=False)
+    forget_figures()
     modeladmin.message_user(request, f"Unpublished {count} record(s).", messages.SUCCESS)
+
+
+class StartsUnpublished:
+    """A new record starts unpublished in the admin, so a half-typed one never goes live.
+
+    Only the admin's initial value: the model default stays, so fixtures and code that
+    create records are unchanged.
+    """
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "is_published":
+            kwargs["initial"] = False
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+class CorrectionForm(forms.ModelForm):
+    correction_note = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Reason for the correction",
+        help_text="Shown to readers in the record's list of corrections when you change its "
+        "evidence (text, dates, sender, title…).",
+    )
+
+
+class RecordsCorrections:
+    """A change to a record's evidence is kept as a public Correction, with its editor."""
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        return fields if obj else [f for f in fields if f != "correction_note"]
+
+    def save_model(self, request, obj, form, change):
+        before = type(obj).objects.get(pk=obj.pk) if change else None
+        super().save_model(request, obj, form, change)
+        if before is None:
+            return
+        note = form.cleaned_data.get("correction_note", "")
+        correction = Correction.record(before, obj, editor=request.user, note=note)
+        if correction:
+            changed = ", ".join(change["label"].lower() for change in correction.changes)
+            self.message_user(
+                request, f"Recorded a public correction of {obj.external_id}: {changed}."
+            )
+        elif note:
+            self.message_user(
+                request,
+                "No evidence field changed, so no correction was recorded; the reason given "
+                f"was not kept: “{note}”.",
+                messages.WARNING,
+            )
 
 
 class AccountInline(admin.TabularInline):
@@ -78,7 +135,7 @@ class SourceAdmin(admin.ModelAdmin):
         return ["external_id"] if obj else []
 
 
-class MessageInline(admin.TabularInline):
+class MessageInline(StartsUnpublished, admin.TabularInline):
     model = Message
     extra = 0
     fields = ["position", "external_id", "sender", "date_earliest", "text_status", "is_published"]
@@ -123,8 +180,34 @@ class MessageDiscrepancyInline(admin.StackedInline):
     show_change_link = True
 
 
+class MessageAdminForm(CorrectionForm):
+    insert_here = forms.BooleanField(
+        required=False,
+        label="Insert at this position",
+        help_text="If another message holds this position, it and every later message in the "
+        "thread move down one place.",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        thread, position = cleaned.get("thread"), cleaned.get("position")
+        self.instance.make_room_on_save = bool(cleaned.get("insert_here"))
+        if thread and position and not self.instance.make_room_on_save:
+            holder = thread.messages.exclude(pk=self.instance.pk).filter(position=position)
+            holder = holder.first()
+            if holder:
+                self.add_error(
+                    "position",
+                    f"Position {position} is held by {holder.external_id} "
+                    f"({holder.date_display}). Choose a free position, or tick “Insert at this "
+                    "position” to move it and the later messages down one place.",
+                )
+        return cleaned
+
+
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(StartsUnpublished, RecordsCorrections, admin.ModelAdmin):
+    form = MessageAdminForm
     list_display = [
         "external_id",
         "sender",
@@ -149,6 +232,7 @@ class MessageAdmin(admin.ModelAdmin):
                     "external_id",
                     "thread",
                     "position",
+                    "insert_here",
                     "channel",
                     "sender",
                     "recipients",
@@ -177,9 +261,45 @@ class MessageAdmin(admin.ModelAdmin):
         ("Sources", {"fields": ["sources"]}),
     ]
 
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        return [*fieldsets, ("Correction", {"fields": ["correction_note"]})] if obj else fieldsets
+
     def get_readonly_fields(self, request, obj=None):
         derived = ["response_latency_display", public_link]
         return ["external_id", *derived] if obj else derived
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        moved = getattr(obj, "moved_down", None)
+        if moved:
+            self.message_user(
+                request,
+                f"Made room at position {obj.position}: {', '.join(moved)} moved down one place.",
+            )
+        for conflict in obj.order_conflicts():
+            self.message_user(
+                request,
+                f"Check the order: {obj.external_id} is at position {obj.position}, dated "
+                f"{obj.date_display}, but {conflict}.",
+                messages.WARNING,
+            )
+        self._report_anchors(request, obj)
+
+    def _report_anchors(self, request, obj):
+        """Tell the curator which notes' quotes the text correction moved or lost."""
+        for lost, verb in ((True, "lost the quoted words of"), (False, "moved the quotes of")):
+            notes = [note for note in obj.anchor_report if note["lost"] == lost]
+            if notes:
+                listed = "; ".join(
+                    f"{note['author']}: “{Truncator(note['quote']).chars(60)}”" for note in notes
+                )
+                self.message_user(
+                    request,
+                    f"The text correction {verb} {len(notes)} note(s) ({listed}). "
+                    "Their authors see a notice on those notes.",
+                    messages.WARNING,
+                )
 
     @admin.display(description="Date", ordering="date_earliest")
     def date_display(self, obj):
@@ -196,7 +316,8 @@ class MessageAdmin(admin.ModelAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(StartsUnpublished, RecordsCorrections, admin.ModelAdmin):
+    form = CorrectionForm
     list_display = ["external_id", "title", "kind", "date_display", "is_published"]
     list_filter = ["is_published", "kind"]
     search_fields = ["external_id", "title", "description"]

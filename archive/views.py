@@ -160,6 +160,7 @@ def _message_detail_queryset():
         .prefetch_related(
             "recipients__person",
             "sources",
+            "corrections",
             Prefetch(
                 "replies",
                 queryset=Message.objects.published().select_related("sender__person"),
@@ -389,6 +390,7 @@ def event_detail(request, slug):
     events = Event.objects.published().prefetch_related(
         "participants",
         "sources",
+        "corrections",
         Prefetch(
             "messages",
             queryset=Message.objects.published().select_related("sender__person").chronological(),
@@ -541,10 +543,10 @@ CITABLE = {
         lambda: (
             Message.objects.published()
             .select_related("sender__person")
-            .prefetch_related("recipients__person")
+            .prefetch_related("recipients__person", "corrections")
         ),
     ),
-    "event": (Event, "slug", lambda: Event.objects.published()),
+    "event": (Event, "slug", lambda: Event.objects.published().prefetch_related("corrections")),
     "source": (Source, "external_id", lambda: Source.objects.all()),
 }
 
