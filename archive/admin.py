@@ -315,9 +315,17 @@ class MessageAdmin(StartsUnpublished, RecordsCorrections, admin.ModelAdmin):
         return latency.label if latency else "—"
 
 
+class EventAdminForm(CorrectionForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "slug" in self.fields:  # the add form: the slug is made the one way (archive.slugs)
+            self.fields["slug"].required = False
+            self.fields["slug"].help_text = "Leave empty: it is made from the id and the title."
+
+
 @admin.register(Event)
 class EventAdmin(StartsUnpublished, RecordsCorrections, admin.ModelAdmin):
-    form = CorrectionForm
+    form = EventAdminForm
     list_display = ["external_id", "title", "kind", "date_display", "is_published"]
     list_filter = ["is_published", "kind"]
     search_fields = ["external_id", "title", "description"]
