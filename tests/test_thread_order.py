@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from archive.models import Message
+from tests.admin_helpers import log_in_curator
+from tests.admin_helpers import message_admin_data as admin_data
 
 
 @pytest.fixture
@@ -36,43 +38,7 @@ def order(thread):
 
 @pytest.fixture
 def curator_client(client, users):
-    users["curator"].is_superuser = True
-    users["curator"].save()
-    client.force_login(users["curator"])
-    return client
-
-
-def admin_data(message, **changes):
-    data = {
-        "external_id": message.external_id,
-        "thread": message.thread_id,
-        "position": message.position,
-        "channel": message.channel,
-        "sender": message.sender_id,
-        "recipients": [],
-        "in_reply_to": message.in_reply_to_id or "",
-        "text": message.text,
-        "text_status": message.text_status,
-        "summary": message.summary,
-        "curator_note": "",
-        "links": "[]",
-        "date_earliest": message.date_earliest or "",
-        "date_latest": message.date_latest or "",
-        "sent_at_0": "",
-        "sent_at_1": "",
-        "sent_at_timezone": "",
-        "time_note": "",
-        "reported_delay": "",
-        "sources": [s.pk for s in message.sources.all()],
-        "is_published": "on",
-        "correction_note": "",
-        "discrepancies-TOTAL_FORMS": "0",
-        "discrepancies-INITIAL_FORMS": "0",
-        "discrepancies-MIN_NUM_FORMS": "0",
-        "discrepancies-MAX_NUM_FORMS": "1000",
-    }
-    data.update(changes)
-    return {key: value for key, value in data.items() if value is not None}
+    return log_in_curator(client, users)
 
 
 @pytest.mark.django_db(transaction=True)
