@@ -138,7 +138,16 @@ class SourceAdmin(admin.ModelAdmin):
 class MessageInline(StartsUnpublished, admin.TabularInline):
     model = Message
     extra = 0
-    fields = ["position", "external_id", "sender", "date_earliest", "text_status", "is_published"]
+    # Both ends of the date range, so the form checks their order (one alone was a 500).
+    fields = [
+        "position",
+        "external_id",
+        "sender",
+        "date_earliest",
+        "date_latest",
+        "text_status",
+        "is_published",
+    ]
     readonly_fields = ["external_id"]
     raw_id_fields = ["sender"]
     ordering = ["position"]
@@ -164,6 +173,37 @@ class ThreadAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return ["external_id", public_link] if obj else []
+
+    def save_formset(self, request, form, formset, change):
+        # Evidence edited in the thread's message rows is a correction too.
+        before = {
+            row.instance.pk: Message.objects.get(pk=row.instance.pk)
+            for row in formset.forms
+            if formset.model is Message and row.instance.pk and row.has_changed()
+        }
+        super().save_formset(request, form, formset, change)
+        for row in formset.forms:
+            if row.instance.pk in before and not row.cleaned_data.get("DELETE"):
+                Correction.record(before[row.instance.pk], row.instance, editor=request.user)
+
+
+@admin.register(Correction)
+class CorrectionAdmin(admin.ModelAdmin):
+    """The public change log; the reason can be edited, what changed cannot."""
+
+    list_display = ["__str__", "created", "editor", "changed_fields"]
+    list_select_related = ["message", "event", "editor"]
+    search_fields = ["message__external_id", "event__external_id", "note"]
+    date_hierarchy = "created"
+    fields = ["message", "event", "created", "editor", "changes", "note"]
+    readonly_fields = ["message", "event", "created", "editor", "changes"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="Changed")
+    def changed_fields(self, obj):
+        return ", ".join(change["label"] for change in obj.changes)
 
 
 class DiscrepancyReadingInline(admin.TabularInline):

@@ -207,3 +207,56 @@ def test_message_page_with_corrections_keeps_its_query_count(
     with django_assert_max_num_queries(PAGE_QUERY_BOUNDS["message_detail"]):
         page = Client().get(message.get_absolute_url())  # a reader, not the signed-in curator
     assert page.content.decode().count("Corrected <time") == 3
+
+
+def post_thread_rows(client, thread, row):
+    return client.post(
+        reverse("admin:archive_thread_change", args=[thread.pk]),
+        {
+            "title": thread.title,
+            "description": "",
+            "messages-TOTAL_FORMS": "1",
+            "messages-INITIAL_FORMS": "1",
+            "messages-MIN_NUM_FORMS": "0",
+            "messages-MAX_NUM_FORMS": "1000",
+            **row,
+        },
+    )
+
+
+def test_evidence_edited_in_the_threads_message_rows_is_a_correction(curator_client, message):
+    thread = message.thread
+    row = {
+        "messages-0-id": message.pk,
+        "messages-0-thread": thread.pk,
+        "messages-0-position": message.position,
+        "messages-0-sender": message.sender_id,
+        "messages-0-date_earliest": "2016-10-09",
+        "messages-0-date_latest": "2016-10-09",
+        "messages-0-text_status": "excerpt",
+        "messages-0-is_published": "on",
+    }
+    assert post_thread_rows(curator_client, thread, row).status_code == 302
+    changes = Correction.objects.get(message=message).changes
+    assert [c["field"] for c in changes] == ["text_status", "date_earliest", "date_latest"]
+    assert changes[0]["before"] == "Verbatim" and changes[0]["after"] == "Excerpt"
+    changelist = curator_client.get(reverse("admin:archive_correction_changelist"))
+    assert "Text status, Date earliest, Date latest" in changelist.content.decode()
+
+
+def test_a_date_range_ending_before_it_starts_in_a_thread_row_is_a_form_error(
+    curator_client, message
+):
+    row = {
+        "messages-0-id": message.pk,
+        "messages-0-thread": message.thread_id,
+        "messages-0-position": message.position,
+        "messages-0-sender": message.sender_id,
+        "messages-0-date_earliest": "2016-10-09",
+        "messages-0-date_latest": "2016-10-01",
+        "messages-0-text_status": "verbatim",
+        "messages-0-is_published": "on",
+    }
+    response = post_thread_rows(curator_client, message.thread, row)
+    assert response.status_code == 200  # was a 500: the range was checked only by the database
+    assert "The earliest date must not be after the latest date." in response.content.decode()
