@@ -358,6 +358,7 @@ class Message(DatedRecord):
     # Set to True before full_clean()/save() to insert at a taken position: the message there
     # and every later one move down one place (see make_room) instead of the save being refused.
     make_room_on_save = False
+    moved_down = ()  # after such a save: the external ids that moved down one place
     # Filled in by whoever keeps things anchored in the text (the annotations app's post_save
     # receiver), so the curator can be told what a text correction moved; the archive itself
     # never looks inside: a list of {"label", "lost"} dicts.

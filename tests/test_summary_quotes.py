@@ -39,7 +39,10 @@ def pages(client, note):
 def shown_words(html):
     """How the note's words appear: quoted (<q> or quotation marks) or as words of a summary."""
     quoted = re.search(rf"<q>{WORDS}</q>|[“\"]{WORDS}[”\"]", html) is not None
-    summary = f'on the words <span class="summary-words">{WORDS}</span> of our summary' in html
+    summary = re.search(
+        rf'[Oo]n the words <span class="summary-words">{WORDS}</span> of our summary', html
+    )
+    summary = summary is not None
     return quoted, summary
 
 
