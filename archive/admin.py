@@ -221,28 +221,16 @@ class MessageDiscrepancyInline(admin.StackedInline):
 
 
 class MessageAdminForm(CorrectionForm):
-    insert_here = forms.BooleanField(
-        required=False,
-        label="Insert at this position",
-        help_text="If another message holds this position, it and every later message in the "
-        "thread move down one place.",
-    )
-
-    def clean(self):
-        cleaned = super().clean()
-        thread, position = cleaned.get("thread"), cleaned.get("position")
-        self.instance.make_room_on_save = bool(cleaned.get("insert_here"))
-        if thread and position and not self.instance.make_room_on_save:
-            holder = thread.messages.exclude(pk=self.instance.pk).filter(position=position)
-            holder = holder.first()
-            if holder:
-                self.add_error(
-                    "position",
-                    f"Position {position} is held by {holder.external_id} "
-                    f"({holder.date_display}). Choose a free position, or tick “Insert at this "
-                    "position” to move it and the later messages down one place.",
-                )
-        return cleaned
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A taken position is an insertion, not a refusal: curators put a message between two
+        # others, and the admin says which messages moved (and warns if the dates disagree).
+        self.instance.make_room_on_save = True
+        if "position" in self.fields:
+            self.fields["position"].help_text = (
+                "Order in the thread (1 = first). If another message holds this position, it "
+                "and every later message move down one place."
+            )
 
 
 @admin.register(Message)
@@ -272,7 +260,6 @@ class MessageAdmin(StartsUnpublished, RecordsCorrections, admin.ModelAdmin):
                     "external_id",
                     "thread",
                     "position",
-                    "insert_here",
                     "channel",
                     "sender",
                     "recipients",

@@ -95,7 +95,7 @@ def test_admin_inserts_a_message_between_two_others(curator_client, thread_of_fi
     feb = build.message(thread=thread, external_id="feb", day=date(2017, 2, 15), position=9)
     response = curator_client.post(
         reverse("admin:archive_message_change", args=[feb.pk]),
-        admin_data(feb, position=5, insert_here="on"),
+        admin_data(feb, position=5),
         follow=True,
     )
     assert response.status_code == 200
@@ -112,18 +112,30 @@ def test_admin_inserts_a_message_between_two_others(curator_client, thread_of_fi
     assert not any(t.startswith("Check the order") for t in texts), texts
 
 
-def test_admin_explains_a_taken_position_and_keeps_the_form(curator_client, thread_of_five, build):
+def test_admin_adds_a_new_message_at_a_taken_position(curator_client, thread_of_five, build):
     thread, messages = thread_of_five
-    feb = build.message(thread=thread, external_id="feb", day=date(2017, 2, 15), position=9)
+    template = build.message(thread=thread, external_id="tmp", day=date(2016, 11, 15))
+    data = admin_data(template, external_id="nov", position=3, is_published=None)
+    template.delete()
+    response = curator_client.post(reverse("admin:archive_message_add"), data, follow=True)
+    assert response.status_code == 200
+    texts = [str(m) for m in response.context["messages"]]
+    assert "Made room at position 3: m3, m4, m5 moved down one place." in texts, texts
+    assert [e for e, _ in order(thread)] == ["m1", "m2", "nov", "m3", "m4", "m5"]
+    assert not Message.objects.get(external_id="nov").is_published  # left unticked
+
+
+def test_admin_still_refuses_a_reply_placed_before_its_parent(curator_client, thread_of_five):
+    thread, messages = thread_of_five
+    reply = messages[3]  # m4 answers m3 at position 3
     response = curator_client.post(
-        reverse("admin:archive_message_change", args=[feb.pk]),
-        admin_data(feb, position=5, text="Edited words kept"),
+        reverse("admin:archive_message_change", args=[reply.pk]),
+        admin_data(reply, position=2, text="Edited words kept"),
     )
     assert response.status_code == 200
-    errors = response.context["adminform"].form.errors
-    assert "Position 5 is held by m5" in str(errors["position"])
+    assert "A reply must come after its parent" in str(response.context["adminform"].form.errors)
     assert "Edited words kept" in response.content.decode()
-    assert Message.objects.get(pk=feb.pk).position == 9
+    assert order(thread) == [("m1", 1), ("m2", 2), ("m3", 3), ("m4", 4), ("m5", 5)]
 
 
 def test_admin_warns_when_the_position_contradicts_the_dates(curator_client, thread_of_five, build):
@@ -132,7 +144,7 @@ def test_admin_warns_when_the_position_contradicts_the_dates(curator_client, thr
     feb = build.message(thread=thread, external_id="feb", day=date(2017, 2, 15), position=9)
     response = curator_client.post(
         reverse("admin:archive_message_change", args=[feb.pk]),
-        admin_data(feb, position=2, insert_here="on"),
+        admin_data(feb, position=2),
         follow=True,
     )
     warnings = [str(m) for m in response.context["messages"] if m.level_tag == "warning"]
