@@ -81,6 +81,13 @@ class AnnotationForm(forms.ModelForm):
         if self.instance.event_id:
             for name in ("quote_exact", "quote_prefix", "quote_suffix", "quote_start", "quote_end"):
                 del self.fields[name]
+        elif self.instance.message.text_status == self.instance.message.TextStatus.SUMMARY:
+            # Words chosen from our summary are not a quotation of the message (item 19).
+            self.fields["quote_exact"].label = "Words of our summary"
+            self.fields["quote_exact"].help_text = (
+                "Optional: the words of our summary this note is about (our summary, not the "
+                "message's own words). Select them in the text, or type them."
+            )
 
     def changed_columns(self):
         """The note's columns this valid edit changes: the only ones its save may write."""

@@ -267,6 +267,29 @@ class Annotation(models.Model):
         return bool(self.quote_exact)
 
     @property
+    def quotes_summary(self):
+        """The selected words are the archive's summary of a message, not the message's words.
+
+        An excerpt is the sender's own words (only part of them), so it is quoted like verbatim
+        text; a summary is ours, so its words are never shown as a quotation.
+        """
+        return bool(
+            self.quote_exact
+            and self.message_id
+            and self.message.text_status == Message.TextStatus.SUMMARY
+        )
+
+    @property
+    def anchor_notice(self):
+        """'lost' or 'moved' when a correction of the message's text changed where this note's
+        quote is, and the author has not edited the note since; '' otherwise."""
+        if not (self.quote_exact and self.anchor_changed_at):
+            return ""
+        if self.modified and self.modified > self.anchor_changed_at:
+            return ""
+        return "lost" if self.is_orphaned else "moved"
+
+    @property
     def is_edited(self):
         count = getattr(self, "revision_count", None)
         if count is None:

@@ -1,9 +1,13 @@
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count
 from django.utils.html import format_html
+from django.utils.text import Truncator
 
+from .caching import forget_figures
 from .models import (
     Account,
+    Correction,
     Discrepancy,
     DiscrepancyReading,
     Event,
@@ -28,13 +32,66 @@ public_link.short_description = "Public page"
 @admin.action(description="Publish selected records")
 def publish(modeladmin, request, queryset):
     count = queryset.update(is_published=True)
+    forget_figures()  # update() sends no signal: every page's figures must follow now
     modeladmin.message_user(request, f"Published {count} record(s).", messages.SUCCESS)
 
 
 @admin.action(description="Unpublish selected records")
 def unpublish(modeladmin, request, queryset):
     count = queryset.update(is_published=False)
+    forget_figures()
     modeladmin.message_user(request, f"Unpublished {count} record(s).", messages.SUCCESS)
+
+
+class StartsUnpublished:
+    """A new record starts unpublished in the admin, so a half-typed one never goes live.
+
+    Only the admin's initial value: the model default stays, so fixtures and code that
+    create records are unchanged.
+    """
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "is_published":
+            kwargs["initial"] = False
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+class CorrectionForm(forms.ModelForm):
+    correction_note = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Reason for the correction",
+        help_text="Shown to readers in the record's list of corrections when you change its "
+        "evidence (text, dates, sender, title…).",
+    )
+
+
+class RecordsCorrections:
+    """A change to a record's evidence is kept as a public Correction, with its editor."""
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        return fields if obj else [f for f in fields if f != "correction_note"]
+
+    def save_model(self, request, obj, form, change):
+        before = type(obj).objects.get(pk=obj.pk) if change else None
+        super().save_model(request, obj, form, change)
+        if before is None:
+            return
+        note = form.cleaned_data.get("correction_note", "")
+        correction = Correction.record(before, obj, editor=request.user, note=note)
+        if correction:
+            changed = ", ".join(change["label"].lower() for change in correction.changes)
+            self.message_user(
+                request, f"Recorded a public correction of {obj.external_id}: {changed}."
+            )
+        elif note:
+            self.message_user(
+                request,
+                "No evidence field changed, so no correction was recorded; the reason given "
+                f"was not kept: “{note}”.",
+                messages.WARNING,
+            )
 
 
 class AccountInline(admin.TabularInline):
@@ -78,10 +135,19 @@ class SourceAdmin(admin.ModelAdmin):
         return ["external_id"] if obj else []
 
 
-class MessageInline(admin.TabularInline):
+class MessageInline(StartsUnpublished, admin.TabularInline):
     model = Message
     extra = 0
-    fields = ["position", "external_id", "sender", "date_earliest", "text_status", "is_published"]
+    # Both ends of the date range, so the form checks their order (one alone was a 500).
+    fields = [
+        "position",
+        "external_id",
+        "sender",
+        "date_earliest",
+        "date_latest",
+        "text_status",
+        "is_published",
+    ]
     readonly_fields = ["external_id"]
     raw_id_fields = ["sender"]
     ordering = ["position"]
@@ -108,6 +174,37 @@ class ThreadAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return ["external_id", public_link] if obj else []
 
+    def save_formset(self, request, form, formset, change):
+        # Evidence edited in the thread's message rows is a correction too.
+        before = {
+            row.instance.pk: Message.objects.get(pk=row.instance.pk)
+            for row in formset.forms
+            if formset.model is Message and row.instance.pk and row.has_changed()
+        }
+        super().save_formset(request, form, formset, change)
+        for row in formset.forms:
+            if row.instance.pk in before and not row.cleaned_data.get("DELETE"):
+                Correction.record(before[row.instance.pk], row.instance, editor=request.user)
+
+
+@admin.register(Correction)
+class CorrectionAdmin(admin.ModelAdmin):
+    """The public change log; the reason can be edited, what changed cannot."""
+
+    list_display = ["__str__", "created", "editor", "changed_fields"]
+    list_select_related = ["message", "event", "editor"]
+    search_fields = ["message__external_id", "event__external_id", "note"]
+    date_hierarchy = "created"
+    fields = ["message", "event", "created", "editor", "changes", "note"]
+    readonly_fields = ["message", "event", "created", "editor", "changes"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="Changed")
+    def changed_fields(self, obj):
+        return ", ".join(change["label"] for change in obj.changes)
+
 
 class DiscrepancyReadingInline(admin.TabularInline):
     model = DiscrepancyReading
@@ -123,8 +220,22 @@ class MessageDiscrepancyInline(admin.StackedInline):
     show_change_link = True
 
 
+class MessageAdminForm(CorrectionForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A taken position is an insertion, not a refusal: curators put a message between two
+        # others, and the admin says which messages moved (and warns if the dates disagree).
+        self.instance.make_room_on_save = True
+        if "position" in self.fields:
+            self.fields["position"].help_text = (
+                "Order in the thread (1 = first). If another message holds this position, it "
+                "and every later message move down one place."
+            )
+
+
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(StartsUnpublished, RecordsCorrections, admin.ModelAdmin):
+    form = MessageAdminForm
     list_display = [
         "external_id",
         "sender",
@@ -177,9 +288,45 @@ class MessageAdmin(admin.ModelAdmin):
         ("Sources", {"fields": ["sources"]}),
     ]
 
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        return [*fieldsets, ("Correction", {"fields": ["correction_note"]})] if obj else fieldsets
+
     def get_readonly_fields(self, request, obj=None):
         derived = ["response_latency_display", public_link]
         return ["external_id", *derived] if obj else derived
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        moved = getattr(obj, "moved_down", None)
+        if moved:
+            self.message_user(
+                request,
+                f"Made room at position {obj.position}: {', '.join(moved)} moved down one place.",
+            )
+        for conflict in obj.order_conflicts():
+            self.message_user(
+                request,
+                f"Check the order: {obj.external_id} is at position {obj.position}, dated "
+                f"{obj.date_display}, but {conflict}.",
+                messages.WARNING,
+            )
+        self._report_anchors(request, obj)
+
+    def _report_anchors(self, request, obj):
+        """Tell the curator which notes' quotes the text correction moved or lost."""
+        for lost, verb in ((True, "lost the quoted words of"), (False, "moved the quotes of")):
+            notes = [note for note in obj.anchor_report if note["lost"] == lost]
+            if notes:
+                listed = "; ".join(
+                    f"{note['author']}: “{Truncator(note['quote']).chars(60)}”" for note in notes
+                )
+                self.message_user(
+                    request,
+                    f"The text correction {verb} {len(notes)} note(s) ({listed}). "
+                    "Their authors see a notice on those notes.",
+                    messages.WARNING,
+                )
 
     @admin.display(description="Date", ordering="date_earliest")
     def date_display(self, obj):
@@ -195,8 +342,17 @@ class MessageAdmin(admin.ModelAdmin):
         return latency.label if latency else "—"
 
 
+class EventAdminForm(CorrectionForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "slug" in self.fields:  # the add form: the slug is made the one way (archive.slugs)
+            self.fields["slug"].required = False
+            self.fields["slug"].help_text = "Leave empty: it is made from the id and the title."
+
+
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(StartsUnpublished, RecordsCorrections, admin.ModelAdmin):
+    form = EventAdminForm
     list_display = ["external_id", "title", "kind", "date_display", "is_published"]
     list_filter = ["is_published", "kind"]
     search_fields = ["external_id", "title", "description"]

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class ArchiveConfig(AppConfig):
     name = "archive"
     verbose_name = "Archive"
+
+    def ready(self):
+        from .caching import connect_receivers
+
+        connect_receivers()

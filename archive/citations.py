@@ -7,6 +7,7 @@ beyond the relations the caller has already fetched.
 import re
 
 from django.conf import settings
+from django.utils import timezone
 
 from .models import Event, Message, Source
 
@@ -50,6 +51,18 @@ def _author(record):
     return settings.ARCHIVE_NAME
 
 
+def _corrected(record):
+    """The day the curators last corrected the record, or None: a citation names the version."""
+    corrected = getattr(record, "last_corrected", None)
+    return timezone.localdate(corrected) if corrected else None
+
+
+def _corrected_note(record):
+    """'; corrected 2026-11-27' after a correction, else '': a citation names the version."""
+    corrected = _corrected(record)
+    return f"; corrected {corrected.isoformat()}" if corrected else ""
+
+
 def citation_key(record):
     return re.sub(r"[^A-Za-z0-9]", "", f"{settings.ARCHIVE_NAME}{record.external_id}")
 
@@ -61,9 +74,11 @@ def plain_text(record, url, accessed):
             f"{record.publisher}. “{record.title}.” {_date_text(record)}. {record.url} "
             f"(cited in {settings.ARCHIVE_NAME}, {url}; accessed {accessed:%-d %B %Y})."
         )
+    corrected = _corrected(record)
+    version = f", corrected {corrected:%-d %B %Y}" if corrected else ""
     return (
         f"{_author(record).rstrip('.')}. “{_title(record)}.” {_date_text(record)}. "
-        f"{settings.ARCHIVE_NAME}, record {record.external_id}. {url} "
+        f"{settings.ARCHIVE_NAME}, record {record.external_id}{version}. {url} "
         f"(accessed {accessed:%-d %B %Y})."
     )
 
@@ -80,7 +95,10 @@ def bibtex(record, url, accessed):
         "howpublished": "{" + _bibtex_escape(settings.ARCHIVE_NAME) + "}",
         "url": "{" + (record.url if isinstance(record, Source) else url) + "}",
         "urldate": "{" + accessed.isoformat() + "}",
-        "note": "{" + _bibtex_escape(f"{_date_text(record)}; record {record.external_id}") + "}",
+        "note": "{"
+        + _bibtex_escape(f"{_date_text(record)}; record {record.external_id}")
+        + _corrected_note(record)
+        + "}",
     }
     issued = _issued(record)
     if issued and len(issued["date-parts"]) == 1:
@@ -102,7 +120,8 @@ def csl_json(record, url, accessed):
         "title": _title(record),
         "URL": record.url if isinstance(record, Source) else url,
         "accessed": {"date-parts": [_parts(accessed)]},
-        "note": f"{_date_text(record)}; {settings.ARCHIVE_NAME} record {record.external_id}",
+        "note": f"{_date_text(record)}; {settings.ARCHIVE_NAME} record {record.external_id}"
+        + _corrected_note(record),
     }
     if isinstance(record, Source):
         item["publisher"] = record.publisher

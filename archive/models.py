@@ -8,14 +8,16 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import models
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import slugify
+from django.utils.text import capfirst
 
 from . import dates
+from .slugs import event_slug
 
 
 class ExternalIdManager(models.Manager):
@@ -208,6 +210,14 @@ class DatedRecord(models.Model):
     def date_is_exact(self):
         return self.date_earliest is not None and self.date_earliest == self.date_latest
 
+    @property
+    def last_corrected(self):
+        """When the curators last corrected this record's evidence (None if never).
+
+        Reads `corrections.all()`, so pages that show or cite it prefetch "corrections".
+        """
+        return max((c.created for c in self.corrections.all()), default=None)
+
 
 def _date_range_constraint(name):
     return models.CheckConstraint(
@@ -348,6 +358,30 @@ class Message(DatedRecord):
 
     objects = ExternalIdManager.from_queryset(MessageQuerySet)()
 
+    # The evidence: a change to any of these by a curator is a public Correction.
+    CORRECTABLE_FIELDS = [
+        "text",
+        "text_status",
+        "summary",
+        "sender",
+        "channel",
+        "in_reply_to",
+        "date_earliest",
+        "date_latest",
+        "sent_at",
+        "sent_at_timezone",
+        "time_note",
+        "reported_delay",
+    ]
+    # Set to True before full_clean()/save() to insert at a taken position: the message there
+    # and every later one move down one place (see make_room) instead of the save being refused.
+    make_room_on_save = False
+    moved_down = ()  # after such a save: the external ids that moved down one place
+    # Filled in by whoever keeps things anchored in the text (the annotations app's post_save
+    # receiver), so the curator can be told what a text correction moved; the archive itself
+    # never looks inside: a list of {"label", "lost"} dicts.
+    anchor_report = ()
+
     class Meta:
         ordering = ["thread", "position"]
         constraints = [
@@ -389,16 +423,107 @@ class Message(DatedRecord):
         return reverse("archive:message_detail", args=[self.external_id])
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
         errors = {}
         if self.in_reply_to_id and self.in_reply_to:
             if self.in_reply_to.thread_id != self.thread_id:
                 errors["in_reply_to"] = "A reply must be in the same thread as its parent."
             elif self.position is not None and self.position <= self.in_reply_to.position:
                 errors["in_reply_to"] = "A reply must come after its parent in the thread."
+        if self.pk and self.position is not None and self.thread_id:
+            # The database checks a reply against its parent when the reply is written; moving
+            # the parent must not put it after (or away from) its replies either.
+            stranded = (
+                Message.objects.filter(in_reply_to=self.pk)
+                .filter(~Q(thread_id=self.thread_id) | Q(position__lt=self.position))
+                .order_by("position")
+                .values_list("external_id", flat=True)
+            )
+            if stranded:
+                errors["position"] = (
+                    f"{', '.join(stranded)} replies to this message and would come before it "
+                    "(or in another thread). Move the replies first."
+                )
         if errors:
             raise ValidationError(errors)
+
+    def get_constraints(self):
+        constraints = super().get_constraints()
+        if not self.make_room_on_save:
+            return constraints
+        # The save frees the position first (make_room), so only the unique-position rule is set
+        # aside in validation; every other rule on the position still applies.
+        return [
+            (model, [c for c in model_constraints if c.name != "message_unique_position"])
+            for model, model_constraints in constraints
+        ]
+
+    def save(self, *args, **kwargs):
+        if not self.make_room_on_save:
+            return super().save(*args, **kwargs)
+        with transaction.atomic():
+            self.moved_down = self.make_room()
+            super().save(*args, **kwargs)
+        self.make_room_on_save = False
+
+    def make_room(self):
+        """Free self.position in self.thread: the message there and every later one move down one.
+
+        Returns the external ids that moved. Rows move one at a time from the last, so no two
+        ever share a position (the unique constraint is not deferrable) and each reply stays
+        after its parent at every step (the reply-order triggers check each row as it is
+        written). A message moving up its own thread is first parked after the last one, and
+        only the messages between its new and old places move, into the place it left.
+        """
+        with transaction.atomic():
+            # Serialise curators inserting into the same thread (a no-op lock on SQLite, whose
+            # write transactions are serial anyway).
+            list(Thread.objects.select_for_update().filter(pk=self.thread_id).values("pk"))
+            others = Message.objects.filter(thread_id=self.thread_id).exclude(pk=self.pk)
+            if not others.filter(position=self.position).exists():
+                return []
+            later = others.filter(position__gte=self.position)
+            old_position = (
+                Message.objects.filter(pk=self.pk, thread_id=self.thread_id)
+                .values_list("position", flat=True)
+                .first()
+                if self.pk
+                else None
+            )
+            if old_position is not None and old_position > self.position:
+                last = others.aggregate(last=Max("position"))["last"]
+                Message.objects.filter(pk=self.pk).update(position=max(last, old_position) + 1)
+                later = later.filter(position__lt=old_position)
+            moving = list(later.order_by("-position").values_list("pk", "external_id"))
+            for pk, _ in moving:
+                Message.objects.filter(pk=pk).update(position=F("position") + 1)
+            return [external_id for _, external_id in reversed(moving)]
+
+    def order_conflicts(self):
+        """Where the position contradicts the dates: ['m12 (Jul 2017) comes before it', …].
+
+        Compared with the nearest dated message on each side, and only when the day ranges
+        cannot overlap, so an uncertain date never raises a false alarm.
+        """
+        if self.date_earliest is None or self.position is None:
+            return []
+        dated = Message.objects.filter(
+            thread_id=self.thread_id, date_earliest__isnull=False
+        ).exclude(pk=self.pk)
+        before = dated.filter(position__lt=self.position).order_by("-position").first()
+        after = dated.filter(position__gt=self.position).order_by("position").first()
+        latest = self.date_latest or self.date_earliest
+        conflicts = []
+        if before and latest < before.date_earliest:
+            conflicts.append(
+                f"{before.external_id} ({before.date_display}) comes before it at position "
+                f"{before.position} but is dated later"
+            )
+        if after and self.date_earliest > (after.date_latest or after.date_earliest):
+            conflicts.append(
+                f"{after.external_id} ({after.date_display}) comes after it at position "
+                f"{after.position} but is dated earlier"
+            )
+        return conflicts
 
     @property
     def is_verbatim(self):
@@ -455,6 +580,15 @@ class Event(DatedRecord):
 
     objects = ExternalIdManager.from_queryset(EventQuerySet)()
 
+    CORRECTABLE_FIELDS = [
+        "title",
+        "description",
+        "kind",
+        "date_earliest",
+        "date_latest",
+        "time_note",
+    ]
+
     class Meta:
         ordering = ["date_earliest", "external_id"]
         constraints = [_date_range_constraint("event_date_range_ordered")]
@@ -470,7 +604,7 @@ class Event(DatedRecord):
 
     def save(self, *args, **kwargs):
         if not self.slug:
-            self.slug = f"{self.external_id}-{slugify(self.title)}"[:200]
+            self.slug = event_slug(self.external_id, self.title)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -614,3 +748,37 @@ class Correction(models.Model):
     def __str__(self):
         record = self.message or self.event
         return f"Correction of {record.external_id} at {self.created:%Y-%m-%d %H:%M}"
+
+    @classmethod
+    def record(cls, before, after, editor=None, note=""):
+        """Keep what changed in the evidence between two versions of a message or event.
+
+        Returns the new Correction, or None when no evidence field changed.
+        """
+        changes = []
+        for name in after.CORRECTABLE_FIELDS:
+            field = after._meta.get_field(name)
+            old, new = _shown_value(before, field), _shown_value(after, field)
+            if old != new:
+                label = capfirst(field.verbose_name)
+                changes.append({"field": name, "label": label, "before": old, "after": new})
+        if not changes:
+            return None
+        return cls.objects.create(
+            **{after._meta.model_name: after}, editor=editor, changes=changes, note=note
+        )
+
+
+def _shown_value(record, field):
+    """A field's value as a reader would read it (a name, a label, an ISO date), '' if empty."""
+    if field.is_relation:
+        related = getattr(record, field.name)
+        return str(related) if related is not None else ""
+    value = field.value_from_object(record)
+    if value in (None, ""):
+        return ""
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)

@@ -4,11 +4,10 @@ from datetime import datetime
 from itertools import groupby
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import CharField, Count, Max, Min, Prefetch, Q
-from django.db.models.functions import Cast, Substr
-from django.http import HttpResponse
+from django.db.models.functions import Cast, Length, Substr
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
@@ -17,10 +16,12 @@ from annotations.highlighting import segments
 from annotations.models import Annotation
 
 from . import citations
+from .caching import cached_figures
 from .conversation import build_conversation, side_stats
 from .exports import export_messages
 from .filters import MessageFilter, TimelineEventFilter, TimelineMessageFilter
 from .models import DiscrepancyReading, Event, Latency, Message, Person, Source, Thread
+from .slugs import external_ids_in_slug
 
 # 'YYYY-MM' of a record's earliest date, computed natively by SQLite and PostgreSQL alike
 # (TruncMonth calls a Python function per row on SQLite: seconds at a million rows).
@@ -29,14 +30,13 @@ ISO_MONTH = Substr(Cast("date_earliest", CharField()), 1, 7)
 MESSAGES_PER_PAGE = 50
 THREAD_PAGE_SIZE = 200
 PERSON_LIST_LIMIT = 100
-HOME_SUMMARY_SECONDS = 60
 LATEST_NOTES = 3
 
 
 def home(request):
     """Anyone: what the archive holds, the correspondence at a glance, where to go next."""
     # Whole-archive aggregates are cheap here but not at a million rows: share them for a minute.
-    summary = cache.get_or_set("archive:home-summary", archive_summary, HOME_SUMMARY_SECONDS)
+    summary = cached_figures("home-summary", archive_summary)
     latest_notes = (
         Annotation.objects.visible_to(None).for_list().order_by("-created")[:LATEST_NOTES]
     )
@@ -160,6 +160,7 @@ def _message_detail_queryset():
         .prefetch_related(
             "recipients__person",
             "sources",
+            "corrections",
             Prefetch(
                 "replies",
                 queryset=Message.objects.published().select_related("sender__person"),
@@ -235,9 +236,7 @@ def thread_detail(request, external_id):
     opening = thread.messages.published().order_by("position").values("sender").first()
     conversation = build_conversation(page, opening["sender"] if opening else None)
     # Whole-thread aggregates: shared for a minute, like the home page's.
-    conversation.sides = cache.get_or_set(
-        f"archive:thread-sides:{thread.pk}", lambda: side_stats(thread), HOME_SUMMARY_SECONDS
-    )
+    conversation.sides = cached_figures(f"thread-sides:{thread.pk}", lambda: side_stats(thread))
     return render(
         request,
         "archive/thread_detail.html",
@@ -392,6 +391,7 @@ def event_detail(request, slug):
     events = Event.objects.published().prefetch_related(
         "participants",
         "sources",
+        "corrections",
         Prefetch(
             "messages",
             queryset=Message.objects.published().select_related("sender__person").chronological(),
@@ -404,8 +404,12 @@ def event_detail(request, slug):
     event = events.filter(slug=slug).first()
     if event is None:
         # A permalink keeps working when a title (and so the slug) changes: e16-old-title → e16-…
-        external_id = slug.split("-", 1)[0]
-        event = get_object_or_404(events, external_id=external_id)
+        # The longest external id the slug starts with wins ('e-1-x' is e-1's, not e's).
+        candidates = external_ids_in_slug(slug)
+        event = events.filter(external_id__in=candidates).order_by(Length("external_id").desc())
+        event = event.first()
+        if event is None:
+            raise Http404("No such event.")
         return redirect(event, permanent=True)
     return render(
         request,
@@ -436,11 +440,7 @@ def person_detail(request, external_id):
     )
     _attach_annotation_counts(request, messages=sent + received)
     # Whole-person aggregates: shared for a minute, like the thread's side counts.
-    stats = cache.get_or_set(
-        f"archive:person-stats:{person.pk}",
-        lambda: person_stats(person),
-        HOME_SUMMARY_SECONDS,
-    )
+    stats = cached_figures(f"person-stats:{person.pk}", lambda: person_stats(person))
     return render(
         request,
         "archive/person_detail.html",
@@ -544,10 +544,10 @@ CITABLE = {
         lambda: (
             Message.objects.published()
             .select_related("sender__person")
-            .prefetch_related("recipients__person")
+            .prefetch_related("recipients__person", "corrections")
         ),
     ),
-    "event": (Event, "slug", lambda: Event.objects.published()),
+    "event": (Event, "slug", lambda: Event.objects.published().prefetch_related("corrections")),
     "source": (Source, "external_id", lambda: Source.objects.all()),
 }
 

@@ -13,9 +13,11 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from django.utils.text import slugify
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from archive.slugs import event_slug  # noqa: E402 - the one place event slugs are made
+
 FACTSHEET = ROOT.parent / "shared" / "data" / "factsheet.json"
 OUT = ROOT / "fixtures" / "archive.json"
 
@@ -576,7 +578,7 @@ def build(factsheet):
                 "model": "archive.event",
                 "fields": {
                     "external_id": e["id"],
-                    "slug": f"{e['id']}-{slugify(e['title'])}"[:200],
+                    "slug": event_slug(e["id"], e["title"]),
                     "title": e["title"],
                     "kind": EVENT_KINDS[e["id"]],
                     "description": plain(e["summary"]),

@@ -153,13 +153,13 @@ def many_records(build, n):
 PAGE_QUERY_BOUNDS = {
     "home": 10,
     "message_list": 8,
-    "message_detail": 11,
+    "message_detail": 12,  # + the record's corrections
     "thread": 10,
     "timeline": 15,
     "person": 12,
     "sources": 4,
     "source": 5,
-    "event": 7,
+    "event": 8,  # + the record's corrections
     "sitemap": 10,
 }
 
