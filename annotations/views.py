@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -10,7 +10,8 @@ from archive.models import Event, Message
 
 from .filters import AnnotationFilter
 from .forms import AnnotationForm, FlagForm, SourceLinkFormSet, forms_are_valid
-from .models import Annotation, changed_parts
+from .models import Annotation, Flag, changed_parts
+from .throttling import within_rate
 
 ANNOTATIONS_PER_PAGE = 50
 
@@ -31,11 +32,19 @@ def _annotate(request, target, **target_field):
     annotation = Annotation(author=request.user, **target_field)
     form = AnnotationForm(request.POST or None, instance=annotation, user=request.user)
     links = SourceLinkFormSet(request.POST or None, instance=annotation, prefix="links")
-    if request.method == "POST" and forms_are_valid(form, links):
-        annotation = _save_new_or_edited(request, form, links)
-        messages.success(request, "Your note is saved.")
-        return redirect(annotation.target_url)
     status = 400 if request.method == "POST" else 200
+    if request.method == "POST" and forms_are_valid(form, links):
+        if within_rate("note_create", request.user.pk):
+            annotation = _save_new_or_edited(request, form, links)
+            messages.success(request, "Your note is saved.")
+            return redirect(annotation.target_url)
+        # Refused, not lost: the form comes back with the user's text to save a little later.
+        form.add_error(
+            None,
+            "You have written many notes in the last few minutes. Your note is not saved yet: "
+            "please wait a few minutes, then save it again.",
+        )
+        status = 429
     return render(
         request,
         "annotations/annotation_form.html",
@@ -132,18 +141,36 @@ def annotation_flag(request, uuid):
         uuid=uuid,
     )
     form = FlagForm(request.POST)
+    already_reported = "You have already reported this note; a curator will look at it."
+    status = 400
     if form.is_valid():
-        flag = form.save(commit=False)
-        flag.annotation = annotation
-        flag.reporter = request.user
-        flag.save()
-        messages.success(request, "Thank you: a curator will look at this note.")
-        return redirect(annotation.get_absolute_url())
+        if Flag.objects.open().filter(annotation=annotation, reporter=request.user).exists():
+            messages.info(request, already_reported)
+            return redirect(annotation.get_absolute_url())
+        if within_rate("flag_create", request.user.pk):
+            flag = form.save(commit=False)
+            flag.annotation = annotation
+            flag.reporter = request.user
+            try:
+                with transaction.atomic():
+                    flag.save()
+            except IntegrityError:
+                # flag_one_open_per_reporter: the same report sent twice at once.
+                messages.info(request, already_reported)
+            else:
+                messages.success(request, "Thank you: a curator will look at this note.")
+            return redirect(annotation.get_absolute_url())
+        form.add_error(
+            None,
+            "You have sent many reports in the last hour. Your report is not sent yet: "
+            "please try again later.",
+        )
+        status = 429
     return render(
         request,
         "annotations/annotation_flag.html",
         {"annotation": annotation, "form": form},
-        status=400,
+        status=status,
     )
 
 
