@@ -4,11 +4,21 @@ from axes.admin import AccessAttemptAdmin
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.models import User
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.html import format_html
 
-from .models import Annotation, AnnotationRevision, Flag, ResearchGroup, SourceLink
+from .models import (
+    Annotation,
+    AnnotationRevision,
+    Flag,
+    ResearchGroup,
+    SourceLink,
+    reject_invisible_controls,
+)
 
 
 @admin.register(ResearchGroup)
@@ -282,3 +292,37 @@ class LockoutAdmin(AccessAttemptAdmin):
             f"Cleared {count} record(s) from {len(addresses)} address(es).",
             messages.SUCCESS,
         )
+
+
+# Researchers' accounts: names shown beside their notes must read as they look.
+class ResearcherNamesMixin:
+    def _clean_name(self, field):
+        value = self.cleaned_data.get(field, "")
+        reject_invisible_controls(value)
+        return value
+
+    def clean_username(self):
+        return self._clean_name("username")
+
+    def clean_first_name(self):
+        return self._clean_name("first_name")
+
+    def clean_last_name(self):
+        return self._clean_name("last_name")
+
+
+class ResearcherCreationForm(ResearcherNamesMixin, AdminUserCreationForm):
+    pass
+
+
+class ResearcherChangeForm(ResearcherNamesMixin, UserChangeForm):
+    pass
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class ResearcherAdmin(UserAdmin):
+    form = ResearcherChangeForm
+    add_form = ResearcherCreationForm
