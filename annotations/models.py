@@ -286,7 +286,8 @@ class Annotation(models.Model):
 
     @property
     def target_url(self):
-        return f"{self.target.get_absolute_url()}#annotation-{self.uuid}"
+        """The note on its record's page; ?note= opens the page of notes that holds it."""
+        return f"{self.target.get_absolute_url()}?note={self.uuid}#annotation-{self.uuid}"
 
     @property
     def is_deleted(self):
