@@ -13,6 +13,7 @@ from axes.conf import settings as axes_settings
 from axes.handlers.database import AxesDatabaseHandler
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import Sum
 from django.shortcuts import render
 
 # axes keeps the attempted username in a 255-character column.
@@ -63,7 +64,7 @@ class AxesHandler(AxesDatabaseHandler):
 
     def get_failures(self, request, credentials=None):
         per_username, per_address = (
-            sum(attempts.values_list("failures_since_start", flat=True))
+            attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
             for attempts in self.get_user_attempts(request, credentials)
         )
         limit = axes_settings.AXES_FAILURE_LIMIT
