@@ -1,15 +1,28 @@
 import json
 
+from axes.admin import AccessAttemptAdmin
+from axes.models import AccessAttempt
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.db.models import Count, F, Q
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.models import User
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html
 
 from .forms import AnnotationForm
-from .models import Annotation, AnnotationRevision, Flag, ResearchGroup, SourceLink
+from .models import (
+    Annotation,
+    AnnotationRevision,
+    Flag,
+    ResearchGroup,
+    SourceLink,
+    reject_invisible_controls,
+)
 
 
 @admin.register(ResearchGroup)
@@ -286,3 +299,110 @@ class AnnotationRevisionAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# Sign-in lockouts (django-axes): curators see who is locked out and let them in again.
+admin.site.unregister(AccessAttempt)
+
+
+@admin.register(AccessAttempt)
+class LockoutAdmin(AccessAttemptAdmin):
+    """Failed sign-ins per username and address; any curator (staff) may view and clear them."""
+
+    list_display = [
+        "username",
+        "ip_address",
+        "failures_since_start",
+        "address_failures",
+        "lockout",
+        "attempt_time",
+    ]
+    actions = ["clear_lockouts", "clear_addresses"]
+
+    def get_queryset(self, request):
+        same_address = (
+            AccessAttempt.objects.filter(ip_address=OuterRef("ip_address"))
+            .order_by()
+            .values("ip_address")
+            .annotate(total=Sum("failures_since_start"))
+            .values("total")
+        )
+        return super().get_queryset(request).annotate(address_total=Subquery(same_address))
+
+    def _is_staff(self, request):
+        return request.user.is_active and request.user.is_staff
+
+    def has_module_permission(self, request):
+        return self._is_staff(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._is_staff(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._is_staff(request)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Failures from this address", ordering="address_total")
+    def address_failures(self, obj):
+        return obj.address_total
+
+    @admin.display(description="Locked out?")
+    def lockout(self, obj):
+        if obj.failures_since_start >= settings.AXES_FAILURE_LIMIT:
+            return "Locked: this username from this address"
+        if (obj.address_total or 0) >= settings.AXES_ADDRESS_FAILURE_LIMIT:
+            return "Locked: the whole address"
+        return "Not locked"
+
+    @admin.action(description="Lift the lockout: clear the selected usernames' failures")
+    def clear_lockouts(self, request, queryset):
+        count, _ = AccessAttempt.objects.filter(pk__in=queryset.values("pk")).delete()
+        self.message_user(
+            request, f"Cleared {count} record(s): they can sign in again.", messages.SUCCESS
+        )
+
+    @admin.action(description="Lift address lockouts: clear every failure from these addresses")
+    def clear_addresses(self, request, queryset):
+        addresses = set(queryset.values_list("ip_address", flat=True))
+        count, _ = AccessAttempt.objects.filter(ip_address__in=addresses).delete()
+        self.message_user(
+            request,
+            f"Cleared {count} record(s) from {len(addresses)} address(es).",
+            messages.SUCCESS,
+        )
+
+
+# Researchers' accounts: names shown beside their notes must read as they look.
+class ResearcherNamesMixin:
+    def _clean_name(self, field):
+        value = self.cleaned_data.get(field, "")
+        reject_invisible_controls(value)
+        return value
+
+    def clean_username(self):
+        return self._clean_name("username")
+
+    def clean_first_name(self):
+        return self._clean_name("first_name")
+
+    def clean_last_name(self):
+        return self._clean_name("last_name")
+
+
+class ResearcherCreationForm(ResearcherNamesMixin, AdminUserCreationForm):
+    pass
+
+
+class ResearcherChangeForm(ResearcherNamesMixin, UserChangeForm):
+    pass
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class ResearcherAdmin(UserAdmin):
+    form = ResearcherChangeForm
+    add_form = ResearcherCreationForm

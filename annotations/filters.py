@@ -1,9 +1,11 @@
+import json
+
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef
 
-from .models import Annotation
+from .models import Annotation, normalise_tag
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
 
@@ -41,13 +43,12 @@ class AnnotationFilter(django_filters.FilterSet):
         fields = ["tag", "motivation", "author", "target", "created_after", "created_before"]
 
     def filter_tag(self, queryset, name, value):
-        # Tags are stored normalised in a JSON list; match the normalised value.
-        tag = "-".join(value.strip().lower().split())
-        return (
-            queryset.filter(tags__contains=[tag])
-            if _json_contains_supported()
-            else (queryset.filter(tags__icontains=f'"{tag}"'))
-        )
+        # Tags are stored normalised in a JSON list; read the search the same way.
+        tag = normalise_tag(value)
+        if _json_contains_supported():
+            return queryset.filter(tags__contains=[tag])
+        # SQLite: match the list's JSON text, written as the JSON field writes it (ASCII escapes).
+        return queryset.filter(tags__icontains=json.dumps(tag))
 
     def filter_target(self, queryset, name, value):
         return queryset.filter(**{f"{value}__isnull": False})

@@ -4,6 +4,7 @@ Modelled on the W3C Web Annotation Data Model: a target (a message or an event),
 selector on a message's text (TextQuoteSelector + TextPositionSelector), a motivation and a body.
 """
 
+import unicodedata
 import uuid
 
 from django.conf import settings
@@ -29,6 +30,36 @@ http_url_validator = URLValidator(
 )
 
 
+# Characters that are there but not seen: format controls (bidi overrides and isolates such as
+# U+202E, zero-width spaces and joiners, the byte-order mark), control codes, line separators.
+# In a name or a title they can disguise it or reorder the text around it on the page.
+ALLOWED_WHITESPACE = {"\t", "\n", "\r"}
+INVISIBLE_CATEGORIES = {"Cf", "Cc", "Zl", "Zp"}
+
+
+def invisible_controls(value):
+    """The code points in value that are invisible controls, as 'U+202E' labels, in order."""
+    found = []
+    for ch in str(value or ""):
+        if ch not in ALLOWED_WHITESPACE and unicodedata.category(ch) in INVISIBLE_CATEGORIES:
+            label = f"U+{ord(ch):04X}"
+            if label not in found:
+                found.append(label)
+    return found
+
+
+def reject_invisible_controls(value):
+    """Validator for names and titles: refuse invisible or direction-changing characters."""
+    found = invisible_controls(value)
+    if found:
+        raise ValidationError(
+            "Remove the invisible or direction-changing characters (%(chars)s): "
+            "names and titles must read as they look.",
+            code="invisible_controls",
+            params={"chars": ", ".join(found)},
+        )
+
+
 class ResearchGroup(models.Model):
     name = models.CharField(max_length=120, unique=True)
     slug = models.SlugField(max_length=120, unique=True)
@@ -42,6 +73,12 @@ class ResearchGroup(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        try:
+            reject_invisible_controls(self.name)
+        except ValidationError as error:
+            raise ValidationError({"name": error}) from None
 
 
 def _is_signed_in(user):
@@ -117,14 +154,23 @@ class AnnotationManager(models.Manager.from_queryset(AnnotationQuerySet)):
         return self.get(uuid=uuid_value)
 
 
+def normalise_tag(value):
+    """'Seed Error!' → 'seed-error': how one tag is stored, and how a search for it is read.
+
+    Lower case, runs of white space become one hyphen, and only letters, digits and '-_.' are
+    kept (so invisible and direction-changing characters never reach a tag).
+    """
+    tag = "-".join(str(value).strip().lower().split())
+    return "".join(ch for ch in tag if ch.isalnum() or ch in "-_.")
+
+
 def normalise_tags(raw):
     """'Podesta, seed error ,podesta' → ['podesta', 'seed-error']; raises on too many/too long."""
     if isinstance(raw, str):
         raw = raw.split(",")
     tags = []
     for item in raw:
-        tag = "-".join(str(item).strip().lower().split())
-        tag = "".join(ch for ch in tag if ch.isalnum() or ch in "-_.")
+        tag = normalise_tag(item)
         if not tag:
             continue
         if len(tag) > MAX_TAG_LENGTH:
@@ -256,7 +302,8 @@ class Annotation(models.Model):
 
     @property
     def target_url(self):
-        return f"{self.target.get_absolute_url()}#annotation-{self.uuid}"
+        """The note on its record's page; ?note= opens the page of notes that holds it."""
+        return f"{self.target.get_absolute_url()}?note={self.uuid}#annotation-{self.uuid}"
 
     @property
     def is_deleted(self):
@@ -469,6 +516,16 @@ class SourceLink(models.Model):
 
     def __str__(self):
         return self.title or self.url
+
+    def clean(self):
+        errors = {}
+        for name in ("title", "publisher"):
+            try:
+                reject_invisible_controls(getattr(self, name))
+            except ValidationError as error:
+                errors[name] = error
+        if errors:
+            raise ValidationError(errors)
 
     def natural_key(self):
         return (str(self.annotation.uuid), self.url)

@@ -82,11 +82,19 @@ def _annotate(request, target, **target_field):
     annotation = Annotation(author=request.user, **target_field)
     form = AnnotationForm(request.POST or None, instance=annotation, user=request.user)
     links = SourceLinkFormSet(request.POST or None, instance=annotation, prefix="links")
-    if request.method == "POST" and forms_are_valid(form, links):
-        annotation = _save_new(request, form, links)
-        messages.success(request, "Your note is saved.")
-        return redirect(annotation.target_url)
     status = 400 if request.method == "POST" else 200
+    if request.method == "POST" and forms_are_valid(form, links):
+        if within_rate("note_create", request.user.pk):
+            annotation = _save_new(request, form, links)
+            messages.success(request, "Your note is saved.")
+            return redirect(annotation.target_url)
+        # Refused, not lost: the form comes back with the user's text to save a little later.
+        form.add_error(
+            None,
+            "You have written many notes in the last few minutes. Your note is not saved yet: "
+            "please wait a few minutes, then save it again.",
+        )
+        status = 429
     return render(
         request,
         "annotations/annotation_form.html",
@@ -213,27 +221,35 @@ def annotation_flag(request, uuid):
     )
     form = FlagForm(request.POST)
     already_reported = "You have already reported this note; a curator will look at it."
+    status = 400
     if form.is_valid():
         if Flag.objects.open().filter(annotation=annotation, reporter=request.user).exists():
             messages.info(request, already_reported)
             return redirect(annotation.get_absolute_url())
-        flag = form.save(commit=False)
-        flag.annotation = annotation
-        flag.reporter = request.user
-        try:
-            with transaction.atomic():
-                flag.save()
-        except IntegrityError:
-            # flag_one_open_per_reporter: the same report sent twice at once.
-            messages.info(request, already_reported)
-        else:
-            messages.success(request, "Thank you: a curator will look at this note.")
-        return redirect(annotation.get_absolute_url())
+        if within_rate("flag_create", request.user.pk):
+            flag = form.save(commit=False)
+            flag.annotation = annotation
+            flag.reporter = request.user
+            try:
+                with transaction.atomic():
+                    flag.save()
+            except IntegrityError:
+                # flag_one_open_per_reporter: the same report sent twice at once.
+                messages.info(request, already_reported)
+            else:
+                messages.success(request, "Thank you: a curator will look at this note.")
+            return redirect(annotation.get_absolute_url())
+        form.add_error(
+            None,
+            "You have sent many reports in the last hour. Your report is not sent yet: "
+            "please try again later.",
+        )
+        status = 429
     return render(
         request,
         "annotations/annotation_flag.html",
         {"annotation": annotation, "form": form},
-        status=400,
+        status=status,
     )
 
 

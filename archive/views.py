@@ -1,4 +1,5 @@
 import json
+import uuid
 from collections import defaultdict
 from datetime import datetime
 from itertools import groupby
@@ -31,6 +32,7 @@ MESSAGES_PER_PAGE = 50
 THREAD_PAGE_SIZE = 200
 PERSON_LIST_LIMIT = 100
 LATEST_NOTES = 3
+NOTES_PER_PAGE = 20
 
 
 def home(request):
@@ -184,7 +186,8 @@ def message_detail(request, external_id):
     siblings = message.thread.messages.published().select_related("sender__person")
     previous = siblings.filter(position__lt=message.position).order_by("-position").first()
     following = siblings.filter(position__gt=message.position).order_by("position").first()
-    notes = list(Annotation.objects.visible_to(request.user).filter(message=message).for_list())
+    visible_notes = Annotation.objects.visible_to(request.user).filter(message=message)
+    notes = _notes_context(request, visible_notes)
     return render(
         request,
         "archive/message_detail.html",
@@ -196,11 +199,60 @@ def message_detail(request, external_id):
             "previous": previous,
             "next": following,
             "cite": _cite_context(request, message),
-            "notes": notes,
-            "segments": segments(message.text, notes),
+            **notes,
+            "segments": _highlights(message.text, visible_notes, notes["notes_page"]),
             **_annotation_form_context(request, message=message),
         },
     )
+
+
+def _notes_context(request, visible_notes):
+    """One page of a record's notes, newest first: ?notes=N for a page, ?note=<uuid> for the
+    page that holds that note. A record with thousands of notes stays one bounded page."""
+    ordered = visible_notes.order_by("-created", "-pk")
+    number = request.GET.get("notes")
+    wanted = _uuid_or_none(request.GET.get("note"))
+    if wanted:
+        place = ordered.filter(uuid=wanted).values("created", "pk").first()
+        if place:
+            newer = ordered.filter(
+                Q(created__gt=place["created"]) | Q(created=place["created"], pk__gt=place["pk"])
+            ).count()
+            number = newer // NOTES_PER_PAGE + 1
+    page = Paginator(ordered.for_list(), NOTES_PER_PAGE).get_page(number)
+    page.object_list = list(page.object_list)
+    return {"notes": page.object_list, "notes_page": page}
+
+
+def _uuid_or_none(value):
+    try:
+        return uuid.UUID(value) if value else None
+    except ValueError:
+        return None
+
+
+def _highlights(text, visible_notes, notes_page):
+    """The text's segments with every visible note's quote marked; a highlight leads to the
+    newest note on those words, on this page or on the page that holds it."""
+    on_page = {note.pk for note in notes_page.object_list}
+    if notes_page.has_other_pages():
+        # Only the quotes' places are needed from the notes on other pages.
+        quoting = (
+            visible_notes.exclude(quote_exact="")
+            .filter(is_orphaned=False, quote_start__isnull=False, quote_end__isnull=False)
+            .order_by("-created", "-pk")
+            .only("uuid", "message", "quote_exact", "quote_start", "quote_end", "is_orphaned")
+        )
+    else:
+        quoting = notes_page.object_list
+    result = segments(text, quoting)
+    for segment in result:
+        if segment.first is not None:
+            fragment = f"#annotation-{segment.first.uuid}"
+            segment.first.href = (
+                fragment if segment.first.pk in on_page else f"?note={segment.first.uuid}{fragment}"
+            )
+    return result
 
 
 def _annotation_form_context(request, **target):
@@ -417,8 +469,8 @@ def event_detail(request, slug):
         {
             "event": event,
             "cite": _cite_context(request, event),
-            "notes": list(
-                Annotation.objects.visible_to(request.user).filter(event=event).for_list()
+            **_notes_context(
+                request, Annotation.objects.visible_to(request.user).filter(event=event)
             ),
             **_annotation_form_context(request, event=event),
         },

@@ -90,11 +90,19 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Login throttling: five failures for one username from one address locks it for an hour.
+# Declared when a TLS proxy (load balancer) in front of us sets X-Forwarded-Proto and appends
+# the client's address to X-Forwarded-For; only then are those headers believed.
+BEHIND_TLS_PROXY = env_bool("DJANGO_BEHIND_TLS_PROXY")
+
+# Login throttling: five failures for one username from one address lock that pair for an hour;
+# twenty failures from one address, across any usernames, lock the address.
+AXES_HANDLER = "annotations.throttling.AxesHandler"
 AXES_FAILURE_LIMIT = 5
+AXES_ADDRESS_FAILURE_LIMIT = 20
 AXES_USERNAME_CALLABLE = "annotations.throttling.attempted_username"
+AXES_CLIENT_IP_CALLABLE = "annotations.throttling.client_address"
 AXES_COOLOFF_TIME = 1
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
@@ -159,6 +167,16 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Abuse limits, (actions, seconds), counted in the cache above (annotations/throttling.py).
+RATE_LIMITS = {
+    # Password-reset mails: per e-mail address asked for, and per client address.
+    "password_reset_email": (3, 3600),
+    "password_reset_client": (10, 3600),
+    # New notes and reports to the curators, per signed-in user.
+    "note_create": (30, 600),
+    "flag_create": (20, 3600),
+}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -208,7 +226,7 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if env_bool("DJANGO_BEHIND_TLS_PROXY"):
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # What this deployment holds: the name used in citations, and the home page's heading and intro.

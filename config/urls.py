@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
+from annotations import accounts
 from archive import views as archive_views
 from archive.sitemaps import SITEMAPS
 
@@ -9,6 +10,13 @@ urlpatterns = [
     path("", archive_views.home, name="home"),
     path("", include("archive.urls")),
     path("", include("annotations.urls")),
+    # Before django.contrib.auth.urls: the same names, with our limits and lockout lifting.
+    path("accounts/password_reset/", accounts.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        accounts.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", archive_views.robots_txt, name="robots_txt"),

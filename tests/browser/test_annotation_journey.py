@@ -30,6 +30,9 @@ SELECT_WORDS = """(words) => {
   return false;
 }"""
 
+# A saved note is shown on the page of notes that holds it.
+NOTE_ON_M06 = re.compile(r"/messages/m06/\?note=[0-9a-f-]{36}#annotation-[0-9a-f-]{36}$")
+
 
 @pytest.fixture
 def researchers(transactional_db):
@@ -62,7 +65,7 @@ def test_researcher_annotates_a_quoted_span_edits_and_deletes(
     page.get_by_label("Source address").fill("https://example.org/reading")
     page.get_by_label("Title").fill("A reading")
     form.get_by_role("button", name="Save note").click()
-    page.wait_for_url("**/messages/m06/#annotation-*")
+    page.wait_for_url(NOTE_ON_M06)
 
     assert page.get_by_text("Your note is saved.").is_visible()
     highlight = page.locator("#message-text mark.hl").filter(has_text="amazing what she")
@@ -80,7 +83,7 @@ def test_researcher_annotates_a_quoted_span_edits_and_deletes(
     note.get_by_role("link", name="Edit").click()
     page.get_by_role("textbox", name="Note").fill("A revised reading of this reply.")
     page.get_by_role("button", name="Save changes").click()
-    page.wait_for_url("**/messages/m06/#annotation-*")
+    page.wait_for_url(NOTE_ON_M06)
     note = page.locator("article.annotation").filter(has_text="revised reading")
     note.get_by_role("link", name="edited").click()
     page.wait_for_url("**/history/")
