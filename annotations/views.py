@@ -11,6 +11,7 @@ from archive.models import Event, Message
 from .filters import AnnotationFilter
 from .forms import AnnotationForm, FlagForm, SourceLinkFormSet, forms_are_valid
 from .models import Annotation, Flag, changed_parts
+from .throttling import within_rate
 
 ANNOTATIONS_PER_PAGE = 50
 

@@ -80,7 +80,7 @@ def test_a_message_with_hundreds_of_notes_is_a_bounded_page(
     )
     if persona != "anonymous":
         client.force_login(users[persona])
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(16):
         response = client.get(message.get_absolute_url())
     page = response.content.decode()
     assert response.status_code == 200

@@ -38,9 +38,11 @@ def pages(client, note):
 
 def shown_words(html):
     """How the note's words appear: quoted (<q> or quotation marks) or as words of a summary."""
-    quoted = re.search(rf"<q>{WORDS}</q>|[“\"]{WORDS}[”\"]", html) is not None
+    quoted = re.search(rf"<q>(?:<bdi>)?{WORDS}(?:</bdi>)?</q>|[“\"]{WORDS}[”\"]", html) is not None
     summary = re.search(
-        rf'[Oo]n the words <span class="summary-words">{WORDS}</span> of our summary', html
+        rf'[Oo]n the words <span class="summary-words">(?:<bdi>)?{WORDS}(?:</bdi>)?</span>'
+        " of our summary",
+        html,
     )
     summary = summary is not None
     return quoted, summary

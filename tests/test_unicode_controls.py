@@ -127,7 +127,7 @@ def test_user_text_on_pages_is_isolated(client, build, users):
     author = users["author"]
     author.first_name = "Mallory\u202e"  # stored before names were checked
     author.save()
-    message = build.message(text="Some words to quote here.")
+    message = build.message(text="Some words to quote here.", text_status="verbatim")
     group = make_group(author, users["member"], name="Readers\u2067")
     note = make_annotation(
         author,
