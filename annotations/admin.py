@@ -5,6 +5,8 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.html import format_html
 
+from archive.admin_conflicts import EditConflictAdminMixin
+
 from .models import Annotation, AnnotationRevision, Flag, ResearchGroup, SourceLink
 
 
@@ -114,7 +116,7 @@ def resolve_flags(modeladmin, request, queryset):
 
 
 @admin.register(Annotation)
-class AnnotationAdmin(admin.ModelAdmin):
+class AnnotationAdmin(EditConflictAdminMixin, admin.ModelAdmin):
     list_display = [
         "uuid",
         "author",

@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.db.models import Count
 from django.utils.html import format_html
 
+from .admin_conflicts import EditConflictAdminMixin
 from .models import (
     Account,
     Discrepancy,
@@ -44,7 +45,7 @@ class AccountInline(admin.TabularInline):
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(EditConflictAdminMixin, admin.ModelAdmin):
     list_display = ["name", "external_id", "kind"]
     list_filter = ["kind"]
     search_fields = ["name", "external_id", "description"]
@@ -56,7 +57,7 @@ class PersonAdmin(admin.ModelAdmin):
 
 
 @admin.register(Account)
-class AccountAdmin(admin.ModelAdmin):
+class AccountAdmin(EditConflictAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "external_id", "person", "platform"]
     list_filter = ["platform"]
     list_select_related = ["person"]
@@ -68,7 +69,7 @@ class AccountAdmin(admin.ModelAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(EditConflictAdminMixin, admin.ModelAdmin):
     list_display = ["external_id", "publisher", "title", "date_text", "kind"]
     list_filter = ["kind"]
     search_fields = ["external_id", "publisher", "title", "url", "note"]
@@ -92,7 +93,7 @@ class MessageInline(admin.TabularInline):
 
 
 @admin.register(Thread)
-class ThreadAdmin(admin.ModelAdmin):
+class ThreadAdmin(EditConflictAdminMixin, admin.ModelAdmin):
     list_display = ["title", "external_id", "message_count"]
     search_fields = ["title", "external_id"]
     filter_horizontal = ["participants"]
@@ -124,7 +125,7 @@ class MessageDiscrepancyInline(admin.StackedInline):
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(EditConflictAdminMixin, admin.ModelAdmin):
     list_display = [
         "external_id",
         "sender",
@@ -196,7 +197,7 @@ class MessageAdmin(admin.ModelAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(EditConflictAdminMixin, admin.ModelAdmin):
     list_display = ["external_id", "title", "kind", "date_display", "is_published"]
     list_filter = ["is_published", "kind"]
     search_fields = ["external_id", "title", "description"]
@@ -213,7 +214,7 @@ class EventAdmin(admin.ModelAdmin):
 
 
 @admin.register(Discrepancy)
-class DiscrepancyAdmin(admin.ModelAdmin):
+class DiscrepancyAdmin(EditConflictAdminMixin, admin.ModelAdmin):
     list_display = ["external_id", "field", "message", "event"]
     list_filter = ["field"]
     list_select_related = ["message__sender__person", "event"]
