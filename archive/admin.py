@@ -1,6 +1,8 @@
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.utils.html import format_html
+from django.forms.models import BaseInlineFormSet
+from django.utils.html import format_html, format_html_join
 
 from .admin_conflicts import EditConflictAdminMixin
 from .models import (
@@ -110,18 +112,74 @@ class ThreadAdmin(EditConflictAdminMixin, admin.ModelAdmin):
         return ["external_id", public_link] if obj else []
 
 
+class ReadingsFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        kept = [
+            form for form in self.forms if form.cleaned_data and not self._should_delete_form(form)
+        ]
+        if len(kept) < Discrepancy.MIN_READINGS:
+            raise ValidationError(
+                "A discrepancy needs at least two readings, one from each source that disagrees "
+                f"(this one would have {len(kept)}). Add the other source's reading, or delete "
+                "the discrepancy."
+            )
+
+
 class DiscrepancyReadingInline(admin.TabularInline):
     model = DiscrepancyReading
-    extra = 1
+    formset = ReadingsFormSet
     autocomplete_fields = ["source"]
 
+    def get_extra(self, request, obj=None, **kwargs):
+        return Discrepancy.MIN_READINGS if obj is None else 1
 
-class MessageDiscrepancyInline(admin.StackedInline):
+
+class RecordDiscrepancyInline(admin.TabularInline):
+    """A message's or event's discrepancies, readings shown; each is added and its readings
+    edited on the discrepancy's own page (Django has no nested inlines), where two are required."""
+
     model = Discrepancy
-    fk_name = "message"
-    fields = ["external_id", "field", "note"]
+    fields = ["external_id", "field", "note", "readings_display"]
+    readonly_fields = ["external_id", "readings_display"]
     extra = 0
     show_change_link = True
+    template = "admin/archive/record_discrepancy_inline.html"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("readings__source")
+
+    @admin.display(description="Readings")
+    def readings_display(self, obj):
+        readings = list(obj.readings.all())
+        items = format_html_join(
+            "",
+            "<li>{} ({}){}</li>",
+            (
+                (r.reading, r.source.external_id, " — followed" if r.is_preferred else "")
+                for r in readings
+            ),
+        )
+        warning = ""
+        if len(readings) < Discrepancy.MIN_READINGS:
+            warning = format_html(
+                '<p class="errornote">{}</p>',
+                "Not shown on the public page: it needs at least two readings.",
+            )
+        return format_html("<ul>{}</ul>{}", items, warning)
+
+
+class MessageDiscrepancyInline(RecordDiscrepancyInline):
+    fk_name = "message"
+
+
+class EventDiscrepancyInline(RecordDiscrepancyInline):
+    fk_name = "event"
 
 
 @admin.register(Message)
@@ -204,6 +262,7 @@ class EventAdmin(EditConflictAdminMixin, admin.ModelAdmin):
     date_hierarchy = "date_earliest"
     autocomplete_fields = ["participants", "messages", "sources"]
     actions = [publish, unpublish]
+    inlines = [EventDiscrepancyInline]
 
     def get_readonly_fields(self, request, obj=None):
         return ["external_id", "slug", public_link] if obj else [public_link]
@@ -215,12 +274,19 @@ class EventAdmin(EditConflictAdminMixin, admin.ModelAdmin):
 
 @admin.register(Discrepancy)
 class DiscrepancyAdmin(EditConflictAdminMixin, admin.ModelAdmin):
-    list_display = ["external_id", "field", "message", "event"]
+    list_display = ["external_id", "field", "message", "event", "reading_count"]
     list_filter = ["field"]
     list_select_related = ["message__sender__person", "event"]
     search_fields = ["external_id", "note", "message__external_id", "event__external_id"]
     autocomplete_fields = ["message", "event"]
     inlines = [DiscrepancyReadingInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(reading_total=Count("readings"))
+
+    @admin.display(description="Readings", ordering="reading_total")
+    def reading_count(self, obj):
+        return obj.reading_total
 
     def get_readonly_fields(self, request, obj=None):
         return ["external_id"] if obj else []

@@ -15,7 +15,7 @@ from django.contrib.admin.utils import flatten_fieldsets
 from django.db.models.fields.related import ManyToManyField
 from django.utils.text import Truncator, capfirst
 
-from .fingerprints import field_digests, record_state, state_fingerprint
+from .fingerprints import field_digests, record_state, short_digest, stable_value
 
 TOKEN = "shown_record_fingerprint"
 SHOWN_VALUE_CHARS = 600
@@ -47,7 +47,13 @@ def _display(instance, name):
 
 
 class EditConflictFormMixin:
-    """Mixed into the admin's ModelForm for one record; see EditConflictAdminMixin."""
+    """Mixed into the admin's ModelForm for one record; see EditConflictAdminMixin.
+
+    The hidden token holds two sets of digests: `seen`, everything the page has shown (a save is
+    refused when the record differs from it), and `base`, each field as this curator last had it
+    before any edit of theirs: a field they left alone while another curator changed it keeps the
+    other curator's value instead of being written back.
+    """
 
     conflict_fields = ()  # the form's model fields
     conflict_inlines = ()  # (prefix, verbose name plural, fk name, model, field names)
@@ -55,53 +61,91 @@ class EditConflictFormMixin:
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
-            self.initial[TOKEN] = json.dumps(self._shown_digests(), sort_keys=True)
+            shown = self._current_digests()
+            self.initial[TOKEN] = self._token(shown, shown)
+
+    def _token(self, seen, base):
+        fields = set(self.conflict_fields)
+        base = {name: digest for name, digest in base.items() if name in fields}
+        return json.dumps({"seen": seen, "base": base}, sort_keys=True)
 
     def _rows(self, fk_name, model):
         return model._base_manager.filter(**{fk_name: self.instance}).order_by("pk")
 
-    def _shown_digests(self):
+    def _current_digests(self):
         digests = field_digests(self.instance, self.conflict_fields)
         for prefix, _, fk_name, model, fields in self.conflict_inlines:
             for row in self._rows(fk_name, model):
-                digests[f"{prefix}-{row.pk}"] = state_fingerprint(record_state(row, None, fields))[
-                    :16
-                ]
+                digests[f"{prefix}-{row.pk}"] = short_digest(record_state(row, None, fields))
         return digests
+
+    def _posted_token(self):
+        try:
+            token = json.loads(self.data.get(self.add_prefix(TOKEN)) or "null")
+        except ValueError:
+            return None
+        if not isinstance(token, dict):
+            return None
+        seen, base = token.get("seen"), token.get("base")
+        return (seen, base) if isinstance(seen, dict) and isinstance(base, dict) else None
+
+    def _is_unchanged_by_me(self, name, base_digest):
+        if name not in self.cleaned_data:
+            return False
+        model_field = self._meta.model._meta.get_field(name)
+        mine = short_digest(stable_value(model_field, self.cleaned_data[name]))
+        return mine == base_digest
+
+    def _current_value(self, name):
+        if self._meta.model._meta.get_field(name).many_to_many:
+            return list(getattr(self.instance, name).all())
+        return getattr(self.instance, name)
 
     def clean(self):
         cleaned_data = super().clean()
-        try:
-            shown = json.loads(self.data.get(self.add_prefix(TOKEN)) or "null")
-        except ValueError:
-            shown = None
-        if not isinstance(shown, dict):
+        token = self._posted_token()
+        if token is None:
             # Not posted from the change form (a script): there is nothing to compare with.
             return cleaned_data
+        seen, base = token
         # self.instance is still the record as the database holds it now (read after the row
         # was locked); the form's values are put on it only after clean().
-        current = self._shown_digests()
-        changed = {
-            key for key in shown.keys() | current.keys() if shown.get(key) != current.get(key)
-        }
+        current = self._current_digests()
+        theirs_kept = []
+        for name in self.conflict_fields:
+            if (
+                name in base
+                and base[name] != current.get(name)
+                and self._is_unchanged_by_me(name, base[name])
+            ):
+                # Only the other curator changed it: writing our stale value back would undo it.
+                self.cleaned_data[name] = self._current_value(name)
+                theirs_kept.append(name)
+        changed = {key for key in seen.keys() | current.keys() if seen.get(key) != current.get(key)}
         if changed:
-            self._report_conflict(changed, shown, current)
-            # The next save from this page is made knowing the other version: compare with it.
+            self._report_conflict(changed, seen, current, theirs_kept)
+            # This page has now shown the other version: the next save compares with it, and
+            # keeps each field they alone changed.
+            next_base = {**current, **{name: base[name] for name in theirs_kept}}
             self.data = self.data.copy()
-            self.data[self.add_prefix(TOKEN)] = json.dumps(current, sort_keys=True)
-        return cleaned_data
+            self.data[self.add_prefix(TOKEN)] = self._token(current, next_base)
+        return self.cleaned_data
 
-    def _report_conflict(self, changed, shown, current):
+    def _report_conflict(self, changed, seen, current, theirs_kept):
         names = []
         for name in self.conflict_fields:
-            if name in changed:
-                label = str(self.fields[name].label or capfirst(name))
-                names.append(label)
-                self.add_error(
-                    name,
-                    f"Another curator changed this after you opened the page. Their version: "
-                    f"{_display(self.instance, name)}",
-                )
+            if name not in changed:
+                continue
+            names.append(str(self.fields[name].label or capfirst(name)))
+            if name in theirs_kept:
+                outcome = "You had not changed it, so saving keeps their version."
+            else:
+                outcome = "Your input is kept here: saving again replaces their version with it."
+            self.add_error(
+                name,
+                "Another curator changed this after you opened the page. Their version: "
+                f"{_display(self.instance, name)}. {outcome}",
+            )
         for prefix, plural, fk_name, model, _ in self.conflict_inlines:
             rows = {f"{prefix}-{row.pk}": row for row in self._rows(fk_name, model)}
             for key in sorted(changed):
@@ -109,18 +153,18 @@ class EditConflictFormMixin:
                     continue
                 if key not in current:
                     names.append(f"{plural}: a row was deleted")
-                elif key not in shown:
+                elif key not in seen:
                     names.append(f"{plural}: “{rows[key]}” was added")
                 else:
                     names.append(f"{plural}: “{rows[key]}” was changed")
         verbose_name = self._meta.model._meta.verbose_name
-        raise_message = (
+        self.add_error(
+            None,
             f"Another curator saved this {verbose_name} after you opened it, changing: "
             f"{'; '.join(names)}. Nothing was saved. Your input is kept below and their values "
-            "are shown under each field; save again to replace their version with yours, or "
-            "reload the page to start from theirs."
+            "are shown under each field they changed; save again to go on from here, or reload "
+            "the page to start from their version.",
         )
-        self.add_error(None, raise_message)
 
 
 class EditConflictAdminMixin:

@@ -76,11 +76,24 @@ def state_fingerprint(state):
     return _digest(state)
 
 
+def stable_value(model_field, value):
+    """A form's cleaned value in the form `record_state()` reads it from the database."""
+    if model_field.many_to_many:
+        return sorted(_stable(getattr(item, "pk", item)) for item in value or [])
+    if model_field.is_relation:
+        value = getattr(value, "pk", value)
+    return _stable(value)
+
+
+def short_digest(value):
+    """A short digest of one stable value: small enough to carry in a hidden form field."""
+    return _digest(value)[:16]
+
+
 def field_digests(instance, fields):
-    """{field name: short digest of its value}: small enough for a hidden form field."""
-    return {
-        name: _digest(value)[:16] for name, value in record_state(instance, None, fields).items()
-    }
+    """{field name: short digest of its value} for some of a record's fields."""
+    state = record_state(instance, None, fields)
+    return {name: short_digest(value) for name, value in state.items()}
 
 
 def natural_key_text(parts):
