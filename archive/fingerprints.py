@@ -33,12 +33,29 @@ def _digest(value):
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+# Values the app derives from other records and recomputes itself: a note's anchor in its
+# message's text is placed again whenever a curator corrects that text. A change there is not an
+# edit of the note, so it is left out of what "changed since loading" compares.
+DERIVED_FIELDS = {
+    "annotations.annotation": {
+        "quote_prefix",
+        "quote_suffix",
+        "quote_start",
+        "quote_end",
+        "is_orphaned",
+        "anchor_changed_at",
+    },
+}
+
+
 def editable_field_names(model):
     """Concrete fields except the primary key, then many-to-many fields: what a record holds."""
     opts = model._meta
-    return [f.name for f in opts.concrete_fields if not f.primary_key] + [
+    derived = DERIVED_FIELDS.get(opts.label_lower, set())
+    fields = [f.name for f in opts.concrete_fields if not f.primary_key] + [
         f.name for f in opts.many_to_many
     ]
+    return [name for name in fields if name not in derived]
 
 
 def record_state(instance, m2m_pks=None, fields=None):
@@ -67,7 +84,7 @@ def record_state(instance, m2m_pks=None, fields=None):
 
 
 def fingerprint(instance, m2m_pks=None):
-    """sha256 of every concrete field value and many-to-many set of one record."""
+    """sha256 of a record's field values and many-to-many sets (all but derived ones)."""
     return state_fingerprint(record_state(instance, m2m_pks))
 
 

@@ -96,6 +96,7 @@ def test_the_record_admin_page_adds_no_discrepancy_without_readings(admin_client
     data.update(
         {
             "discrepancies-TOTAL_FORMS": "1",
+            "discrepancies-0-external_id": "d95",
             "discrepancies-0-field": "date",
             "discrepancies-0-note": "Added here without readings.",
             "discrepancies-0-message": str(message.pk),
