@@ -1,6 +1,8 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import Count
+from django.forms import Textarea
 from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html, format_html_join
 
@@ -142,8 +144,9 @@ class RecordDiscrepancyInline(admin.TabularInline):
     edited on the discrepancy's own page (Django has no nested inlines), where two are required."""
 
     model = Discrepancy
-    fields = ["external_id", "field", "note", "readings_display"]
+    fields = ["external_id", "field", "readings_display", "note"]
     readonly_fields = ["external_id", "readings_display"]
+    formfield_overrides = {models.TextField: {"widget": Textarea(attrs={"rows": 4, "cols": 40})}}
     extra = 0
     show_change_link = True
     template = "admin/archive/record_discrepancy_inline.html"

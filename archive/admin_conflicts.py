@@ -12,6 +12,7 @@ import json
 
 from django import forms
 from django.contrib.admin.utils import flatten_fieldsets
+from django.db import router, transaction
 from django.db.models.fields.related import ManyToManyField
 from django.utils.text import Truncator, capfirst
 
@@ -144,7 +145,7 @@ class EditConflictFormMixin:
             self.add_error(
                 name,
                 "Another curator changed this after you opened the page. Their version: "
-                f"{_display(self.instance, name)}. {outcome}",
+                f"“{_display(self.instance, name)}”. {outcome}",
             )
         for prefix, plural, fk_name, model, _ in self.conflict_inlines:
             rows = {f"{prefix}-{row.pk}": row for row in self._rows(fk_name, model)}
@@ -218,6 +219,8 @@ class EditConflictAdminMixin:
         obj = super().get_object(request, object_id, from_field)
         if obj is None or request.method != "POST":
             return obj
+        if not transaction.get_connection(router.db_for_write(type(obj))).in_atomic_block:
+            return obj  # a custom view outside the admin's transaction: nothing to hold a lock
         # Saving: lock the row for the rest of the admin's transaction, then read it again so
         # the comparison is with what is committed now (SQLite's IMMEDIATE transactions already
         # serialise writers; select_for_update is a no-op there).

@@ -65,7 +65,7 @@ class LoadReport:
                 "deleted in the admin"
             )
         if self.kept_edited or self.kept_deleted:
-            lines.append("(load_archive --overwrite replaces them with the fixture's version)")
+            lines.append("(load_archive --overwrite puts the fixture's version back)")
         return "\n".join(lines)
 
 
