@@ -155,7 +155,13 @@ class RecordDiscrepancyInline(admin.TabularInline):
         return False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("readings__source")
+        # str() of a row names its record; readings are listed per row.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("message", "event")
+            .prefetch_related("readings__source")
+        )
 
     @admin.display(description="Readings")
     def readings_display(self, obj):

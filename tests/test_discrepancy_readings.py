@@ -142,3 +142,17 @@ def test_with_two_readings_is_the_rule(build):
         _discrepancy(message, sources, [f"r{n}" for n in range(count)], external_id=f"d{count}")
     shown = Discrepancy.objects.with_two_readings().values_list("external_id", flat=True)
     assert sorted(shown) == ["d2", "d3"]
+
+
+def test_message_admin_page_queries_do_not_grow_with_its_discrepancies(
+    admin_client, build, django_assert_max_num_queries
+):
+    message = build.message()
+    counts = []
+    for external_id in ["d80", *[f"d8{n}" for n in range(1, 10)]]:
+        _discrepancy(message, [build.source(), build.source()], ["a", "b"], external_id)
+        if external_id in {"d80", "d89"}:
+            with django_assert_max_num_queries(20) as captured:
+                assert admin_client.get(reverse("admin:archive_message_change", args=[message.pk]))
+            counts.append(len(captured))
+    assert counts[0] == counts[1], counts
