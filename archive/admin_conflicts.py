@@ -4,8 +4,9 @@
 was shown (its form fields and its inlines' rows, from `archive.fingerprints`). On save the
 record is locked and read again inside the admin's transaction, and if anything shown has changed
 meanwhile, the form comes back with the curator's own input kept, each field the other curator
-changed marked with their value, and a fresh token: saving again then replaces their version
-knowingly, as a wiki's edit conflict does.
+changed marked with their value, and a fresh token. Saving again then keeps their version of
+whatever this curator left untouched (fields and inline rows) and saves what this curator did
+change, knowingly, as a wiki's edit conflict does.
 """
 
 import json
@@ -51,8 +52,8 @@ class EditConflictFormMixin:
     """Mixed into the admin's ModelForm for one record; see EditConflictAdminMixin.
 
     The hidden token holds two sets of digests: `seen`, everything the page has shown (a save is
-    refused when the record differs from it), and `base`, each field as this curator last had it
-    before any edit of theirs: a field they left alone while another curator changed it keeps the
+    refused when the record differs from it), and `base`, each field and inline row as the page
+    first showed it: one this curator left alone while another curator changed it keeps the
     other curator's value instead of being written back.
     """
 
@@ -66,8 +67,6 @@ class EditConflictFormMixin:
             self.initial[TOKEN] = self._token(shown, shown)
 
     def _token(self, seen, base):
-        fields = set(self.conflict_fields)
-        base = {name: digest for name, digest in base.items() if name in fields}
         return json.dumps({"seen": seen, "base": base}, sort_keys=True)
 
     def _rows(self, fk_name, model):
@@ -109,6 +108,7 @@ class EditConflictFormMixin:
             # Not posted from the change form (a script): there is nothing to compare with.
             return cleaned_data
         seen, base = token
+        self.conflict_base = base  # for the inline rows, saved after this form (save_formset)
         # self.instance is still the record as the database holds it now (read after the row
         # was locked); the form's values are put on it only after clean().
         current = self._current_digests()
@@ -125,11 +125,11 @@ class EditConflictFormMixin:
         changed = {key for key in seen.keys() | current.keys() if seen.get(key) != current.get(key)}
         if changed:
             self._report_conflict(changed, seen, current, theirs_kept)
-            # This page has now shown the other version: the next save compares with it, and
-            # keeps each field they alone changed.
-            next_base = {**current, **{name: base[name] for name in theirs_kept}}
+            # This page has now shown the other version: the next save compares with it. The base
+            # stays as first shown, so what this curator still has not touched keeps their value
+            # and what they did change is saved knowingly.
             self.data = self.data.copy()
-            self.data[self.add_prefix(TOKEN)] = self._token(current, next_base)
+            self.data[self.add_prefix(TOKEN)] = self._token(current, base)
         return self.cleaned_data
 
     def _report_conflict(self, changed, seen, current, theirs_kept):
@@ -192,6 +192,37 @@ class EditConflictAdminMixin:
             "conflict_inlines": self._conflict_inlines(request, obj),
         }
         return type(form.__name__, (EditConflictFormMixin, form), attrs)
+
+    def save_formset(self, request, form, formset, change):
+        base = getattr(form, "conflict_base", None) or {}
+        fields = next(
+            (
+                entry[4]
+                for entry in getattr(form, "conflict_inlines", ())
+                if entry[0] == formset.prefix
+            ),
+            None,
+        )
+        if base and fields:
+            for row_form in formset.initial_forms:
+                key = f"{formset.prefix}-{row_form.instance.pk}"
+                if (
+                    key in base
+                    and row_form.has_changed()
+                    and not formset._should_delete_form(row_form)
+                ):
+                    model_opts = formset.model._meta
+                    mine = {
+                        name: stable_value(
+                            model_opts.get_field(name), row_form.cleaned_data.get(name)
+                        )
+                        for name in fields
+                    }
+                    if short_digest(mine) == base[key]:
+                        # The row is as this curator was shown it; it only "changed" because
+                        # another curator changed it since. Writing it would undo their edit.
+                        row_form.has_changed = lambda: False
+        super().save_formset(request, form, formset, change)
 
     def _conflict_inlines(self, request, obj):
         inlines = []

@@ -161,6 +161,29 @@ def test_a_row_of_an_inline_changed_by_another_curator_is_named(build, first, se
     assert "Accounts: “@after” was changed" in " ".join(_errors(refused)["__all__"])
     account.refresh_from_db()
     assert account.handle == "@after"
+    saved = save_change_page(second, person, form_data(refused))
+    assert saved.status_code == 302, _errors(saved)
+    account.refresh_from_db()
+    person.refresh_from_db()
+    assert (account.handle, person.description) == ("@after", "Bio.")
+
+
+def test_an_inline_row_this_curator_changed_is_saved_knowingly_after_the_conflict(
+    build, first, second
+):
+    person = build.person()
+    account = build.account(person=person, handle="@before")
+    shown_to_second = open_change_page(second, person)
+    save_change_page(first, account, open_change_page(first, account), handle="@first")
+    row = next(k for k, v in shown_to_second.items() if k.endswith("-handle") and v == "@before")
+
+    refused = save_change_page(second, person, shown_to_second, **{row: "@second"})
+    assert refused.status_code == 200
+    saved = save_change_page(second, person, form_data(refused))
+
+    assert saved.status_code == 302, _errors(saved)
+    account.refresh_from_db()
+    assert account.handle == "@second"
 
 
 def test_a_curator_saving_twice_in_a_row_meets_no_conflict(build, first):
