@@ -15,7 +15,11 @@ MAX_KEY_LENGTH = 300  # LoadedFixture.natural_key
 
 def _stable(value):
     """A JSON-able form of a field value that survives a database round trip unchanged."""
-    if value is None or isinstance(value, (bool, int, float, str)):
+    if isinstance(value, str):
+        # A browser sends a textarea back with \r\n line ends and a form strips the ends: a text
+        # resubmitted as it was shown must compare equal to the stored one.
+        return value.replace("\r\n", "\n").strip()
+    if value is None or isinstance(value, (bool, int, float)):
         return value
     if isinstance(value, (list, tuple)):
         return [_stable(item) for item in value]

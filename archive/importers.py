@@ -78,6 +78,15 @@ def _read(paths):
                 raise serializers.base.DeserializationError(f"{path}: {error}") from error
 
 
+def _model(raw):
+    try:
+        return apps.get_model(raw["model"])
+    except (KeyError, TypeError, LookupError, ValueError) as error:
+        raise serializers.base.DeserializationError(
+            f"not a record of this archive: {raw!r:.200}"
+        ) from error
+
+
 def _deleted_since_loading(tracked, labels):
     """{(model label, key)} of records the loader wrote once and that are gone now."""
     keys_by_model = defaultdict(set)
@@ -156,7 +165,7 @@ def load_fixture_files(paths=None, overwrite=False):
         report.kept_deleted = [natural_key_label(key) for _, key in deleted]
 
     for raw in raw_records:
-        model = apps.get_model(raw["model"])
+        model = _model(raw)
         if deleted:
             raw = _without_deleted_references(model, raw, deleted)
             if raw is None:

@@ -214,3 +214,25 @@ def test_the_fingerprint_field_is_hidden_and_absent_from_add_forms(first, db):
     change = first.get(reverse("admin:archive_person_change", args=[person.pk]))
     assert b'type="hidden" name="shown_record_fingerprint"' in change.content
     assert Account.objects.count() == 0 and Annotation.objects.count() == 0
+
+
+def _as_a_browser_sends_it(data):
+    # Browsers send textarea lines ended by \r\n.
+    return {
+        k: v.replace("\r\n", "\n").replace("\n", "\r\n") if isinstance(v, str) else v
+        for k, v in data.items()
+    }
+
+
+def test_a_multi_line_text_sent_back_unchanged_by_a_browser_is_not_an_edit(build, first, second):
+    message = build.message(text="Line one.\nLine two.")
+    shown_to_second = _as_a_browser_sends_it(open_change_page(second, message))
+    save_change_page(first, message, open_change_page(first, message), text="One line.")
+
+    refused = save_change_page(second, message, shown_to_second, curator_note="Checked.")
+    assert refused.status_code == 200
+    saved = save_change_page(second, message, _as_a_browser_sends_it(form_data(refused)))
+
+    assert saved.status_code == 302, _errors(saved)
+    message.refresh_from_db()
+    assert (message.text, message.curator_note) == ("One line.", "Checked.")
