@@ -26,6 +26,8 @@ install-dev: $(VENV)/.installed-dev
 migrate: install
 	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
 
+# Creates what is new and never overwrites records edited or deleted in the admin (it lists
+# them); `manage.py load_archive --overwrite …` replaces them and names each one.
 load: migrate
 	$(DEV_ENV) $(BIN)/python manage.py load_archive fixtures/archive.json fixtures/editors-annotations.json
 

@@ -14,6 +14,8 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from archive.admin_conflicts import EditConflictAdminMixin
+
 from .forms import AnnotationForm
 from .models import (
     Annotation,
@@ -173,7 +175,7 @@ def resolve_flags(modeladmin, request, queryset):
 
 
 @admin.register(Annotation)
-class AnnotationAdmin(admin.ModelAdmin):
+class AnnotationAdmin(EditConflictAdminMixin, admin.ModelAdmin):
     list_display = [
         "uuid",
         "author",

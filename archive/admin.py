@@ -1,9 +1,14 @@
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import Count
-from django.utils.html import format_html
+from django.forms import Textarea
+from django.forms.models import BaseInlineFormSet
+from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
+from .admin_conflicts import EditConflictAdminMixin
 from .caching import forget_figures
 from .models import (
     Account,
@@ -101,7 +106,7 @@ class AccountInline(admin.TabularInline):
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(EditConflictAdminMixin, admin.ModelAdmin):
     list_display = ["name", "external_id", "kind"]
     list_filter = ["kind"]
     search_fields = ["name", "external_id", "description"]
@@ -113,7 +118,7 @@ class PersonAdmin(admin.ModelAdmin):
 
 
 @admin.register(Account)
-class AccountAdmin(admin.ModelAdmin):
+class AccountAdmin(EditConflictAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "external_id", "person", "platform"]
     list_filter = ["platform"]
     list_select_related = ["person"]
@@ -125,7 +130,7 @@ class AccountAdmin(admin.ModelAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(EditConflictAdminMixin, admin.ModelAdmin):
     list_display = ["external_id", "publisher", "title", "date_text", "kind"]
     list_filter = ["kind"]
     search_fields = ["external_id", "publisher", "title", "url", "note"]
@@ -158,7 +163,7 @@ class MessageInline(StartsUnpublished, admin.TabularInline):
 
 
 @admin.register(Thread)
-class ThreadAdmin(admin.ModelAdmin):
+class ThreadAdmin(EditConflictAdminMixin, admin.ModelAdmin):
     list_display = ["title", "external_id", "message_count"]
     search_fields = ["title", "external_id"]
     filter_horizontal = ["participants"]
@@ -206,18 +211,81 @@ class CorrectionAdmin(admin.ModelAdmin):
         return ", ".join(change["label"] for change in obj.changes)
 
 
+class ReadingsFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        kept = [
+            form for form in self.forms if form.cleaned_data and not self._should_delete_form(form)
+        ]
+        if len(kept) < Discrepancy.MIN_READINGS:
+            raise ValidationError(
+                "A discrepancy needs at least two readings, one from each source that disagrees "
+                f"(this one would have {len(kept)}). Add the other source's reading, or delete "
+                "the discrepancy."
+            )
+
+
 class DiscrepancyReadingInline(admin.TabularInline):
     model = DiscrepancyReading
-    extra = 1
+    formset = ReadingsFormSet
     autocomplete_fields = ["source"]
 
+    def get_extra(self, request, obj=None, **kwargs):
+        return Discrepancy.MIN_READINGS if obj is None else 1
 
-class MessageDiscrepancyInline(admin.StackedInline):
+
+class RecordDiscrepancyInline(admin.TabularInline):
+    """A message's or event's discrepancies, readings shown; each is added and its readings
+    edited on the discrepancy's own page (Django has no nested inlines), where two are required."""
+
     model = Discrepancy
-    fk_name = "message"
-    fields = ["external_id", "field", "note"]
+    fields = ["external_id", "field", "readings_display", "note"]
+    readonly_fields = ["external_id", "readings_display"]
+    formfield_overrides = {models.TextField: {"widget": Textarea(attrs={"rows": 4, "cols": 40})}}
     extra = 0
     show_change_link = True
+    template = "admin/archive/record_discrepancy_inline.html"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        # str() of a row names its record; readings are listed per row.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("message", "event")
+            .prefetch_related("readings__source")
+        )
+
+    @admin.display(description="Readings")
+    def readings_display(self, obj):
+        readings = list(obj.readings.all())
+        items = format_html_join(
+            "",
+            "<li>{} ({}){}</li>",
+            (
+                (r.reading, r.source.external_id, " — followed" if r.is_preferred else "")
+                for r in readings
+            ),
+        )
+        warning = ""
+        if len(readings) < Discrepancy.MIN_READINGS:
+            warning = format_html(
+                '<p class="errornote">{}</p>',
+                "Not shown on the public page: it needs at least two readings.",
+            )
+        return format_html("<ul>{}</ul>{}", items, warning)
+
+
+class MessageDiscrepancyInline(RecordDiscrepancyInline):
+    fk_name = "message"
+
+
+class EventDiscrepancyInline(RecordDiscrepancyInline):
+    fk_name = "event"
 
 
 class MessageAdminForm(CorrectionForm):
@@ -234,7 +302,7 @@ class MessageAdminForm(CorrectionForm):
 
 
 @admin.register(Message)
-class MessageAdmin(StartsUnpublished, RecordsCorrections, admin.ModelAdmin):
+class MessageAdmin(EditConflictAdminMixin, StartsUnpublished, RecordsCorrections, admin.ModelAdmin):
     form = MessageAdminForm
     list_display = [
         "external_id",
@@ -351,7 +419,7 @@ class EventAdminForm(CorrectionForm):
 
 
 @admin.register(Event)
-class EventAdmin(StartsUnpublished, RecordsCorrections, admin.ModelAdmin):
+class EventAdmin(EditConflictAdminMixin, StartsUnpublished, RecordsCorrections, admin.ModelAdmin):
     form = EventAdminForm
     list_display = ["external_id", "title", "kind", "date_display", "is_published"]
     list_filter = ["is_published", "kind"]
@@ -359,6 +427,7 @@ class EventAdmin(StartsUnpublished, RecordsCorrections, admin.ModelAdmin):
     date_hierarchy = "date_earliest"
     autocomplete_fields = ["participants", "messages", "sources"]
     actions = [publish, unpublish]
+    inlines = [EventDiscrepancyInline]
 
     def get_readonly_fields(self, request, obj=None):
         return ["external_id", "slug", public_link] if obj else [public_link]
@@ -369,13 +438,20 @@ class EventAdmin(StartsUnpublished, RecordsCorrections, admin.ModelAdmin):
 
 
 @admin.register(Discrepancy)
-class DiscrepancyAdmin(admin.ModelAdmin):
-    list_display = ["external_id", "field", "message", "event"]
+class DiscrepancyAdmin(EditConflictAdminMixin, admin.ModelAdmin):
+    list_display = ["external_id", "field", "message", "event", "reading_count"]
     list_filter = ["field"]
     list_select_related = ["message__sender__person", "event"]
     search_fields = ["external_id", "note", "message__external_id", "event__external_id"]
     autocomplete_fields = ["message", "event"]
     inlines = [DiscrepancyReadingInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(reading_total=Count("readings"))
+
+    @admin.display(description="Readings", ordering="reading_total")
+    def reading_count(self, obj):
+        return obj.reading_total
 
     def get_readonly_fields(self, request, obj=None):
         return ["external_id"] if obj else []

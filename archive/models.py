@@ -611,8 +611,20 @@ class Event(DatedRecord):
         return reverse("archive:event_detail", args=[self.slug])
 
 
+class DiscrepancyQuerySet(models.QuerySet):
+    def with_two_readings(self):
+        """Real disagreements only: two or more sources' readings (one reading disputes nothing).
+
+        Every public page that lists discrepancies or their readings goes through this."""
+        return self.alias(reading_total=Count("readings")).filter(
+            reading_total__gte=Discrepancy.MIN_READINGS
+        )
+
+
 class Discrepancy(models.Model):
     """Where sources disagree about one field of a message or an event."""
+
+    MIN_READINGS = 2
 
     class Field(models.TextChoices):
         DATE = "date", "Date"
@@ -633,7 +645,7 @@ class Discrepancy(models.Model):
     field = models.CharField(max_length=20, choices=Field.choices)
     note = models.TextField(help_text="The curator's reading of the disagreement.")
 
-    objects = ExternalIdManager.from_queryset(models.QuerySet)()
+    objects = ExternalIdManager.from_queryset(DiscrepancyQuerySet)()
 
     class Meta:
         ordering = ["external_id"]

@@ -21,7 +21,16 @@ from .caching import cached_figures
 from .conversation import build_conversation, side_stats
 from .exports import export_messages
 from .filters import MessageFilter, TimelineEventFilter, TimelineMessageFilter
-from .models import DiscrepancyReading, Event, Latency, Message, Person, Source, Thread
+from .models import (
+    Discrepancy,
+    DiscrepancyReading,
+    Event,
+    Latency,
+    Message,
+    Person,
+    Source,
+    Thread,
+)
 from .slugs import external_ids_in_slug
 
 # 'YYYY-MM' of a record's earliest date, computed natively by SQLite and PostgreSQL alike
@@ -168,12 +177,20 @@ def _message_detail_queryset():
                 queryset=Message.objects.published().select_related("sender__person"),
             ),
             Prefetch("events", queryset=Event.objects.published().chronological()),
-            Prefetch(
-                "discrepancies__readings",
-                queryset=DiscrepancyReading.objects.select_related("source"),
-            ),
+            *_discrepancies_prefetch(),
         )
     )
+
+
+def _discrepancies_prefetch():
+    """What a message or event page shows of its discrepancies: those with two readings."""
+    return [
+        Prefetch("discrepancies", queryset=Discrepancy.objects.with_two_readings()),
+        Prefetch(
+            "discrepancies__readings",
+            queryset=DiscrepancyReading.objects.select_related("source"),
+        ),
+    ]
 
 
 def message_detail(request, external_id):
@@ -448,10 +465,7 @@ def event_detail(request, slug):
             "messages",
             queryset=Message.objects.published().select_related("sender__person").chronological(),
         ),
-        Prefetch(
-            "discrepancies__readings",
-            queryset=DiscrepancyReading.objects.select_related("source"),
-        ),
+        *_discrepancies_prefetch(),
     )
     event = events.filter(slug=slug).first()
     if event is None:
@@ -565,9 +579,9 @@ def source_detail(request, external_id):
             Prefetch("events", queryset=Event.objects.published().chronological()),
             Prefetch(
                 "readings",
-                queryset=DiscrepancyReading.objects.select_related(
-                    "discrepancy__message", "discrepancy__event"
-                ),
+                queryset=DiscrepancyReading.objects.filter(
+                    discrepancy__in=Discrepancy.objects.with_two_readings()
+                ).select_related("discrepancy__message", "discrepancy__event"),
             ),
         ),
         external_id=external_id,

@@ -12,9 +12,9 @@ from archive.models import Discrepancy, Event, Message, Person, Source, Thread
 FIXTURE = settings.BASE_DIR / "fixtures" / "archive.json"
 
 
-def load():
+def load(*args):
     out = StringIO()
-    call_command("load_archive", stdout=out)
+    call_command("load_archive", *args, stdout=out)
     return out.getvalue().strip()
 
 
@@ -32,10 +32,16 @@ def test_loading_twice_changes_nothing(loaded):
     assert load() == f"created 0, updated 0, unchanged {len(json.loads(FIXTURE.read_text()))}"
 
 
-def test_a_changed_record_is_updated_in_place(loaded):
-    Message.objects.filter(external_id="m05").update(summary="edited by hand")
-    assert load().startswith("created 0, updated 1,")
-    assert Message.objects.get(external_id="m05").summary != "edited by hand"
+def test_a_fixture_change_to_a_record_nobody_edited_is_applied(loaded, tmp_path):
+    records = json.loads(FIXTURE.read_text())
+    for record in records:
+        if record["fields"].get("external_id") == "m05":
+            record["fields"]["summary"] = "A better summary from the fixture."
+    changed = tmp_path / "archive.json"
+    changed.write_text(json.dumps(records))
+
+    assert load(str(changed)).startswith("created 0, updated 1,")
+    assert Message.objects.get(external_id="m05").summary == "A better summary from the fixture."
 
 
 def test_archive_counts_match_the_fact_sheet(loaded):
