@@ -57,6 +57,10 @@ def event_admin_data(event, **changes):
         "sources": [s.pk for s in event.sources.all()],
         "is_published": "on" if event.is_published else "",
         "correction_note": "",
+        "discrepancies-TOTAL_FORMS": "0",
+        "discrepancies-INITIAL_FORMS": "0",
+        "discrepancies-MIN_NUM_FORMS": "0",
+        "discrepancies-MAX_NUM_FORMS": "1000",
     }
     data.update(changes)
     return {key: value for key, value in data.items() if value is not None}

@@ -58,6 +58,8 @@ def test_a_half_typed_event_saved_once_stays_unpublished(curator_client, build):
             "kind": "other",
             "description": "Draft.",
             "sources": [build.source().pk],
+            "discrepancies-TOTAL_FORMS": "0",
+            "discrepancies-INITIAL_FORMS": "0",
         },
     )
     assert response.status_code == 302, response.context["adminform"].form.errors
