@@ -110,7 +110,7 @@ def test_bibtex_citation_parses(client, archive):
     entry = re.fullmatch(r"@misc\{(\w+),\n((?:  \w+ = \{.*\},?\n)+)\}\n", body)
     assert entry, body
     fields = dict(re.findall(r"  (\w+) = \{(.*)\}", entry.group(2)))
-    assert fields["author"] == "Donald Trump Jr."
+    assert fields["author"] == "Trump, Jr., Donald"
     assert fields["url"] == "http://testserver/messages/m06/"
     assert fields["date"] == "2016-10-03"
     assert body.count("{") == body.count("}")
