@@ -145,12 +145,30 @@ def message_list(request):
     return render(
         request,
         "archive/message_list.html",
-        {"filter": message_filter, "page": page, "is_filtered": _has_filters(request)},
+        {
+            "filter": message_filter,
+            "page": page,
+            "is_filtered": _has_filters(request),
+            "more_filters_open": _more_filters_in_use(request, message_filter),
+        },
     )
 
 
 def _has_filters(request):
     return any(value for key, value in request.GET.items() if key not in {"page", "sort"})
+
+
+def _more_filters_in_use(request, message_filter):
+    """Whether a filter other than the words narrows, reorders or rejects the list."""
+    form = message_filter.form
+    for name in form.fields:
+        if name == "q":
+            continue
+        value = request.GET.get(name)
+        # Newest first is the default order: a form that merely resubmits it changes nothing.
+        if (value and not (name == "sort" and value == "newest")) or form[name].errors:
+            return True
+    return False
 
 
 def _message_detail_queryset():
