@@ -20,7 +20,16 @@ from . import citations
 from .conversation import build_conversation, side_stats
 from .exports import export_messages
 from .filters import MessageFilter, TimelineEventFilter, TimelineMessageFilter
-from .models import DiscrepancyReading, Event, Latency, Message, Person, Source, Thread
+from .models import (
+    AnswerRate,
+    DiscrepancyReading,
+    Event,
+    Latency,
+    Message,
+    Person,
+    Source,
+    Thread,
+)
 
 # 'YYYY-MM' of a record's earliest date, computed natively by SQLite and PostgreSQL alike
 # (TruncMonth calls a Python function per row on SQLite: seconds at a million rows).
@@ -493,8 +502,7 @@ def person_stats(person):
     sent, answered = counts["sent_count"], counts["answered_count"]
     return {
         "sent_count": sent,
-        "answered_count": answered,
-        "answer_rate": round(100 * answered / sent) if sent else None,
+        "answer_rate": AnswerRate(answered=answered, sent=sent),
         "median_latency": Latency.median(latencies),
         "latency_count": len(latencies),
     }
