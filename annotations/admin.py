@@ -9,10 +9,12 @@ from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.auth.models import User
-from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Exists, F, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import Truncator
 
 from archive.admin_conflicts import EditConflictAdminMixin
 
@@ -63,11 +65,30 @@ class RevisionInline(admin.TabularInline):
         return format_html("<pre>{}</pre>", json.dumps(obj.snapshot, indent=1, ensure_ascii=False))
 
 
+class FlagResolveForm(forms.ModelForm):
+    """One flag on its note's page: everything read-only but a box to resolve it if still open."""
+
+    resolve = forms.BooleanField(required=False, label="Resolve")
+
+    class Meta:
+        model = Flag
+        fields = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.resolved_at is not None:
+            self.fields["resolve"].disabled = True
+            self.fields["resolve"].initial = True
+
+
 class FlagInline(admin.TabularInline):
     model = Flag
+    form = FlagResolveForm
     fk_name = "annotation"
     extra = 0
-    fields = ["reporter", "reason", "created", "resolved_by", "resolved_at"]
+    # A flag is the record of a report and of its resolution: it is resolved, never deleted.
+    can_delete = False
+    fields = ["reporter", "reason", "created", "resolved_by", "resolved_at", "resolve"]
     readonly_fields = ["reporter", "reason", "created", "resolved_by", "resolved_at"]
 
     def has_add_permission(self, request, obj=None):
@@ -82,11 +103,11 @@ class FlaggedFilter(admin.SimpleListFilter):
         return [("open", "Has open flags"), ("any", "Ever flagged")]
 
     def queryset(self, request, queryset):
-        if self.value() == "open":
-            return queryset.filter(flags__resolved_at__isnull=True, flags__isnull=False).distinct()
-        if self.value() == "any":
-            return queryset.filter(flags__isnull=False).distinct()
-        return queryset
+        # EXISTS, not a join + DISTINCT: a join multiplies every count annotated on the list.
+        flags = {"open": Flag.objects.open(), "any": Flag.objects.all()}.get(self.value())
+        if flags is None:
+            return queryset
+        return queryset.filter(Exists(flags.filter(annotation=OuterRef("pk"))))
 
 
 class StateFilter(admin.SimpleListFilter):
@@ -164,6 +185,12 @@ def restore(modeladmin, request, queryset):
     modeladmin.message_user(request, f"Restored {count} annotation(s).", messages.SUCCESS)
 
 
+@admin.action(description="Delete selected annotations (soft: they can be restored)")
+def soft_delete(modeladmin, request, queryset):
+    count = queryset.filter(deleted_at__isnull=True).update(deleted_at=timezone.now())
+    modeladmin.message_user(request, f"Deleted {count} annotation(s).", messages.SUCCESS)
+
+
 @admin.action(description="Resolve open flags on selected annotations")
 def resolve_flags(modeladmin, request, queryset):
     count = (
@@ -177,9 +204,9 @@ def resolve_flags(modeladmin, request, queryset):
 @admin.register(Annotation)
 class AnnotationAdmin(EditConflictAdminMixin, admin.ModelAdmin):
     list_display = [
-        "uuid",
+        "excerpt",
         "author",
-        "target_display",
+        "target_link",
         "motivation",
         "visibility",
         "open_flags",
@@ -212,7 +239,7 @@ class AnnotationAdmin(EditConflictAdminMixin, admin.ModelAdmin):
         "version",
     ]
     inlines = [SourceLinkInline, FlagInline, RevisionInline]
-    actions = [hide, restore, resolve_flags]
+    actions = [hide, restore, soft_delete, resolve_flags]
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -238,19 +265,62 @@ class AnnotationAdmin(EditConflictAdminMixin, admin.ModelAdmin):
             note.record_revision(request.user)
 
     def get_queryset(self, request):
+        # A subquery, so no filter's join on flags can multiply the count.
+        open_flags = (
+            Flag.objects.open()
+            .filter(annotation=OuterRef("pk"))
+            .order_by()
+            .values("annotation")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
         return (
             super()
             .get_queryset(request)
-            .annotate(open_flag_total=Count("flags", filter=Q(flags__resolved_at__isnull=True)))
+            .annotate(open_flag_total=Coalesce(Subquery(open_flags), 0))
         )
+
+    # Notes are deleted softly (the action above sets deleted_at and "restore" undoes it). The
+    # hard delete, which would also erase the note's flags and history, is not offered in bulk
+    # and only to superusers on a note's own page, for the rare legal erasure.
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Flag:
+            return super().save_formset(request, form, formset, change)
+        # Flags are read-only here except the "resolve" box: resolve the ticked open ones.
+        formset.save(commit=False)  # records what changed, for the admin's history message
+        ticked = [
+            inline.instance.pk
+            for inline in formset.forms
+            if inline.cleaned_data.get("resolve") and inline.instance.resolved_at is None
+        ]
+        count = (
+            Flag.objects.open()
+            .filter(pk__in=ticked, annotation=form.instance)
+            .update(resolved_by=request.user, resolved_at=timezone.now())
+        )
+        if count:
+            self.message_user(request, f"Resolved {count} flag(s).", messages.SUCCESS)
+
+    @admin.display(description="Note")
+    def excerpt(self, obj):
+        text = obj.body or (f"“{obj.quote_exact}”" if obj.quote_exact else "(no text)")
+        return Truncator(" ".join(text.split())).chars(80)
 
     @admin.display(description="Open flags", ordering="open_flag_total")
     def open_flags(self, obj):
         return obj.open_flag_total
 
     @admin.display(description="Target")
-    def target_display(self, obj):
-        return obj.target_label
+    def target_link(self, obj):
+        return format_html('<a href="{}">{}</a>', obj.target.get_absolute_url(), obj.target_label)
 
     @admin.display(description="Public page")
     def public_link(self, obj):

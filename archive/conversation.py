@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
 
-from .models import Account, Message
+from .models import Account, AnswerRate, Message
 
 LONG_SILENCE_DAYS = 7
 UNANSWERED_RUN_MIN = 2
@@ -24,8 +24,7 @@ class SideStats:
 
     @property
     def answer_rate(self):
-        """Share of this side's messages that got a reply, as a whole percentage."""
-        return round(100 * self.answered / self.sent) if self.sent else 0
+        return AnswerRate(answered=self.answered, sent=self.sent)
 
 
 @dataclass

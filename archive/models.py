@@ -307,6 +307,25 @@ class Latency:
         return f"about {text} (reported)" if self.is_reported else f"{text} (computed)"
 
 
+@dataclass(frozen=True)
+class AnswerRate:
+    """How many of someone's messages got a reply: the one place the share is worked out.
+
+    `percent` is None when nothing was sent (a rate of nothing is unknown, not 0%); it then
+    shows as "—".
+    """
+
+    answered: int
+    sent: int
+
+    @property
+    def percent(self):
+        return round(100 * self.answered / self.sent) if self.sent else None
+
+    def __str__(self):
+        return "—" if self.percent is None else f"{self.percent}%"
+
+
 class Message(DatedRecord):
     class Channel(models.TextChoices):
         DIRECT_MESSAGE = "direct_message", "Direct message"

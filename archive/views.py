@@ -22,6 +22,7 @@ from .conversation import build_conversation, side_stats
 from .exports import export_messages
 from .filters import MessageFilter, TimelineEventFilter, TimelineMessageFilter
 from .models import (
+    AnswerRate,
     Discrepancy,
     DiscrepancyReading,
     Event,
@@ -156,12 +157,30 @@ def message_list(request):
     return render(
         request,
         "archive/message_list.html",
-        {"filter": message_filter, "page": page, "is_filtered": _has_filters(request)},
+        {
+            "filter": message_filter,
+            "page": page,
+            "is_filtered": _has_filters(request),
+            "more_filters_open": _more_filters_in_use(request, message_filter),
+        },
     )
 
 
 def _has_filters(request):
     return any(value for key, value in request.GET.items() if key not in {"page", "sort"})
+
+
+def _more_filters_in_use(request, message_filter):
+    """Whether a filter other than the words narrows, reorders or rejects the list."""
+    form = message_filter.form
+    for name in form.fields:
+        if name == "q":
+            continue
+        value = request.GET.get(name)
+        # Newest first is the default order: a form that merely resubmits it changes nothing.
+        if (value and not (name == "sort" and value == "newest")) or form[name].errors:
+            return True
+    return False
 
 
 def _message_detail_queryset():
@@ -542,8 +561,7 @@ def person_stats(person):
     sent, answered = counts["sent_count"], counts["answered_count"]
     return {
         "sent_count": sent,
-        "answered_count": answered,
-        "answer_rate": round(100 * answered / sent) if sent else None,
+        "answer_rate": AnswerRate(answered=answered, sent=sent),
         "median_latency": Latency.median(latencies),
         "latency_count": len(latencies),
     }

@@ -3,63 +3,12 @@
 import json
 from io import StringIO
 
-import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.urls import reverse
 
-from annotations.models import Annotation, SourceLink
-from tests.annotation_helpers import make_annotation, make_group
-
-
-def many_notes(users, message, n):
-    group = make_group(users["author"], users["member"], name=f"Group for {message.external_id}")
-    for i in range(n):
-        visibility = ["public", "group", "private"][i % 3]
-        note = make_annotation(
-            users["author"],
-            message=message,
-            visibility=visibility,
-            group=group if visibility == "group" else None,
-            quote_exact="words" if i % 2 else "",
-            tags=["a", "b"],
-        )
-        SourceLink.objects.create(annotation=note, url=f"https://example.org/{i}", title="Link")
-
-
-@pytest.mark.parametrize("notes", [0, 50])
-@pytest.mark.parametrize("persona", ["anonymous", "member"])
-def test_message_page_query_count_is_flat(
-    client, build, users, django_assert_max_num_queries, notes, persona
-):
-    message = build.message(text="Some words to quote and more words.")
-    many_notes(users, message, notes)
-    if persona != "anonymous":
-        client.force_login(users[persona])
-    with django_assert_max_num_queries(16):
-        response = client.get(message.get_absolute_url())
-    assert response.status_code == 200
-
-
-@pytest.mark.parametrize("notes", [1, 50])
-def test_lists_with_annotation_counts_have_no_n_plus_one(
-    client, build, users, django_assert_max_num_queries, notes
-):
-    thread = build.thread()
-    for _ in range(30):
-        message = build.message(thread=thread, text="words here")
-        many_notes(users, message, notes // 10 + 1)
-    client.force_login(users["member"])
-    pages = [
-        ("/messages/", 11),
-        ("/timeline/", 17),
-        ("/annotations/", 10),
-        (thread.get_absolute_url(), 12),
-        (message.sender.person.get_absolute_url(), 14),
-    ]
-    for url, bound in pages:
-        with django_assert_max_num_queries(bound):
-            assert client.get(url).status_code == 200, url
+from annotations.models import Annotation
+from tests.annotation_helpers import make_annotation
 
 
 def test_editor_notes_load_with_the_archive_and_twice_change_nothing(client, db):

@@ -5,6 +5,8 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
+from annotations.filters import AnnotationFilter
+from archive.filters import MessageFilter, TimelineEventFilter, TimelineMessageFilter
 from tests.annotation_helpers import make_annotation
 
 NASTY = [
@@ -23,15 +25,23 @@ NASTY = [
     "a" * 5000,
 ]
 
+
+def parameters_of(*filtersets, view_reads=()):
+    """A list's parameters: its FilterSets' filters, by their real names, and what the view reads.
+
+    Read from the FilterSets themselves, so a renamed or added filter is tested under its name.
+    """
+    names = [name for filterset in filtersets for name in filterset.base_filters]
+    return list(dict.fromkeys([*names, *view_reads]))
+
+
 LIST_PARAMETERS = {
-    "/messages/": [
-        "page", "sort", "sender", "recipient", "channel", "thread", "date_from", "date_to",
-        "answered", "reply", "text_status", "annotated", "q", "format",
-    ],
-    "/timeline/": ["year", "start", "kind", "person", "q"],
-    "/annotations/": ["tag", "motivation", "author", "target", "date_from", "date_to", "page"],
+    "/messages/": parameters_of(MessageFilter, view_reads=["page", "format"]),
+    "/timeline/": parameters_of(TimelineMessageFilter, TimelineEventFilter),
+    "/annotations/": parameters_of(AnnotationFilter, view_reads=["page", "mine"]),
     "/threads/t/": ["page"],
-}  # fmt: skip
+}
+VIEW_ONLY_PARAMETERS = {"page", "format", "mine"}
 
 
 @pytest.fixture
@@ -41,6 +51,16 @@ def records(build, users):
     )
     make_annotation(users["author"], message=message, visibility="public", tags=["x"])
     return message
+
+
+@pytest.mark.parametrize("url", ["/messages/", "/timeline/", "/annotations/"])
+def test_the_parameters_tried_are_the_filters_each_list_really_uses(client, users, records, url):
+    client.force_login(users["member"])
+    used = client.get(url).context["filter"]
+    assert set(LIST_PARAMETERS[url]) - VIEW_ONLY_PARAMETERS == set(used.filters)
+    # The notes list names its dates created_after/created_before, not date_from/date_to.
+    assert {"created_after", "created_before"} <= set(LIST_PARAMETERS["/annotations/"])
+    assert "date_from" not in LIST_PARAMETERS["/annotations/"]
 
 
 @pytest.mark.parametrize("value", NASTY, ids=range(len(NASTY)))

@@ -23,7 +23,7 @@ def test_conversation_shows_counts_per_side_runs_silences_and_latency(client, ar
     page = text(client.get("/threads/dm-wikileaks-trumpjr/"))
     assert "@wikileaks</a>: <strong>8</strong> messages" in page
     assert "@DonaldJTrumpJr</a>: <strong>3</strong> messages, 3 of them replies" in page
-    assert "2 of 8 got a reply (25%)" in page
+    assert "<strong>2 of 8</strong> got a reply (25%)" in page
     assert "6 messages without a reply" in page
     assert "207 days of silence" in page
     assert "about 90 minutes (reported)" in page
@@ -110,7 +110,7 @@ def test_bibtex_citation_parses(client, archive):
     entry = re.fullmatch(r"@misc\{(\w+),\n((?:  \w+ = \{.*\},?\n)+)\}\n", body)
     assert entry, body
     fields = dict(re.findall(r"  (\w+) = \{(.*)\}", entry.group(2)))
-    assert fields["author"] == "Donald Trump Jr."
+    assert fields["author"] == "Trump, Jr., Donald"
     assert fields["url"] == "http://testserver/messages/m06/"
     assert fields["date"] == "2016-10-03"
     assert body.count("{") == body.count("}")
@@ -173,7 +173,7 @@ def test_long_conversations_are_paged_and_answers_on_later_pages_count(client, b
     assert "Page 1 of 2" in page_one
     # The reply sits on page 2; page 1 still knows the first message was answered.
     assert "1 reply" in page_one
-    assert "1 of 201 got a reply (0%)" in page_one
+    assert "<strong>1 of 201</strong> got a reply (0%)" in page_one
     page_two = text(client.get("/threads/long/", {"page": 2}))
     assert "reply to" in page_two
 
@@ -203,3 +203,15 @@ def test_timeline_pages_by_date_and_keeps_undated_records_for_the_end(client, bu
     assert f">tl{total - 1}:" in second and "tl-undated" in second
     assert ">tl0:" not in second
     assert "Later entries" not in second
+
+
+def test_answer_rate_of_nothing_sent_is_unknown_not_zero(client, build):
+    from archive.models import AnswerRate
+
+    assert AnswerRate(answered=0, sent=0).percent is None
+    assert str(AnswerRate(answered=0, sent=0)) == "—"
+    assert AnswerRate(answered=0, sent=3).percent == 0
+    assert str(AnswerRate(answered=1, sent=3)) == "33%"
+    silent = build.person("Silent Reader")
+    page = text(client.get(silent.get_absolute_url()))
+    assert "<strong>0 of 0</strong> got a reply (—)" in page

@@ -163,3 +163,24 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_made_text(client, build):
     assert row["text"] == '\'=HYPERLINK("https://evil.example")'
     data = json.loads(b"".join(client.get(URL, {"format": "json"}).streaming_content))
     assert data["messages"][0]["text"].startswith("=HYPERLINK")
+
+
+@pytest.mark.parametrize(
+    ("query", "is_open"),
+    [
+        ({}, False),
+        ({"q": "podesta"}, False),
+        # What the form sends when only the words were filled in: empty selects, default order.
+        ({"q": "podesta", "sender": "", "channel": "", "sort": "newest"}, False),
+        ({"sender": "donald-trump-jr"}, True),
+        ({"annotated": "yes"}, True),
+        ({"sort": "oldest"}, True),
+        ({"date_from": "not-a-date"}, True),
+    ],
+)
+def test_more_filters_fold_is_open_exactly_when_one_of_them_is_in_use(
+    client, archive, query, is_open
+):
+    page = client.get(URL, query).content.decode()
+    assert ('<details class="more-filters" open>' in page) is is_open
+    assert ('<details class="more-filters">' in page) is not is_open

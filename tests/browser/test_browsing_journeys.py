@@ -54,6 +54,7 @@ def test_searching_from_home_finds_the_podesta_message_and_event(page, archive, 
 
 def test_filtering_to_trump_jr_replies_shows_three(page, archive, tmp_path):
     page.goto("/messages/")
+    page.get_by_text("More filters").click()
     page.get_by_label("Sender").select_option(label="Donald Trump Jr.")
     page.get_by_label("Is a reply?").select_option(label="Replies only")
     page.get_by_role("button", name="Apply filters").click()

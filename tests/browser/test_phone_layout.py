@@ -1,0 +1,60 @@
+"""On a phone (375 px) the pages fit the screen and the messages list starts with results."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PHONE = {"width": 375, "height": 667}
+
+
+@pytest.fixture
+def archive(transactional_db):
+    call_command("load_archive", stdout=StringIO())
+
+
+@pytest.fixture
+def phone(browser, live_server):
+    context = browser.new_context(viewport=PHONE, base_url=live_server.url)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def sideways_overflow(page):
+    """How many pixels the page is wider than the screen (0 when nothing scrolls sideways)."""
+    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+
+
+def test_home_page_fits_a_phone_with_the_figures_table_open(phone, archive):
+    phone.goto("/")
+    assert sideways_overflow(phone) == 0
+    phone.get_by_text("The same figures as a table").click()
+    assert phone.get_by_role("table").is_visible()
+    assert sideways_overflow(phone) == 0
+    # Assistive technology can name the table and reach it with the keyboard when it scrolls.
+    assert phone.get_by_role("table", name="Messages per month and sender").is_visible()
+
+
+def test_messages_list_fits_a_phone_and_shows_a_result_on_the_first_screen(phone, archive):
+    phone.goto("/messages/")
+    assert sideways_overflow(phone) == 0
+    assert phone.get_by_label("Words in text or summary").is_visible()
+    assert not phone.get_by_label("Sender").is_visible()
+    first = phone.locator(".message-list > li").first
+    box = first.bounding_box()
+    assert box is not None and box["y"] < PHONE["height"], box
+
+    phone.get_by_text("More filters").click()
+    assert phone.get_by_label("Sender").is_visible()
+    assert sideways_overflow(phone) == 0
+
+
+def test_more_filters_start_open_when_one_of_them_is_in_use(phone, archive):
+    phone.goto("/messages/?sender=donald-trump-jr")
+    assert phone.get_by_label("Sender").is_visible()
+    assert phone.get_by_label("Sender").input_value() == "donald-trump-jr"
+    phone.goto("/messages/?q=podesta&sort=newest")
+    assert not phone.get_by_label("Sender").is_visible()

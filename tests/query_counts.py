@@ -1,0 +1,99 @@
+"""The exact number of queries each page makes: the one table every query-count test reads.
+
+One line per page, one number per kind of reader. Each count holds for 2 rows and for 200
+(`archive_with_rows`), so a page whose queries grow with its rows fails; and it is exact, so a
+page that gains a query fails too, until its line here says why it may. Two rows, not one: with
+two messages every list on every page has a row, and Django skips a prefetch's query when a list
+is empty, which would make a one-row count differ.
+
+Readers: "anonymous" or "member" (signed in, in the group that can read the group notes), each
+without notes on the archive or with them ("+notes": public, group and private ones with links).
+"""
+
+from datetime import date, timedelta
+
+# fmt: off
+PAGE_QUERIES = {
+    "home":           {"anonymous": 7, "anonymous+notes": 8, "member": 9, "member+notes": 10},
+    "message_list":   {"anonymous": 8, "anonymous+notes": 8, "member": 10, "member+notes": 10},
+    "message_detail": {"anonymous": 11, "anonymous+notes": 12, "member": 14, "member+notes": 15},
+    "thread":         {"anonymous": 10, "anonymous+notes": 10, "member": 12, "member+notes": 12},
+    "timeline":       {"anonymous": 15, "anonymous+notes": 15, "member": 17, "member+notes": 17},
+    "person":         {"anonymous": 12, "anonymous+notes": 12, "member": 14, "member+notes": 14},
+    "sources":        {"anonymous": 3, "anonymous+notes": 3, "member": 5, "member+notes": 5},
+    "source":         {"anonymous": 4, "anonymous+notes": 4, "member": 6, "member+notes": 6},
+    "event":          {"anonymous": 6, "anonymous+notes": 7, "member": 9, "member+notes": 10},
+    "annotations":    {"anonymous": 2, "anonymous+notes": 4, "member": 4, "member+notes": 6},
+    "sitemap":        {"anonymous": 10, "anonymous+notes": 10, "member": 10, "member+notes": 10},
+    # The admin, for a curator (the archive loaded from its fixtures; notes with open flags).
+    "admin_message_changelist":    {"curator": 9},
+    "admin_annotation_changelist": {"curator": 10},
+}
+# fmt: on
+
+
+def archive_with_rows(build, n):
+    """n messages in one thread (every other a reply), n events linked to them, two sources.
+
+    Returns (thread, first message, a person who both sent and received, a source, an event).
+    """
+    from archive.models import Discrepancy, DiscrepancyReading, Event
+
+    thread = build.thread()
+    # One side without a handle: pages then name it by its person, which must not cost a query
+    # per row.
+    a, b = build.account(handle=""), build.account()
+    sources = [build.source(), build.source()]
+    parent = None
+    messages = []
+    for i in range(n):
+        message = build.message(
+            thread=thread,
+            sender=a if i % 2 else b,
+            recipients=[b if i % 2 else a],
+            sources=sources,
+            in_reply_to=parent if i % 2 else None,
+            day=date(2016, 1, 1) + timedelta(days=i * 3),
+        )
+        messages.append(message)
+        parent = message
+        event = Event.objects.create(
+            external_id=f"ev{i}-{thread.pk}",
+            title=f"Event {i}",
+            description="Something",
+            date_earliest=message.date_earliest,
+            date_latest=message.date_earliest,
+        )
+        event.sources.set(sources)
+        event.messages.set([message])
+        event.participants.set([a.person, b.person])
+    discrepancy = Discrepancy.objects.create(
+        external_id=f"d-{thread.pk}", message=messages[0], field="date", note="Disagree."
+    )
+    for source in sources:
+        DiscrepancyReading.objects.create(discrepancy=discrepancy, source=source, reading="x")
+    first_event = Event.objects.filter(messages=messages[0]).get()
+    return thread, messages, a.person, sources[0], first_event
+
+
+def add_notes(users, messages, events, per_record):
+    """Public, group and private notes (quotes, tags, a link each) by `author` on each record."""
+    from annotations.models import SourceLink
+    from tests.annotation_helpers import make_annotation, make_group
+
+    group = make_group(users["author"], users["member"], name="Query-count readers")
+    for target in [*({"message": m} for m in messages), *({"event": e} for e in events)]:
+        for i in range(per_record):
+            visibility = ["public", "group", "private"][i % 3]
+            message = target.get("message")
+            note = make_annotation(
+                users["author"],
+                **target,
+                visibility=visibility,
+                group=group if visibility == "group" else None,
+                quote_exact=message.text.split()[0] if message and i % 2 else "",
+                tags=["a", "b"],
+            )
+            SourceLink.objects.create(
+                annotation=note, url=f"https://example.org/{note.pk}", title="Link"
+            )
