@@ -16,20 +16,28 @@ from datetime import date, timedelta
 PAGE_QUERIES = {
     "home":           {"anonymous": 7, "anonymous+notes": 8, "member": 9, "member+notes": 10},
     "message_list":   {"anonymous": 8, "anonymous+notes": 8, "member": 10, "member+notes": 10},
-    "message_detail": {"anonymous": 11, "anonymous+notes": 12, "member": 14, "member+notes": 15},
+    # A record page: + its corrections; with notes, + the count and the highlights of the page.
+    "message_detail": {"anonymous": 12, "anonymous+notes": 14, "member": 15, "member+notes": 17},
     "thread":         {"anonymous": 10, "anonymous+notes": 10, "member": 12, "member+notes": 12},
     "timeline":       {"anonymous": 15, "anonymous+notes": 15, "member": 17, "member+notes": 17},
     "person":         {"anonymous": 12, "anonymous+notes": 12, "member": 14, "member+notes": 14},
     "sources":        {"anonymous": 3, "anonymous+notes": 3, "member": 5, "member+notes": 5},
     "source":         {"anonymous": 4, "anonymous+notes": 4, "member": 6, "member+notes": 6},
-    "event":          {"anonymous": 6, "anonymous+notes": 7, "member": 9, "member+notes": 10},
+    "event":          {"anonymous": 7, "anonymous+notes": 9, "member": 10, "member+notes": 12},
     "annotations":    {"anonymous": 2, "anonymous+notes": 4, "member": 4, "member+notes": 6},
-    "sitemap":        {"anonymous": 10, "anonymous+notes": 10, "member": 10, "member+notes": 10},
+    # Signed in: the session and the user, read to mark the response Cache-Control: private.
+    "sitemap":        {"anonymous": 10, "anonymous+notes": 10, "member": 12, "member+notes": 12},
     # The admin, for a curator (the archive loaded from its fixtures; notes with open flags).
     "admin_message_changelist":    {"curator": 9},
     "admin_annotation_changelist": {"curator": 10},
 }
 # fmt: on
+
+# A note's edit page, for its author: the form, a save, and a stale save (the conflict page).
+# Each link the form shows adds the queries Django's model validation makes for it (its unique
+# rule and its check constraint, in a savepoint).
+EDIT_QUERIES = {"form": 5, "save": 16, "conflict": 19}
+QUERIES_PER_LINK = 4
 
 
 def archive_with_rows(build, n):

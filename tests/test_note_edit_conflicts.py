@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from annotations.models import Annotation, SourceLink
 from tests.annotation_helpers import make_annotation
+from tests.query_counts import EDIT_QUERIES, QUERIES_PER_LINK
 
 TEXT = "We can publish it. Send it to us. We can publish it today, or we can wait."
 
@@ -187,12 +188,6 @@ def test_a_links_only_edit_conflicts_too(author_client, note):
     assert response.status_code == 409
     assert "https://example.org/one" in response.content.decode()
     assert list(SourceLink.objects.values_list("url", flat=True)) == ["https://example.org/one"]
-
-
-# Exact figures for the edit pages; each link the form shows adds the queries Django's model
-# validation makes for it (its unique rule and its check constraint, in a savepoint).
-EDIT_QUERIES = {"form": 5, "save": 16, "conflict": 19}
-QUERIES_PER_LINK = 4
 
 
 @pytest.mark.parametrize("links", [1, 10])
