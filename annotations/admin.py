@@ -312,7 +312,9 @@ class AnnotationAdmin(EditConflictAdminMixin, admin.ModelAdmin):
     @admin.display(description="Note")
     def excerpt(self, obj):
         text = obj.body or (f"“{obj.quote_exact}”" if obj.quote_exact else "(no text)")
-        return Truncator(" ".join(text.split())).chars(80)
+        # A long unbroken address would widen the column and push the others out of view.
+        words = (word if len(word) <= 30 else f"{word[:29]}…" for word in text.split())
+        return Truncator(" ".join(words)).chars(80)
 
     @admin.display(description="Open flags", ordering="open_flag_total")
     def open_flags(self, obj):

@@ -3,6 +3,7 @@
 Nothing here imports from the annotations app: the archive loads, browses and curates on its own.
 """
 
+import difflib
 import statistics
 from dataclasses import dataclass
 from datetime import timedelta
@@ -798,6 +799,42 @@ class Correction(models.Model):
         return cls.objects.create(
             **{after._meta.model_name: after}, editor=editor, changes=changes, note=note
         )
+
+    def readable_changes(self):
+        """Each change for a reader: a short value whole ('was: …'), a long text as the words
+        that changed with a few words around them, so a one-word fix reads as one word."""
+        readable = []
+        for change in self.changes:
+            before, after = change.get("before", ""), change.get("after", "")
+            edits = None
+            if len(before) > LONG_VALUE and len(after) > LONG_VALUE:
+                edits = word_edits(before, after)
+            readable.append({**change, "edits": edits})
+        return readable
+
+
+# Values longer than this are shown as their changed words, not whole.
+LONG_VALUE = 80
+CONTEXT_WORDS = 4
+
+
+def word_edits(before, after):
+    """[{'before_context', 'removed', 'added', 'after_context'}, …]: the words that changed."""
+    old, new = before.split(), after.split()
+    edits = []
+    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        edits.append(
+            {
+                "before_context": " ".join(old[max(0, i1 - CONTEXT_WORDS) : i1]),
+                "removed": " ".join(old[i1:i2]),
+                "added": " ".join(new[j1:j2]),
+                "after_context": " ".join(old[i2 : i2 + CONTEXT_WORDS]),
+            }
+        )
+    return edits
 
 
 def _shown_value(record, field):

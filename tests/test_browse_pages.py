@@ -215,3 +215,20 @@ def test_answer_rate_of_nothing_sent_is_unknown_not_zero(client, build):
     silent = build.person("Silent Reader")
     page = text(client.get(silent.get_absolute_url()))
     assert "<strong>0 of 0</strong> got a reply (—)" in page
+
+
+def test_timeline_paging_links_keep_the_filters_and_reach_the_next_page(
+    client, archive, monkeypatch
+):
+    import html
+
+    monkeypatch.setattr("archive.views.TIMELINE_PAGE_SIZE", 5)
+    content = client.get("/timeline/", {"kind": "messages"}).content.decode()
+    assert "??" not in content
+    later = re.search(r'<a rel="next" href="([^"]+)"', content)
+    assert later, "a page of 5 entries links to the later ones"
+    href = html.unescape(later.group(1))
+    assert href.startswith("?") and "kind=messages" in href
+    response = client.get("/timeline/" + href)
+    assert response.status_code == 200
+    assert "kind=messages" in html.unescape(response.content.decode())

@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from archive.models import Correction, Event
+from archive.models import Correction, Event, Message
 from tests.admin_helpers import event_admin_data, log_in_curator, message_admin_data
 from tests.annotation_helpers import make_annotation
 from tests.query_counts import PAGE_QUERIES
@@ -261,3 +261,28 @@ def test_a_date_range_ending_before_it_starts_in_a_thread_row_is_a_form_error(
     response = post_thread_rows(curator_client, message.thread, row)
     assert response.status_code == 200  # was a 500: the range was checked only by the database
     assert "The earliest date must not be after the latest date." in response.content.decode()
+
+
+def test_a_one_word_fix_in_a_long_text_shows_that_word_not_the_whole_text(
+    client, curator_client, message
+):
+    long_old = OLD_TEXT + " It was first posted on the site two hours earlier, with the documents."
+    long_new = long_old.replace("two hours", "three hours")
+    Message.objects.filter(pk=message.pk).update(text=long_old)
+    message.refresh_from_db()
+    correct_text(curator_client, message, text=long_new)
+    page = client.get(message.get_absolute_url()).content.decode()
+    assert "<del>two</del> <ins>three</ins>" in page
+    assert "…posted on the site <del>two</del> <ins>three</ins> hours earlier, with the…" in page
+    corrections = page.split('id="corrections"')[1]
+    assert long_old not in corrections
+
+
+def test_word_edits_name_removed_added_and_context():
+    from archive.models import word_edits
+
+    assert word_edits("a b c d e f g h", "a b c X e f g h") == [
+        {"before_context": "a b c", "removed": "d", "added": "X", "after_context": "e f g h"}
+    ]
+    assert word_edits("one two", "one two three")[0]["added"] == "three"
+    assert word_edits("same words", "same words") == []

@@ -86,6 +86,8 @@ def test_the_author_sees_the_hidden_note_with_the_reason_everywhere_it_was(
         assert "Unsourced claim about a person" in page, url
         # Read-only: the reason is shown, the edit link is not.
         assert reverse("annotations:edit", args=[note.uuid]) not in page, url
+        # Nor is reporting their own note to the curators who hid it.
+        assert reverse("annotations:flag", args=[note.uuid]) not in page, url
     assert client.get(reverse("annotations:edit", args=[note.uuid])).status_code == 404
 
 

@@ -148,7 +148,18 @@ def test_export_with_bad_filters_is_a_json_400(client, archive):
 
 def test_export_links_carry_the_filters(client, archive):
     content = client.get(URL, {"channel": "email"}).content.decode()
-    assert "channel=email&amp;format=csv" in content
+    assert 'href="?channel=email&amp;format=csv"' in content
+    assert "??" not in content
+
+
+def test_export_links_answer_with_the_filtered_export(client, archive):
+    import html
+    import re
+
+    content = client.get(URL, {"channel": "email"}).content.decode()
+    href = html.unescape(re.search(r'href="([^"]*format=csv[^"]*)"', content).group(1))
+    response = client.get(URL + href)
+    assert response["Content-Type"].startswith("text/csv")
 
 
 def test_list_page_shows_reply_counts(client, archive):

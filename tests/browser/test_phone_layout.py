@@ -58,3 +58,23 @@ def test_more_filters_start_open_when_one_of_them_is_in_use(phone, archive):
     assert phone.get_by_label("Sender").input_value() == "donald-trump-jr"
     phone.goto("/messages/?q=podesta&sort=newest")
     assert not phone.get_by_label("Sender").is_visible()
+
+
+def test_a_note_with_a_long_unbroken_address_fits_a_phone(phone, build, users):
+    from annotations.models import Annotation
+    from tests.annotation_helpers import make_annotation
+
+    long_address = "https://example.org/" + "a-very-long-path-segment-" * 4 + "end"
+    message = build.message(text="Words to quote in a message.", text_status="verbatim")
+    note = make_annotation(
+        users["author"],
+        message=message,
+        visibility="public",
+        body=f"See {long_address} and {'x' * 90}.",
+        quote_exact="Words to quote",
+    )
+    note.links.create(url=long_address, title=long_address)
+    Annotation.objects.filter(pk=note.pk).update(tags=["t" * 40])
+    for url in (message.get_absolute_url(), note.get_absolute_url(), "/annotations/"):
+        phone.goto(url)
+        assert sideways_overflow(phone) == 0, url
