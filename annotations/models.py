@@ -61,7 +61,7 @@ def reject_invisible_controls(value):
 
 
 class ResearchGroup(models.Model):
-    name = models.CharField(max_length=120, unique=True)
+    name = models.CharField(max_length=120, unique=True, validators=[reject_invisible_controls])
     slug = models.SlugField(max_length=120, unique=True)
     description = models.TextField(blank=True)
     members = models.ManyToManyField(
@@ -73,12 +73,6 @@ class ResearchGroup(models.Model):
 
     def __str__(self):
         return self.name
-
-    def clean(self):
-        try:
-            reject_invisible_controls(self.name)
-        except ValidationError as error:
-            raise ValidationError({"name": error}) from None
 
 
 def _is_signed_in(user):
@@ -497,8 +491,8 @@ class SourceLinkManager(models.Manager):
 class SourceLink(models.Model):
     annotation = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="links")
     url = models.URLField(max_length=2000, validators=[http_url_validator])
-    title = models.CharField(max_length=300, blank=True)
-    publisher = models.CharField(max_length=200, blank=True)
+    title = models.CharField(max_length=300, blank=True, validators=[reject_invisible_controls])
+    publisher = models.CharField(max_length=200, blank=True, validators=[reject_invisible_controls])
     accessed_on = models.DateField(null=True, blank=True)
     archived_url = models.URLField(max_length=2000, blank=True, validators=[http_url_validator])
 
@@ -516,16 +510,6 @@ class SourceLink(models.Model):
 
     def __str__(self):
         return self.title or self.url
-
-    def clean(self):
-        errors = {}
-        for name in ("title", "publisher"):
-            try:
-                reject_invisible_controls(getattr(self, name))
-            except ValidationError as error:
-                errors[name] = error
-        if errors:
-            raise ValidationError(errors)
 
     def natural_key(self):
         return (str(self.annotation.uuid), self.url)

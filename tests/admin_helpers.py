@@ -1,5 +1,13 @@
 """What the curators send from the admin's change forms."""
 
+# The management form of a record page's discrepancy inline, with no rows.
+NO_DISCREPANCY_ROWS = {
+    "discrepancies-TOTAL_FORMS": "0",
+    "discrepancies-INITIAL_FORMS": "0",
+    "discrepancies-MIN_NUM_FORMS": "0",
+    "discrepancies-MAX_NUM_FORMS": "1000",
+}
+
 
 def log_in_curator(client, users):
     """The curator persona as a superuser in the admin."""
@@ -34,10 +42,7 @@ def message_admin_data(message, **changes):
         "sources": [s.pk for s in message.sources.all()],
         "is_published": "on",
         "correction_note": "",
-        "discrepancies-TOTAL_FORMS": "0",
-        "discrepancies-INITIAL_FORMS": "0",
-        "discrepancies-MIN_NUM_FORMS": "0",
-        "discrepancies-MAX_NUM_FORMS": "1000",
+        **NO_DISCREPANCY_ROWS,
     }
     data.update(changes)
     return {key: value for key, value in data.items() if value is not None}
@@ -57,10 +62,7 @@ def event_admin_data(event, **changes):
         "sources": [s.pk for s in event.sources.all()],
         "is_published": "on" if event.is_published else "",
         "correction_note": "",
-        "discrepancies-TOTAL_FORMS": "0",
-        "discrepancies-INITIAL_FORMS": "0",
-        "discrepancies-MIN_NUM_FORMS": "0",
-        "discrepancies-MAX_NUM_FORMS": "1000",
+        **NO_DISCREPANCY_ROWS,
     }
     data.update(changes)
     return {key: value for key, value in data.items() if value is not None}

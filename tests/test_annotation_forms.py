@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from annotations.models import Annotation, AnnotationRevision, SourceLink
-from tests.annotation_helpers import make_annotation, make_group
+from tests.annotation_helpers import make_annotation, make_group, note_form_data
 
 TEXT = "We can publish it. Send it to us. We can publish it today, or we can wait."
 
@@ -21,27 +21,11 @@ def author_client(client, users):
 
 
 def post_note(client, message, **data):
-    payload = {
-        "body": "",
-        "motivation": "commenting",
-        "tags": "",
-        "visibility": "public",
-        "group": "",
-        "quote_exact": "",
-        "quote_prefix": "",
-        "quote_suffix": "",
-        "quote_start": "",
-        "quote_end": "",
-        "links-TOTAL_FORMS": "1",
-        "links-INITIAL_FORMS": "0",
-        "links-MIN_NUM_FORMS": "0",
-        "links-MAX_NUM_FORMS": "10",
-        "links-0-url": "",
-        "links-0-title": "",
-        "links-0-publisher": "",
-        "links-0-accessed_on": "",
-        "links-0-archived_url": "",
-    }
+    # One blank link row, as the form shows it.
+    payload = note_form_data(
+        [""],
+        **{f"links-0-{name}": "" for name in ("title", "publisher", "accessed_on", "archived_url")},
+    )
     payload.update(data)
     return client.post(reverse("annotations:annotate_message", args=[message.external_id]), payload)
 

@@ -12,6 +12,7 @@ import pytest
 from django.db import connections
 
 from annotations.models import Annotation, AnnotationRevision, Flag, ResearchGroup, SourceLink
+from tests.annotation_helpers import note_form_data
 from tests.live_server_gunicorn import ALIAS, make_message, make_user
 
 pytestmark = pytest.mark.concurrency
@@ -41,24 +42,7 @@ def form_version(html):
 
 
 def edit_payload(version, body, links=()):
-    data = {
-        "body": body,
-        "motivation": "commenting",
-        "tags": "",
-        "visibility": "public",
-        "group": "",
-        "quote_exact": "",
-        "quote_prefix": "",
-        "quote_suffix": "",
-        "quote_start": "",
-        "quote_end": "",
-        "links-TOTAL_FORMS": str(len(links)),
-        "links-INITIAL_FORMS": "0",
-        "links-MIN_NUM_FORMS": "0",
-        "links-MAX_NUM_FORMS": "10",
-    }
-    for i, url in enumerate(links):
-        data[f"links-{i}-url"] = url
+    data = note_form_data(links, body=body)
     if version is not None:
         data["version"] = version
     return data
