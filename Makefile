@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 DEV_ENV := DJANGO_DEBUG=1
 
-.PHONY: run install install-dev test lint format serve migrate load clean
+.PHONY: run install install-dev test lint format serve migrate load clean bench bench-clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,21 @@ serve: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput
 	$(BIN)/gunicorn config.wsgi --bind 0.0.0.0:$(PORT) --workers $${WEB_CONCURRENCY:-3}
+
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[bench]'
+	touch $@ $(VENV)/.installed
+
+# Backchannel (gunicorn, 2 workers, DEBUG off) against Datasette on the same rows, and on
+# PostgreSQL; archives are built once into var/bench/. Needs wrk (apt-get install wrk).
+# BENCH_SIZES, BENCH_SECONDS, BENCH_RUNS, BENCH_CONCURRENCY, BENCH_SYSTEMS, BENCH_PAGES: see bench/__main__.py.
+bench: $(VENV)/.installed-bench
+	@command -v wrk >/dev/null || apt-get install -y wrk || { echo "wrk is needed: apt-get install -y wrk"; exit 1; }
+	$(BIN)/python -m bench
+
+# Removes the cached benchmark archives (PostgreSQL databases bench_<size> stay until rebuilt).
+bench-clean:
+	rm -rf var/bench
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
