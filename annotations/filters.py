@@ -3,7 +3,8 @@ import json
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q
 
 from .models import Annotation, normalise_tag
 
@@ -43,18 +44,16 @@ class AnnotationFilter(django_filters.FilterSet):
         fields = ["tag", "motivation", "author", "target", "created_after", "created_before"]
 
     def filter_tag(self, queryset, name, value):
-        # Tags are stored normalised in a JSON list; read the search the same way.
-        tag = normalise_tag(value)
-        if _json_contains_supported():
-            return queryset.filter(tags__contains=[tag])
-        # SQLite: match the list's JSON text, written as the JSON field writes it (ASCII escapes).
-        return queryset.filter(tags__icontains=json.dumps(tag))
+        return queryset.filter(tag_condition(value))
 
     def filter_target(self, queryset, name, value):
         return queryset.filter(**{f"{value}__isnull": False})
 
 
-def _json_contains_supported():
-    from django.db import connection
-
-    return connection.features.supports_json_field_contains
+def tag_condition(value):
+    """Notes tagged `value`: tags are stored normalised in a JSON list; read it the same way."""
+    tag = normalise_tag(value)
+    if connection.features.supports_json_field_contains:
+        return Q(tags__contains=[tag])
+    # SQLite: match the list's JSON text, written as the JSON field writes it (ASCII escapes).
+    return Q(tags__icontains=json.dumps(tag))

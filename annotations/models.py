@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from archive.models import Event, Message
+from archive.search.fields import FullTextColumn, SearchEntry, search_entry
 
 from . import anchoring
 
@@ -235,6 +236,8 @@ class Annotation(models.Model):
     anchor_changed_at = models.DateTimeField(null=True, blank=True)
 
     objects = AnnotationManager()
+    # What full-text search reads (archive/search/schema.py indexes these and the tags).
+    search_fields = ("body", "quote_exact")
 
     class Meta:
         ordering = ["created"]
@@ -624,3 +627,13 @@ class Flag(models.Model):
 def annotated_messages_subquery(user):
     """Exists() of visible annotations per message, for the messages list's 'annotated' filter."""
     return Exists(Annotation.objects.visible_to(user).filter(message=OuterRef("pk")))
+
+
+class AnnotationSearchEntry(SearchEntry):
+    """The note's row in its full-text index (archive/search/): SQLite only, unmanaged."""
+
+    record = search_entry(Annotation)
+    document = FullTextColumn(db_column="annotations_annotation_fts")
+
+    class Meta(SearchEntry.Meta):
+        db_table = "annotations_annotation_fts"

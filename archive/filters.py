@@ -3,45 +3,39 @@
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 
 # The messages list's "Notes" filter composes the annotations app's visibility rule. annotations
 # depends on archive's models only (never on this module), so importing it here is not circular.
-from annotations.models import annotated_messages_subquery
+from annotations.filters import tag_condition
+from annotations.models import MAX_TAG_LENGTH, Annotation, annotated_messages_subquery
 
 from .models import Event, Message, Person, Thread
+from .search import query as search_query
+from .search import results as search_results
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
-# Where the words filter looks: a message's text and curator summary; an event's title and text.
-MESSAGE_WORD_FIELDS = ("text", "summary")
-EVENT_WORD_FIELDS = ("title", "description")
 
 
-def every_word(queryset, value, fields):
-    """Narrow to records where each word of `value` appears, in any case, in one of `fields`."""
-    for word in value.split():
-        match = Q()
-        for field in fields:
-            match |= Q(**{f"{field}__icontains": word})
-        queryset = queryset.filter(match)
-    return queryset
+def searchable(value):
+    """Validator for a words filter: the search box's language, or the reason it cannot be read."""
+    try:
+        search_query.parse(value)
+    except search_query.QueryError as error:
+        raise ValidationError(str(error), code="query") from None
 
 
-MAX_WORDS = 10
-
-
-def at_most_max_words(value):
-    # Each word is one more pass of substring matching over the rows: keep a request bounded.
-    if len(value.split()) > MAX_WORDS:
-        raise ValidationError(f"Use at most {MAX_WORDS} words.")
+def found_by(queryset, value):
+    """Narrow to the records the site's search finds for `value` (archive/search/)."""
+    return search_results.matching(queryset, search_query.parse(value))
 
 
 def words_filter(label):
     return django_filters.CharFilter(
         method="filter_words",
         label=label,
-        max_length=200,
-        validators=[at_most_max_words],
+        max_length=search_query.MAX_LENGTH,
+        validators=[searchable],
         widget=forms.TextInput(attrs={"type": "search"}),
     )
 
@@ -105,6 +99,9 @@ class MessageFilter(django_filters.FilterSet):
         method="filter_annotated",
         label="Notes",
     )
+    tag = django_filters.CharFilter(
+        method="filter_note_tag", label="Note tag", max_length=MAX_TAG_LENGTH
+    )
     sort = django_filters.ChoiceFilter(
         choices=[("newest", "Newest first"), ("oldest", "Oldest first")],
         method="sort_messages",
@@ -130,7 +127,7 @@ class MessageFilter(django_filters.FilterSet):
         form = MessageFilterForm
 
     def filter_words(self, queryset, name, value):
-        return every_word(queryset, value, MESSAGE_WORD_FIELDS)
+        return found_by(queryset, value)
 
     def filter_sender(self, queryset, name, person):
         return queryset.sent_by(person)
@@ -148,6 +145,14 @@ class MessageFilter(django_filters.FilterSet):
         # Only notes this reader may see count (the annotations app's visibility rule).
         has_notes = annotated_messages_subquery(getattr(self.request, "user", None))
         return queryset.filter(has_notes) if value == "yes" else queryset.exclude(has_notes)
+
+    def filter_note_tag(self, queryset, name, value):
+        # Messages with a note so tagged that this reader may see (the same rule as the notes).
+        user = getattr(self.request, "user", None)
+        tagged = Annotation.objects.visible_to(user).filter(
+            tag_condition(value), message=OuterRef("pk")
+        )
+        return queryset.filter(Exists(tagged))
 
     def sort_messages(self, queryset, name, value):
         return queryset.chronological() if value == "oldest" else queryset.newest_first()
@@ -167,7 +172,6 @@ class TimelineFilter(django_filters.FilterSet):
     """The timeline's fields; a subclass per model says how `person` and `kind` apply to it."""
 
     shows_kind = None
-    word_fields = ()
 
     q = words_filter("Words")
     year = YearFilter(field_name="date_earliest__year", label="Year", min_value=1, max_value=9999)
@@ -186,12 +190,11 @@ class TimelineFilter(django_filters.FilterSet):
         return queryset if value == self.shows_kind else queryset.none()
 
     def filter_words(self, queryset, name, value):
-        return every_word(queryset, value, self.word_fields)
+        return found_by(queryset, value)
 
 
 class TimelineMessageFilter(TimelineFilter):
     shows_kind = "messages"
-    word_fields = MESSAGE_WORD_FIELDS
 
     class Meta:
         model = Message
@@ -203,7 +206,6 @@ class TimelineMessageFilter(TimelineFilter):
 
 class TimelineEventFilter(TimelineFilter):
     shows_kind = "events"
-    word_fields = EVENT_WORD_FIELDS
 
     class Meta:
         model = Event

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 
 from . import dates
+from .search.fields import FullTextColumn, SearchEntry, search_entry
 from .slugs import event_slug
 
 
@@ -85,6 +86,8 @@ class Person(models.Model):
     description = models.TextField(blank=True)
 
     objects = ExternalIdManager.from_queryset(PersonQuerySet)()
+    # What full-text search reads (archive/search/schema.py indexes the same columns).
+    search_fields = ("name", "description")
 
     class Meta:
         ordering = ["name"]
@@ -158,6 +161,8 @@ class Source(models.Model):
     note = models.TextField(blank=True)
 
     objects = ExternalIdManager.from_queryset(models.QuerySet)()
+    # What full-text search reads (archive/search/schema.py indexes the same columns).
+    search_fields = ("title", "publisher", "note")
 
     class Meta:
         ordering = ["external_id"]
@@ -377,6 +382,8 @@ class Message(DatedRecord):
     is_published = models.BooleanField(default=True)
 
     objects = ExternalIdManager.from_queryset(MessageQuerySet)()
+    # What full-text search reads (archive/search/schema.py indexes the same columns).
+    search_fields = ("text", "summary")
 
     # The evidence: a change to any of these by a curator is a public Correction.
     CORRECTABLE_FIELDS = [
@@ -599,6 +606,8 @@ class Event(DatedRecord):
     is_published = models.BooleanField(default=True)
 
     objects = ExternalIdManager.from_queryset(EventQuerySet)()
+    # What full-text search reads (archive/search/schema.py indexes the same columns).
+    search_fields = ("title", "description")
 
     CORRECTABLE_FIELDS = [
         "title",
@@ -850,3 +859,37 @@ def _shown_value(record, field):
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value)
+
+
+# The full-text index of each searchable record (archive/search/): unmanaged, since the
+# migrations make them on SQLite only, as FTS5 tables kept in step by triggers.
+class MessageSearchEntry(SearchEntry):
+    record = search_entry(Message)
+    document = FullTextColumn(db_column="archive_message_fts")
+
+    class Meta(SearchEntry.Meta):
+        db_table = "archive_message_fts"
+
+
+class EventSearchEntry(SearchEntry):
+    record = search_entry(Event)
+    document = FullTextColumn(db_column="archive_event_fts")
+
+    class Meta(SearchEntry.Meta):
+        db_table = "archive_event_fts"
+
+
+class PersonSearchEntry(SearchEntry):
+    record = search_entry(Person)
+    document = FullTextColumn(db_column="archive_person_fts")
+
+    class Meta(SearchEntry.Meta):
+        db_table = "archive_person_fts"
+
+
+class SourceSearchEntry(SearchEntry):
+    record = search_entry(Source)
+    document = FullTextColumn(db_column="archive_source_fts")
+
+    class Meta(SearchEntry.Meta):
+        db_table = "archive_source_fts"

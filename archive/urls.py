@@ -20,6 +20,7 @@ register_converter(CitationFormatConverter, "citation_format")
 app_name = "archive"
 
 urlpatterns = [
+    path("search/", views.search, name="search"),
     path("messages/", views.message_list, name="message_list"),
     path("messages/<slug:external_id>/", views.message_detail, name="message_detail"),
     path(

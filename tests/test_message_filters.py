@@ -93,7 +93,9 @@ def test_sort_oldest_and_newest(client, archive):
         ({"date_from": "yesterday"}, "Enter a valid date"),
         ({"date_from": "2017-01-01", "date_to": "2016-01-01"}, "end date is before the start"),
         ({"channel": "<script>alert(1)</script>"}, "Select a valid choice"),
-        ({"q": "a b c d e f g h i j k"}, "Use at most 10 words."),
+        ({"q": " ".join("abcdefghijklmnopqrstu")}, "Use at most 20 words and phrases."),
+        ({"q": "-podesta"}, "Add a word to search for"),
+        ({"q": "31 Feb 2016"}, "is not a date on the calendar"),
     ],
 )
 def test_bad_filter_values_are_explained_not_silently_empty(client, archive, query, message):

@@ -52,7 +52,7 @@ def test_home_routes_to_search_and_shows_only_public_notes(client, conversation,
     assert Annotation.objects.get(body="A private thought.").visibility == "private"
     client.force_login(users["author"])
     content = client.get(reverse("home")).content.decode()
-    assert f'action="{reverse("archive:timeline")}"' in content and 'name="q"' in content
+    assert f'action="{reverse("archive:search")}"' in content and 'name="q"' in content
     assert "A public remark." in content
     assert (
         "A private thought." not in content
@@ -125,6 +125,8 @@ def test_each_page_makes_exactly_the_queries_in_the_table(
         "event": event.get_absolute_url(),
         "annotations": reverse("annotations:list"),
         "sitemap": "/sitemap.xml",
+        "search": reverse("archive:search") + "?q=text",
+        "search_messages": reverse("archive:search") + "?q=text&kind=messages",
     }
     assert set(urls) | {"admin_message_changelist", "admin_annotation_changelist"} == set(
         PAGE_QUERIES

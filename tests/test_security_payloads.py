@@ -114,6 +114,10 @@ def test_payload_in_filters_renders_inert(client, message, payload):
         ("/timeline/", "person"),
         ("/timeline/", "q"),
         ("/annotations/", "tag"),
+        ("/messages/", "tag"),
+        ("/search/", "q"),
+        ("/search/", "sender"),
+        ("/search/", "tag"),
     ]:
         html = client.get(url, {key: payload}).content.decode()
         assert dangers(html) == [], (url, key)

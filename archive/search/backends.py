@@ -1,0 +1,126 @@
+"""Run a SearchQuery on the database in use: SQLite FTS5 or PostgreSQL full-text search.
+
+Both backends answer the same three questions about a queryset of one searchable model (see
+schema.py for the indexes): which rows match (`matching`), how well (`ranked`, higher is
+better), and which words to show (`with_snippets`, the best passage with the matched words
+between SNIPPET_START and SNIPPET_END; highlighting.py turns those into escaped HTML).
+"""
+
+from django.db import connection
+from django.db.models import BooleanField, F, FloatField, Func, TextField, Value
+from django.db.models.expressions import RawSQL
+
+from .schema import POSTGRES_CONFIG
+
+# Private-use characters mark the matched words inside a snippet; they are replaced by <mark>
+# only after the snippet has been escaped.
+SNIPPET_START = "\ue000"
+SNIPPET_END = "\ue001"
+SNIPPET_WORDS = 24
+
+
+class SQLiteBackend:
+    """FTS5: each searchable model reaches its index row through its `search_entry` relation."""
+
+    def matching(self, queryset, query):
+        return queryset.filter(search_entry__document__match=self.expression(query))
+
+    def ranked(self, queryset, query):
+        # bm25() is lower for better matches; negate it so that both backends sort descending.
+        score = Func(F("search_entry__document"), function="bm25", output_field=FloatField())
+        return queryset.annotate(search_score=-score)
+
+    def with_snippets(self, queryset, query):
+        snippet = Func(
+            F("search_entry__document"),
+            Value(-1),
+            Value(SNIPPET_START),
+            Value(SNIPPET_END),
+            Value("…"),
+            Value(SNIPPET_WORDS),
+            function="snippet",
+            output_field=TextField(),
+        )
+        return queryset.annotate(search_snippet=snippet)
+
+    @staticmethod
+    def expression(query):
+        """The FTS5 query string. Every term is a quoted string of letters and digits, so no
+        input reaches FTS5's own syntax except the operators written here."""
+
+        def term(t):
+            return '"' + " ".join(t.pieces) + '"' + ("*" if t.prefix else "")
+
+        groups = [
+            term(g[0]) if len(g) == 1 else "(" + " OR ".join(term(t) for t in g) + ")"
+            for g in query.groups
+        ]
+        text = " AND ".join(groups)
+        for excluded in query.excluded:
+            text += f" NOT {term(excluded)}"
+        return text
+
+
+class PostgresBackend:
+    """A stored tsvector (`search_document`) on each searchable table, under a GIN index."""
+
+    def matching(self, queryset, query):
+        sql, params = self.tsquery(query)
+        document = self._document(queryset)
+        return queryset.filter(
+            RawSQL(f"{document} @@ ({sql})", params, output_field=BooleanField())
+        )
+
+    def ranked(self, queryset, query):
+        sql, params = self.tsquery(query)
+        document = self._document(queryset)
+        return queryset.annotate(
+            search_score=RawSQL(f"ts_rank({document}, ({sql}))", params, output_field=FloatField())
+        )
+
+    def with_snippets(self, queryset, query):
+        sql, params = self.tsquery(query)
+        table = connection.ops.quote_name(queryset.model._meta.db_table)
+        fields = queryset.model.search_fields
+        text = "concat_ws(' … ', " + ", ".join(f"{table}.{f}" for f in fields) + ")"
+        options = (
+            f"StartSel={SNIPPET_START}, StopSel={SNIPPET_END}, MaxWords={SNIPPET_WORDS}, "
+            'MinWords=8, MaxFragments=2, FragmentDelimiter=" … "'
+        )
+        return queryset.annotate(
+            search_snippet=RawSQL(
+                f"ts_headline('{POSTGRES_CONFIG}', {text}, ({sql}), %s)",
+                [*params, options],
+                output_field=TextField(),
+            )
+        )
+
+    @staticmethod
+    def _document(queryset):
+        return f"{connection.ops.quote_name(queryset.model._meta.db_table)}.search_document"
+
+    @staticmethod
+    def tsquery(query):
+        """SQL for the query's tsquery and its parameters: each term goes through the same
+        text search configuration as the documents (unaccent, stemming)."""
+        params = []
+
+        def term(t):
+            if t.prefix:
+                params.append(" <-> ".join(t.pieces) + ":*")
+                return f"to_tsquery('{POSTGRES_CONFIG}', %s)"
+            params.append(" ".join(t.pieces))
+            return f"phraseto_tsquery('{POSTGRES_CONFIG}', %s)"
+
+        parts = ["(" + " || ".join(term(t) for t in group) + ")" for group in query.groups]
+        parts += [f"!!{term(t)}" for t in query.excluded]
+        return " && ".join(parts), params
+
+
+def backend():
+    """The backend for the default database."""
+    if connection.vendor == "postgresql":
+        return PostgresBackend()
+    if connection.vendor == "sqlite":
+        return SQLiteBackend()
+    raise NotImplementedError(f"No full-text search for {connection.vendor}.")

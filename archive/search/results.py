@@ -1,0 +1,311 @@
+"""What /search/ shows: per kind of record, what matches, how many, and facets to narrow by.
+
+Every kind starts from what this reader may see — published messages and events, every person
+and source, the notes `Annotation.objects.visible_to(user)` allows — so nothing withdrawn or
+private reaches a result, a count, a facet or a snippet.
+"""
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db.models import F, Q
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+from annotations.models import Annotation
+
+from ..models import Event, Message, Person, Source
+from .backends import SNIPPET_END, SNIPPET_START, backend
+
+# Counts stop at this many rows: "more than 10,000" costs what 10,000 costs, at any size.
+COUNT_LIMIT = 10_000
+# Facets are counted over at most this many matches (all of them when there are fewer).
+FACET_LIMIT = 10_000
+RESULTS_PER_PAGE = 20
+PREVIEW_PER_KIND = 3
+# Relevance is a ranking, not a list to read through: deeper than this, refine the search.
+MAX_RELEVANCE_PAGE = 50
+
+
+@dataclass(frozen=True)
+class Kind:
+    slug: str
+    label: str
+    singular: str
+
+
+KINDS = [
+    Kind("messages", "Messages", "message"),
+    Kind("events", "Events", "event"),
+    Kind("people", "People", "person"),
+    Kind("sources", "Sources", "source"),
+    Kind("notes", "Notes", "note"),
+]
+KINDS_BY_SLUG = {kind.slug: kind for kind in KINDS}
+
+
+def visible_records(kind, user):
+    """Every record of this kind that this reader may find."""
+    if kind == "messages":
+        return Message.objects.published()
+    if kind == "events":
+        return Event.objects.published()
+    if kind == "people":
+        return Person.objects.all()
+    if kind == "sources":
+        return Source.objects.all()
+    return Annotation.objects.visible_to(user)
+
+
+def matching(queryset, query):
+    """Narrow a queryset of one searchable model to what `query` finds: its words, its dates."""
+    search = backend()
+    if query.groups:
+        queryset = search.matching(queryset, query)
+    elif query.excluded:
+        # Only exclusions (beside a date): leave out whatever any of them would find.
+        from .query import SearchQuery
+
+        any_excluded = SearchQuery(groups=[tuple(query.excluded)])
+        found = search.matching(queryset.model.objects.all(), any_excluded).values("pk")
+        queryset = queryset.exclude(pk__in=found)
+    if query.dates:
+        queryset = within_dates(queryset, query.dates)
+    return queryset
+
+
+def within_dates(queryset, span):
+    """Records whose date range meets the span; a source by its publication date."""
+    model = queryset.model
+    if model is Source:
+        return queryset.filter(published_on__range=(span.first, span.last))
+    if model in (Message, Event):
+        return queryset.filter(date_earliest__lte=span.last).filter(
+            Q(date_latest__gte=span.first)
+            | Q(date_latest__isnull=True, date_earliest__gte=span.first)
+        )
+    # People and notes have no date of their own.
+    return queryset.none()
+
+
+def bounded_count(queryset, limit=None):
+    """(count, exact): the exact count up to `limit`, else (limit, False) — never more work."""
+    limit = limit or COUNT_LIMIT
+    count = queryset.order_by()[: limit + 1].count()
+    return (count, True) if count <= limit else (limit, False)
+
+
+def ordered(queryset, query, sort):
+    """Sort results: by relevance (words only), or by date, with a stable tie-breaker."""
+    model = queryset.model
+    if sort == "relevance" and query.groups:
+        return backend().ranked(queryset, query).order_by("-search_score", "pk")
+    descending = sort == "newest"
+    if model in (Message, Event):
+        date = (
+            F("date_earliest").desc(nulls_last=True)
+            if descending
+            else F("date_earliest").asc(nulls_last=True)
+        )
+        return queryset.order_by(date, "-pk" if descending else "pk")
+    if model is Source:
+        date = (
+            F("published_on").desc(nulls_last=True)
+            if descending
+            else F("published_on").asc(nulls_last=True)
+        )
+        return queryset.order_by(date, "-pk" if descending else "pk")
+    if model is Annotation:
+        return queryset.order_by("-created" if descending else "created", "pk")
+    return queryset.order_by("name", "pk")
+
+
+def for_display(queryset, kind, query):
+    """What a result row shows, fetched in the same query or one more per relation."""
+    if kind == "messages":
+        queryset = queryset.select_related("sender__person", "thread").prefetch_related(
+            "recipients__person"
+        )
+    elif kind == "notes":
+        queryset = queryset.select_related("author", "group", "message", "event")
+    if query.groups:
+        queryset = backend().with_snippets(queryset, query)
+    return queryset
+
+
+def marked(snippet):
+    """The backend's snippet as HTML: everything escaped, then the matched words in <mark>."""
+    html = escape(snippet or "")
+    opened = html.count(SNIPPET_START) - html.count(SNIPPET_END)
+    html = html.replace(SNIPPET_START, "<mark>").replace(SNIPPET_END, "</mark>")
+    return mark_safe(html + "</mark>" * max(opened, 0))
+
+
+@dataclass
+class FacetValue:
+    value: object
+    label: str
+    count: int
+    selected: bool
+    url: str = ""  # set by the view: this page's address with the value chosen or removed
+
+
+@dataclass
+class Facet:
+    name: str  # the URL parameter
+    label: str
+    values: list = field(default_factory=list)
+
+
+def facet_filters(kind, params):
+    """The narrowing a kind accepts from the URL: parameter → a Q on its records."""
+    filters = {}
+    if kind == "messages":
+        if params.get("sender"):
+            filters["sender"] = Q(sender__person__external_id=params["sender"])
+        if params.get("channel"):
+            filters["channel"] = Q(channel=params["channel"])
+        if params.get("status"):
+            filters["status"] = Q(text_status=params["status"])
+    if kind == "events" and params.get("type"):
+        filters["type"] = Q(kind=params["type"])
+    if kind in ("messages", "events") and params.get("year"):
+        filters["year"] = Q(date_earliest__year=params["year"])
+    if kind == "notes" and params.get("tag"):
+        from annotations.filters import tag_condition
+
+        filters["tag"] = tag_condition(params["tag"])
+    return filters
+
+
+def facets(kind, queryset, params):
+    """Facet values with counts over (at most FACET_LIMIT of) the matches: (facets, complete)."""
+    rows = None
+    if kind == "messages":
+        rows = list(
+            queryset.order_by().values_list(
+                "sender__person__external_id",
+                "sender__person__name",
+                "channel",
+                "date_earliest__year",
+                "text_status",
+            )[: FACET_LIMIT + 1]
+        )
+        found = [
+            _facet("sender", "Sender", Counter((r[0], r[1]) for r in rows), params),
+            _facet("channel", "Channel", _labelled(rows, 2, Message.Channel), params),
+            _facet("year", "Year", Counter((r[3], str(r[3])) for r in rows if r[3]), params),
+            _facet("status", "Text status", _labelled(rows, 4, Message.TextStatus), params),
+        ]
+    elif kind == "events":
+        rows = list(
+            queryset.order_by().values_list("kind", "date_earliest__year")[: FACET_LIMIT + 1]
+        )
+        found = [
+            _facet("type", "Kind of event", _labelled(rows, 0, Event.Kind), params),
+            _facet("year", "Year", Counter((r[1], str(r[1])) for r in rows if r[1]), params),
+        ]
+    elif kind == "notes":
+        rows = list(queryset.order_by().values_list("tags", flat=True)[: FACET_LIMIT + 1])
+        tags = Counter((tag, tag) for tags in rows for tag in (tags or []))
+        found = [_facet("tag", "Note tag", tags, params)]
+    else:
+        return [], True
+    complete = len(rows) <= FACET_LIMIT
+    return [facet for facet in found if facet.values], complete
+
+
+def _labelled(rows, index, choices):
+    labels = dict(choices.choices)
+    return Counter((r[index], labels.get(r[index], r[index])) for r in rows)
+
+
+def _facet(name, label, counter, params, limit=12):
+    selected = str(params.get(name) or "")
+    values = [
+        FacetValue(value, text, count, str(value) == selected)
+        for (value, text), count in sorted(counter.items(), key=lambda kv: (-kv[1], str(kv[0][1])))
+    ][:limit]
+    return Facet(name, label, values)
+
+
+@dataclass
+class Section:
+    """One kind's share of the results: how many match, and the rows shown."""
+
+    kind: Kind
+    count: int
+    exact: bool
+    hits: list = field(default_factory=list)
+
+
+@dataclass
+class Results:
+    tabs: list
+    kind: Kind | None = None
+    hits: list = field(default_factory=list)
+    facets: list = field(default_factory=list)
+    facets_complete: bool = True
+    count: int = 0
+    exact: bool = True
+    page: int = 1
+    first: int = 0
+    has_next: bool = False
+    page_limited: bool = False
+    facet_limit: int = FACET_LIMIT
+
+    @property
+    def last(self):
+        return self.first + len(self.hits) - 1
+
+    @property
+    def total(self):
+        return sum(tab.count for tab in self.tabs)
+
+    @property
+    def total_exact(self):
+        return all(tab.exact for tab in self.tabs)
+
+    @property
+    def sections(self):
+        return [tab for tab in self.tabs if tab.hits]
+
+
+def search(query, params, user):
+    """Run a parsed query for this reader: counts per kind, then one kind's page (or previews)."""
+    sort = params.get("sort") or "relevance"
+    found = {kind.slug: matching(visible_records(kind.slug, user), query) for kind in KINDS}
+    tabs = [Section(kind, *bounded_count(found[kind.slug])) for kind in KINDS]
+    kind = KINDS_BY_SLUG.get(params.get("kind") or "")
+    if kind is None:
+        for tab in tabs:
+            if tab.count:
+                rows = ordered(for_display(found[tab.kind.slug], tab.kind.slug, query), query, sort)
+                tab.hits = _with_snippets(rows[:PREVIEW_PER_KIND])
+        return Results(tabs=tabs)
+
+    narrowed = found[kind.slug]
+    for condition in facet_filters(kind.slug, params).values():
+        narrowed = narrowed.filter(condition)
+    results = Results(tabs=tabs, kind=kind)
+    results.count, results.exact = bounded_count(narrowed)
+    results.facets, results.facets_complete = facets(kind.slug, narrowed, params)
+    page = params.get("page") or 1
+    if sort == "relevance" and page > MAX_RELEVANCE_PAGE:
+        page, results.page_limited = MAX_RELEVANCE_PAGE, True
+    start = (page - 1) * RESULTS_PER_PAGE
+    rows = ordered(for_display(narrowed, kind.slug, query), query, sort)
+    hits = _with_snippets(rows[start : start + RESULTS_PER_PAGE + 1])
+    results.page, results.first = page, start + 1
+    results.has_next = len(hits) > RESULTS_PER_PAGE and not (
+        sort == "relevance" and page >= MAX_RELEVANCE_PAGE
+    )
+    results.hits = hits[:RESULTS_PER_PAGE]
+    return results
+
+
+def _with_snippets(rows):
+    rows = list(rows)
+    for row in rows:
+        row.snippet_html = marked(getattr(row, "search_snippet", ""))
+    return rows
