@@ -42,12 +42,11 @@ def deep_page_query(deep_row):
         from archive import keyset
     except ImportError:
         keyset = None
-    if keyset is None or not hasattr(keyset, "cursor_for"):
+    if keyset is None or not hasattr(keyset, "cursor_at_offset"):
         # No keyset paging in this checkout: the same depth by page number (OFFSET).
         return {"query": {"page": deep_row // views.MESSAGES_PER_PAGE + 1}, "kind": "offset"}
     ordered = Message.objects.published().newest_first()
-    row = ordered[deep_row - 1 : deep_row].get()
-    return {"query": {"cursor": keyset.cursor_for(row, ordered.query.order_by)}, "kind": "cursor"}
+    return {"query": {"cursor": keyset.cursor_at_offset(ordered, deep_row)}, "kind": "cursor"}
 
 
 def records_from_data():
@@ -84,7 +83,6 @@ def records_from_data():
         "busy_sender": busiest_account.person.external_id if busiest_account else None,
         "message_with_50_notes": most_noted.external_id if most_noted else None,
         "busy_month": month,
-        "date_range": [f"{month}-01", f"{month}-28"],
         "common_word": None,
         "rare_word": None,
         "phrase": None,

@@ -35,15 +35,6 @@ def _month_bounds(month):
     return first.isoformat(), following.isoformat()
 
 
-def _date_range(value):
-    """The report's date range, whichever shape it has: [from, to] or {"from"/"start": …}."""
-    if isinstance(value, dict):
-        start = value.get("from") or value.get("start") or value.get("date_from")
-        end = value.get("to") or value.get("end") or value.get("date_to")
-        return start, end
-    return value[0], value[1]
-
-
 class DatasetteRows:
     """Look-ups in the Datasette export: its ids are Backchannel's, found by external id."""
 
@@ -109,12 +100,16 @@ def build_pages(described, datasette_rows=None, datasette_name=None):
     else:
         pages.append(Page("sender", "Sender filter", missing=NOT_BUILT))
 
-    if report.get("date_range"):
-        start, end = _date_range(report["date_range"])
+    month = report.get("busy_month")
+    if month:
+        # One month of the list, as a reader narrows it (the report's date_range is the whole
+        # archive's span, which would filter nothing out).
+        start, following = _month_bounds(month)
+        end = (date.fromisoformat(following) - timedelta(days=1)).isoformat()
         pages.append(
             Page(
                 "date_range",
-                "Date range",
+                f"Date range (one month, {month})",
                 _query("/messages/", {"date_from": start, "date_to": end}),
                 datasette_list(date__gte=start, date__lte=end, _sort_desc="date", _size=per_page),
             )
