@@ -327,3 +327,36 @@ def test_header_search_box_is_on_every_page(client, build):
     for url in (reverse("home"), reverse("archive:message_list"), message.get_absolute_url()):
         content = client.get(url).content.decode()
         assert f'action="{URL}"' in content and 'role="search"' in content
+
+
+def test_a_common_word_is_checked_row_by_row_and_finds_the_same(client, build, monkeypatch):
+    from archive.search import backends
+
+    for i in range(6):
+        build.message(
+            external_id=f"c{i}", text="common" if i % 2 else "rare", day=date(2016, 1, 1 + i)
+        )
+    url = reverse("archive:message_list")
+    rare_path = [m.external_id for m in client.get(url, {"q": "common"}).context["page"]]
+    monkeypatch.setattr(backends, "COMMON_MATCHES", 2)
+    common_path = [m.external_id for m in client.get(url, {"q": "common"}).context["page"]]
+    assert rare_path == common_path == ["c5", "c3", "c1"]
+    if connection.vendor == "sqlite":
+        queryset = search_results.matching(
+            Message.objects.published(), parse("common"), in_order=True
+        )
+        assert "EXISTS" in str(queryset.query).upper()
+
+
+def test_relevance_of_too_many_matches_ranks_the_latest_added_and_says_so(
+    client, build, monkeypatch
+):
+    monkeypatch.setattr(search_results, "COUNT_LIMIT", 3)
+    monkeypatch.setattr(search_results, "RANK_LIMIT", 2)
+    for i in range(5):
+        build.message(external_id=f"x{i}", text="plenty " * (5 - i))
+    response = client.get(URL, {"q": "plenty", "kind": "messages"})
+    assert {hit.external_id for hit in response.context["results"].hits} == {"x3", "x4"}
+    assert "best of the 2 added last" in response.content.decode()
+    dated = client.get(URL, {"q": "plenty", "kind": "messages", "sort": "oldest"})
+    assert len(dated.context["results"].hits) == 5
