@@ -360,3 +360,16 @@ def test_relevance_of_too_many_matches_ranks_the_latest_added_and_says_so(
     assert "best of the 2 added last" in response.content.decode()
     dated = client.get(URL, {"q": "plenty", "kind": "messages", "sort": "oldest"})
     assert len(dated.context["results"].hits) == 5
+
+
+def test_the_loaded_archive_is_indexed_and_its_dates_found(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("load_archive", stdout=StringIO())
+    assert "m08" in found("messages", "podesta")
+    # The Access Hollywood tape and the first Podesta release, 7 Oct 2016.
+    for text in ("7 Oct 2016", "October 7, 2016", "2016-10-07"):
+        assert "e06" in found("events", text), text
+    assert "e06" in found("events", "October 2016")
