@@ -6,6 +6,7 @@ Every test here runs against the database of the run, so CI checks both backends
 from datetime import date
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.urls import reverse
 
@@ -254,6 +255,7 @@ def test_counts_stop_at_the_limit_and_say_so(client, build, monkeypatch):
     assert (results.count, results.exact) == (3, False)
     assert "more than 3" in response.content.decode()
     monkeypatch.setattr(search_results, "COUNT_LIMIT", 5)
+    cache.clear()  # counts are shared while the archive is unchanged; the limit changed
     results = client.get(URL, {"q": "many", "kind": "messages"}).context["results"]
     assert (results.count, results.exact) == (5, True)
 
@@ -373,3 +375,10 @@ def test_the_loaded_archive_is_indexed_and_its_dates_found(db):
     for text in ("7 Oct 2016", "October 7, 2016", "2016-10-07"):
         assert "e06" in found("events", text), text
     assert "e06" in found("events", "October 2016")
+
+
+def test_shared_counts_follow_a_change_to_the_archive(client, build):
+    build.message(text="shared")
+    assert client.get(URL, {"q": "shared"}).context["results"].total == 1
+    build.message(text="shared")
+    assert client.get(URL, {"q": "shared"}).context["results"].total == 2

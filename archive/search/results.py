@@ -5,6 +5,8 @@ and source, the notes `Annotation.objects.visible_to(user)` allows — so nothin
 private reaches a result, a count, a facet or a snippet.
 """
 
+import hashlib
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -14,6 +16,7 @@ from django.utils.safestring import mark_safe
 
 from annotations.models import Annotation
 
+from ..caching import cached_figures
 from ..models import Event, Message, Person, Source
 from .backends import SNIPPET_END, SNIPPET_START, backend
 
@@ -300,7 +303,10 @@ def search(query, params, user):
         kind.slug: matching(visible_records(kind.slug, user), query, in_order=not ranked)
         for kind in KINDS
     }
-    tabs = [Section(kind, *bounded_count(found[kind.slug])) for kind in KINDS]
+    tabs = [
+        Section(kind, *_shared(kind.slug, query, {}, "count", bounded_count, found[kind.slug]))
+        for kind in KINDS
+    ]
     kind = KINDS_BY_SLUG.get(params.get("kind") or "")
     if kind is None:
         for tab in tabs:
@@ -310,11 +316,17 @@ def search(query, params, user):
         return Results(tabs=tabs)
 
     narrowed = found[kind.slug]
-    for condition in facet_filters(kind.slug, params).values():
+    chosen = facet_filters(kind.slug, params)
+    for condition in chosen.values():
         narrowed = narrowed.filter(condition)
+    chosen = {name: params[name] for name in chosen}
     results = Results(tabs=tabs, kind=kind)
-    results.count, results.exact = bounded_count(narrowed)
-    results.facets, results.facets_complete = facets(kind.slug, narrowed, params)
+    results.count, results.exact = _shared(
+        kind.slug, query, chosen, "count", bounded_count, narrowed
+    )
+    results.facets, results.facets_complete = _shared(
+        kind.slug, query, chosen, "facets", lambda qs: facets(kind.slug, qs, params), narrowed
+    )
     page = params.get("page") or 1
     if ranked and page > MAX_RELEVANCE_PAGE:
         page, results.page_limited = MAX_RELEVANCE_PAGE, True
@@ -327,6 +339,19 @@ def search(query, params, user):
     results.hits = hits[:RESULTS_PER_PAGE]
     results.ranked_among = section.ranked_among
     return results
+
+
+def _shared(kind, query, chosen, what, compute, queryset):
+    """compute(queryset), shared between readers and pages while the archive is unchanged.
+
+    Counts and facets of the archive's own records are the same for every reader and for every
+    page of one search: kept with the cached figures (archive/caching.py), which any change to
+    a record makes stale. Notes differ per reader and change without a curator: never shared."""
+    if kind == "notes":
+        return compute(queryset)
+    key = json.dumps([kind, what, query.describe(), sorted(chosen.items())], default=str)
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    return cached_figures(f"search:{digest}", lambda: compute(queryset))
 
 
 def _ordered_rows(queryset, section, query, sort):
