@@ -27,7 +27,7 @@ def searchable(value):
 
 def found_by(queryset, value):
     """Narrow to the records the site's search finds for `value` (archive/search/)."""
-    return search_results.matching(queryset, search_query.parse(value))
+    return search_results.matching(queryset, search_query.parse(value), in_order=True)
 
 
 def words_filter(label):

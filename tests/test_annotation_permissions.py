@@ -80,6 +80,13 @@ def test_view_list_and_counts(client, users, setting, persona, visibility):
         if expected_count:
             assert f">{expected_count} note" in listed, url
 
+    # Search: the note's words are a result, a count and a snippet only for who may read it.
+    found = client.get(reverse("archive:search"), {"q": f"{visibility} note", "kind": "notes"})
+    assert found.context["results"].count == (1 if can_read else 0)
+    assert (f"<mark>{visibility}</mark>" in found.content.decode()) is can_read
+    searched = client.get(reverse("archive:search"), {"q": "body"}).context["results"]
+    assert {tab.kind.slug: tab.count for tab in searched.tabs}["notes"] == expected_count
+
 
 @pytest.mark.parametrize(("persona", "visibility"), list(cases()))
 @pytest.mark.parametrize("action", ["edit", "delete"])

@@ -6,6 +6,7 @@ Every test here runs against the database of the run, so CI checks both backends
 from datetime import date
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.urls import reverse
 
@@ -254,6 +255,7 @@ def test_counts_stop_at_the_limit_and_say_so(client, build, monkeypatch):
     assert (results.count, results.exact) == (3, False)
     assert "more than 3" in response.content.decode()
     monkeypatch.setattr(search_results, "COUNT_LIMIT", 5)
+    cache.clear()  # counts are shared while the archive is unchanged; the limit changed
     results = client.get(URL, {"q": "many", "kind": "messages"}).context["results"]
     assert (results.count, results.exact) == (5, True)
 
@@ -327,3 +329,56 @@ def test_header_search_box_is_on_every_page(client, build):
     for url in (reverse("home"), reverse("archive:message_list"), message.get_absolute_url()):
         content = client.get(url).content.decode()
         assert f'action="{URL}"' in content and 'role="search"' in content
+
+
+def test_a_common_word_is_checked_row_by_row_and_finds_the_same(client, build, monkeypatch):
+    from archive.search import backends
+
+    for i in range(6):
+        build.message(
+            external_id=f"c{i}", text="common" if i % 2 else "rare", day=date(2016, 1, 1 + i)
+        )
+    url = reverse("archive:message_list")
+    rare_path = [m.external_id for m in client.get(url, {"q": "common"}).context["page"]]
+    monkeypatch.setattr(backends, "COMMON_MATCHES", 2)
+    common_path = [m.external_id for m in client.get(url, {"q": "common"}).context["page"]]
+    assert rare_path == common_path == ["c5", "c3", "c1"]
+    if connection.vendor == "sqlite":
+        queryset = search_results.matching(
+            Message.objects.published(), parse("common"), in_order=True
+        )
+        assert "EXISTS" in str(queryset.query).upper()
+
+
+def test_relevance_of_too_many_matches_ranks_the_latest_added_and_says_so(
+    client, build, monkeypatch
+):
+    monkeypatch.setattr(search_results, "COUNT_LIMIT", 3)
+    monkeypatch.setattr(search_results, "RANK_LIMIT", 2)
+    for i in range(5):
+        build.message(external_id=f"x{i}", text="plenty " * (5 - i))
+    response = client.get(URL, {"q": "plenty", "kind": "messages"})
+    assert {hit.external_id for hit in response.context["results"].hits} == {"x3", "x4"}
+    assert "best of the 2 added last" in response.content.decode()
+    dated = client.get(URL, {"q": "plenty", "kind": "messages", "sort": "oldest"})
+    assert len(dated.context["results"].hits) == 5
+
+
+def test_the_loaded_archive_is_indexed_and_its_dates_found(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("load_archive", stdout=StringIO())
+    assert "m08" in found("messages", "podesta")
+    # The Access Hollywood tape and the first Podesta release, 7 Oct 2016.
+    for text in ("7 Oct 2016", "October 7, 2016", "2016-10-07"):
+        assert "e06" in found("events", text), text
+    assert "e06" in found("events", "October 2016")
+
+
+def test_shared_counts_follow_a_change_to_the_archive(client, build):
+    build.message(text="shared")
+    assert client.get(URL, {"q": "shared"}).context["results"].total == 1
+    build.message(text="shared")
+    assert client.get(URL, {"q": "shared"}).context["results"].total == 2

@@ -7,7 +7,7 @@ between SNIPPET_START and SNIPPET_END; highlighting.py turns those into escaped 
 """
 
 from django.db import connection
-from django.db.models import BooleanField, F, FloatField, Func, TextField, Value
+from django.db.models import BooleanField, Exists, F, FloatField, Func, OuterRef, TextField, Value
 from django.db.models.expressions import RawSQL
 
 from .schema import POSTGRES_CONFIG
@@ -17,13 +17,58 @@ from .schema import POSTGRES_CONFIG
 SNIPPET_START = "\ue000"
 SNIPPET_END = "\ue001"
 SNIPPET_WORDS = 24
+# A query that the index finds in at least this many rows is "common": see matching_in_order.
+COMMON_MATCHES = 5_000
+
+
+def _fts_table(model):
+    return f"{model._meta.db_table}_fts"
 
 
 class SQLiteBackend:
     """FTS5: each searchable model reaches its index row through its `search_entry` relation."""
 
     def matching(self, queryset, query):
+        """Join the index: FTS5 yields the matching rows, in any order (rank them, or sort)."""
         return queryset.filter(search_entry__document__match=self.expression(query))
+
+    def matching_in_order(self, queryset, query):
+        """For a list read in its own index order (by date): a word found in few rows is looked
+        up in the index and only those rows are sorted; a word found in many is checked row by
+        row while the list's index is read in order, so a page stops after a page of matches."""
+        expression = self.expression(query)
+        if not self._is_common(queryset.model, expression):
+            return self.matching(queryset, query)
+        entries = queryset.model.search_entry.related.related_model.objects.filter(
+            record=OuterRef("pk"), document__match=expression
+        )
+        return queryset.filter(Exists(entries))
+
+    def latest_matches(self, queryset, query, limit):
+        """Narrow to the `limit` most recently added matches (rowid order, read from the index
+        alone): what relevance is ranked among when the matches are too many to rank them all."""
+        cutoff = self._nth_latest(queryset.model, self.expression(query), limit)
+        return queryset if cutoff is None else queryset.filter(pk__gte=cutoff)
+
+    def _is_common(self, model, expression):
+        fts = connection.ops.quote_name(_fts_table(model))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT count(*) FROM (SELECT 1 FROM {fts} WHERE {fts} MATCH %s LIMIT %s)",
+                [expression, COMMON_MATCHES],
+            )
+            return cursor.fetchone()[0] >= COMMON_MATCHES
+
+    def _nth_latest(self, model, expression, n):
+        fts = connection.ops.quote_name(_fts_table(model))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s ORDER BY rowid DESC "
+                "LIMIT 1 OFFSET %s",
+                [expression, n - 1],
+            )
+            row = cursor.fetchone()
+        return row[0] if row else None
 
     def ranked(self, queryset, query):
         # bm25() is lower for better matches; negate it so that both backends sort descending.
@@ -70,6 +115,21 @@ class PostgresBackend:
         return queryset.filter(
             RawSQL(f"{document} @@ ({sql})", params, output_field=BooleanField())
         )
+
+    # PostgreSQL's planner weighs the GIN index against the list's own index by statistics.
+    matching_in_order = matching
+
+    def latest_matches(self, queryset, query, limit):
+        sql, params = self.tsquery(query)
+        table = connection.ops.quote_name(queryset.model._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id FROM {table} WHERE search_document @@ ({sql}) "
+                "ORDER BY id DESC LIMIT 1 OFFSET %s",
+                [*params, limit - 1],
+            )
+            row = cursor.fetchone()
+        return queryset if row is None else queryset.filter(pk__gte=row[0])
 
     def ranked(self, queryset, query):
         sql, params = self.tsquery(query)

@@ -5,6 +5,8 @@ and source, the notes `Annotation.objects.visible_to(user)` allows — so nothin
 private reaches a result, a count, a facet or a snippet.
 """
 
+import hashlib
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -14,6 +16,7 @@ from django.utils.safestring import mark_safe
 
 from annotations.models import Annotation
 
+from ..caching import cached_figures
 from ..models import Event, Message, Person, Source
 from .backends import SNIPPET_END, SNIPPET_START, backend
 
@@ -23,6 +26,9 @@ COUNT_LIMIT = 10_000
 FACET_LIMIT = 10_000
 RESULTS_PER_PAGE = 20
 PREVIEW_PER_KIND = 3
+# Relevance ranks at most this many matches (the latest added) when there are more than
+# COUNT_LIMIT: the page says so and offers the date order, which reads them all.
+RANK_LIMIT = 2_000
 # Relevance is a ranking, not a list to read through: deeper than this, refine the search.
 MAX_RELEVANCE_PAGE = 50
 
@@ -57,11 +63,13 @@ def visible_records(kind, user):
     return Annotation.objects.visible_to(user)
 
 
-def matching(queryset, query):
-    """Narrow a queryset of one searchable model to what `query` finds: its words, its dates."""
+def matching(queryset, query, in_order=False):
+    """Narrow a queryset of one searchable model to what `query` finds: its words, its dates.
+    `in_order`: the rows will be read in the list's own (date) order, not ranked."""
     search = backend()
     if query.groups:
-        queryset = search.matching(queryset, query)
+        match = search.matching_in_order if in_order else search.matching
+        queryset = match(queryset, query)
     elif query.excluded:
         # Only exclusions (beside a date): leave out whatever any of them would find.
         from .query import SearchQuery
@@ -120,17 +128,31 @@ def ordered(queryset, query, sort):
     return queryset.order_by("name", "pk")
 
 
-def for_display(queryset, kind, query):
+def for_display(queryset, kind):
     """What a result row shows, fetched in the same query or one more per relation."""
     if kind == "messages":
-        queryset = queryset.select_related("sender__person", "thread").prefetch_related(
+        return queryset.select_related("sender__person", "thread").prefetch_related(
             "recipients__person"
         )
-    elif kind == "notes":
-        queryset = queryset.select_related("author", "group", "message", "event")
-    if query.groups:
-        queryset = backend().with_snippets(queryset, query)
+    if kind == "notes":
+        return queryset.select_related("author", "group", "message", "event")
     return queryset
+
+
+def with_snippets(rows, query):
+    """Set snippet_html on each row: the best passage, matched words marked, in one query."""
+    rows = list(rows)
+    snippets = {}
+    if rows and query.groups:
+        model = type(rows[0])
+        found = backend().with_snippets(
+            backend().matching(model._base_manager.filter(pk__in=[r.pk for r in rows]), query),
+            query,
+        )
+        snippets = dict(found.values_list("pk", "search_snippet"))
+    for row in rows:
+        row.snippet_html = marked(snippets.get(row.pk, ""))
+    return rows
 
 
 def marked(snippet):
@@ -237,6 +259,7 @@ class Section:
     count: int
     exact: bool
     hits: list = field(default_factory=list)
+    ranked_among: int | None = None
 
 
 @dataclass
@@ -253,6 +276,7 @@ class Results:
     has_next: bool = False
     page_limited: bool = False
     facet_limit: int = FACET_LIMIT
+    ranked_among: int | None = None
 
     @property
     def last(self):
@@ -274,38 +298,67 @@ class Results:
 def search(query, params, user):
     """Run a parsed query for this reader: counts per kind, then one kind's page (or previews)."""
     sort = params.get("sort") or "relevance"
-    found = {kind.slug: matching(visible_records(kind.slug, user), query) for kind in KINDS}
-    tabs = [Section(kind, *bounded_count(found[kind.slug])) for kind in KINDS]
+    ranked = sort == "relevance" and query.has_words
+    found = {
+        kind.slug: matching(visible_records(kind.slug, user), query, in_order=not ranked)
+        for kind in KINDS
+    }
+    tabs = [
+        Section(kind, *_shared(kind.slug, query, {}, "count", bounded_count, found[kind.slug]))
+        for kind in KINDS
+    ]
     kind = KINDS_BY_SLUG.get(params.get("kind") or "")
     if kind is None:
         for tab in tabs:
             if tab.count:
-                rows = ordered(for_display(found[tab.kind.slug], tab.kind.slug, query), query, sort)
-                tab.hits = _with_snippets(rows[:PREVIEW_PER_KIND])
+                rows = _ordered_rows(found[tab.kind.slug], tab, query, sort)
+                tab.hits = with_snippets(rows[:PREVIEW_PER_KIND], query)
         return Results(tabs=tabs)
 
     narrowed = found[kind.slug]
-    for condition in facet_filters(kind.slug, params).values():
+    chosen = facet_filters(kind.slug, params)
+    for condition in chosen.values():
         narrowed = narrowed.filter(condition)
+    chosen = {name: params[name] for name in chosen}
     results = Results(tabs=tabs, kind=kind)
-    results.count, results.exact = bounded_count(narrowed)
-    results.facets, results.facets_complete = facets(kind.slug, narrowed, params)
+    results.count, results.exact = _shared(
+        kind.slug, query, chosen, "count", bounded_count, narrowed
+    )
+    results.facets, results.facets_complete = _shared(
+        kind.slug, query, chosen, "facets", lambda qs: facets(kind.slug, qs, params), narrowed
+    )
     page = params.get("page") or 1
-    if sort == "relevance" and page > MAX_RELEVANCE_PAGE:
+    if ranked and page > MAX_RELEVANCE_PAGE:
         page, results.page_limited = MAX_RELEVANCE_PAGE, True
     start = (page - 1) * RESULTS_PER_PAGE
-    rows = ordered(for_display(narrowed, kind.slug, query), query, sort)
-    hits = _with_snippets(rows[start : start + RESULTS_PER_PAGE + 1])
+    section = Section(kind, results.count, results.exact)
+    rows = _ordered_rows(narrowed, section, query, sort)
+    hits = with_snippets(rows[start : start + RESULTS_PER_PAGE + 1], query)
     results.page, results.first = page, start + 1
-    results.has_next = len(hits) > RESULTS_PER_PAGE and not (
-        sort == "relevance" and page >= MAX_RELEVANCE_PAGE
-    )
+    results.has_next = len(hits) > RESULTS_PER_PAGE and not (ranked and page >= MAX_RELEVANCE_PAGE)
     results.hits = hits[:RESULTS_PER_PAGE]
+    results.ranked_among = section.ranked_among
     return results
 
 
-def _with_snippets(rows):
-    rows = list(rows)
-    for row in rows:
-        row.snippet_html = marked(getattr(row, "search_snippet", ""))
-    return rows
+def _shared(kind, query, chosen, what, compute, queryset):
+    """compute(queryset), shared between readers and pages while the archive is unchanged.
+
+    Counts and facets of the archive's own records are the same for every reader and for every
+    page of one search: kept with the cached figures (archive/caching.py), which any change to
+    a record makes stale. Notes differ per reader and change without a curator: never shared."""
+    if kind == "notes":
+        return compute(queryset)
+    key = json.dumps([kind, what, query.describe(), sorted(chosen.items())], default=str)
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    return cached_figures(f"search:{digest}", lambda: compute(queryset))
+
+
+def _ordered_rows(queryset, section, query, sort):
+    """The rows in the chosen order. Ranking every match of a query found more than COUNT_LIMIT
+    times would cost what the matches number: rank the RANK_LIMIT latest-added ones instead, and
+    say so on the page."""
+    if sort == "relevance" and query.has_words and not section.exact:
+        queryset = backend().latest_matches(queryset, query, RANK_LIMIT)
+        section.ranked_among = RANK_LIMIT
+    return ordered(for_display(queryset, section.kind.slug), query, sort)
