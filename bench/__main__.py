@@ -99,6 +99,7 @@ def measure_pages(server, pages, path_of, concurrencies, seconds):
         load.run_wrk(url, max(concurrencies), WARM_UP_SECONDS)
         figures[page.key] = {"status": status, "bytes": size}
         for concurrency in concurrencies:
+            server.wait_until_idle()
             result = load.run_wrk(url, concurrency, seconds).as_dict()
             result["worker_rss_mb"] = server.max_worker_rss_mb()
             result["load_average_after"] = load_average()

@@ -87,9 +87,9 @@ def parse_wrk(output):
     return LoadResult(
         requests=requests,
         requests_per_second=rate,
-        # wrk prints no distribution when no request completed.
-        p50_ms=_duration_ms(percentiles["50"]) if "50" in percentiles else float("nan"),
-        p99_ms=_duration_ms(percentiles["99"]) if "99" in percentiles else float("nan"),
+        # With no request completed in time wrk prints a distribution of zeros: no latency.
+        p50_ms=_duration_ms(percentiles["50"]) if requests else float("nan"),
+        p99_ms=_duration_ms(percentiles["99"]) if requests else float("nan"),
         non_2xx_3xx=int(non_2xx[1]) if non_2xx else 0,
         socket_errors=sum(int(n) for n in socket.groups()) if socket else 0,
     )

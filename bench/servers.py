@@ -62,6 +62,16 @@ def resident_mb(pid):
     return None
 
 
+def cpu_seconds(pid):
+    """User + system CPU time of one process (all its threads) so far, or 0 once it has exited."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0.0
+    # Fields 14 and 15 of stat (utime, stime), counted after the ")" that closes the name.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def child_pids(pid):
     children = []
     for task in Path(f"/proc/{pid}/task").glob("*/children"):
@@ -95,6 +105,22 @@ class Server:
     def worker_pids(self):
         """The processes that serve requests (whose memory is reported)."""
         return [self.process.pid]
+
+    def wait_until_idle(self, quiet_seconds=0.3, timeout=30.0):
+        """Wait until the server has finished what a load left in flight.
+
+        wrk stops at its deadline with requests still queued at the server; the next
+        measurement must not start behind them. Idle: no CPU used for `quiet_seconds`.
+        """
+        deadline = time.monotonic() + timeout
+        pids = [self.process.pid, *self.worker_pids()]
+        used = sum(cpu_seconds(pid) for pid in pids)
+        while time.monotonic() < deadline:
+            time.sleep(quiet_seconds)
+            now = sum(cpu_seconds(pid) for pid in pids)
+            if now - used < 0.02:
+                return
+            used = now
 
     def max_worker_rss_mb(self):
         sizes = [resident_mb(pid) for pid in self.worker_pids()]
