@@ -4,6 +4,8 @@ import json
 import math
 import statistics
 
+from .servers import PAGE_TIMEOUT_SECONDS
+
 SYSTEM_LABELS = {
     "backchannel_sqlite": "Backchannel (SQLite)",
     "datasette": "Datasette",
@@ -45,6 +47,17 @@ def _ratio(numerator, denominator):
     return f"{numerator / denominator:.1f}×"
 
 
+def failure(page, system):
+    """What a page that was not measured answered instead of 200."""
+    statuses = page.get("failed", {}).get(system)
+    if not statuses:
+        return "–"
+    return ", ".join(
+        f"no answer in {PAGE_TIMEOUT_SECONDS} s" if status is None else f"HTTP {status}"
+        for status in statuses
+    )
+
+
 def comparison_table(result, base="backchannel_sqlite", other="datasette"):
     """Markdown: Backchannel and Datasette side by side per page and concurrency."""
     lines = [
@@ -61,9 +74,9 @@ def comparison_table(result, base="backchannel_sqlite", other="datasette"):
             ours = page["summary"].get(base, {}).get(key)
             theirs = page["summary"].get(other, {}).get(key)
             cells = [page["label"], str(concurrency)]
-            for figures in (ours, theirs):
+            for system, figures in ((base, ours), (other, theirs)):
                 if figures is None:
-                    cells += ["–"] * 5
+                    cells += [failure(page, system)] + ["–"] * 4
                     continue
                 cells += [
                     _number(figures["requests_per_second"]),
@@ -97,6 +110,8 @@ def single_system_table(result, system, compare_to="backchannel_sqlite"):
             figures = page["summary"].get(system, {}).get(key)
             baseline = page["summary"].get(compare_to, {}).get(key)
             if figures is None:
+                cells = [page["label"], str(concurrency), failure(page, system)]
+                lines.append("| " + " | ".join(cells + ["–"] * 5) + " |")
                 continue
             lines.append(
                 "| "

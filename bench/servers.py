@@ -34,7 +34,11 @@ def production_environment(database_url):
     }
 
 
-def fetch_status(url, timeout=30.0):
+# A page that does not answer one request within this is reported as failed, not measured.
+PAGE_TIMEOUT_SECONDS = 60
+
+
+def fetch_status(url, timeout=PAGE_TIMEOUT_SECONDS):
     """The status of one GET (redirects not followed), or None if nothing answered."""
 
     class NoRedirect(urllib.request.HTTPRedirectHandler):
