@@ -359,17 +359,23 @@ def _attach_annotation_counts(request, messages=(), events=()):
 def thread_detail(request, external_id):
     """Anyone: a conversation read as a chat, in thread order, a page of messages at a time."""
     thread = get_object_or_404(Thread, external_id=external_id)
-    messages = thread.messages.published().for_list().order_by("position")
-    page = Paginator(messages, THREAD_PAGE_SIZE).get_page(request.GET.get("page"))
+    messages = thread.messages.published().for_list().order_by("position", "pk")
+    page = KeysetPaginator(messages, THREAD_PAGE_SIZE).page(request.GET.get("cursor"))
     _attach_annotation_counts(request, messages=page.object_list)
     opening = thread.messages.published().order_by("position").values("sender").first()
     conversation = build_conversation(page, opening["sender"] if opening else None)
-    # Whole-thread aggregates: shared for a minute, like the home page's.
+    # Whole-thread aggregates, kept until the records change (archive/caching.py).
     conversation.sides = cached_figures(f"thread-sides:{thread.pk}", lambda: side_stats(thread))
     return render(
         request,
         "archive/thread_detail.html",
-        {"thread": thread, "conversation": conversation, "page": page},
+        {
+            "thread": thread,
+            "conversation": conversation,
+            "page": page,
+            "message_total": sum(side.sent for side in conversation.sides),
+            "page_size": THREAD_PAGE_SIZE,
+        },
     )
 
 

@@ -20,7 +20,8 @@ PAGE_QUERIES = {
     "message_list":   {"anonymous": 9, "anonymous+notes": 9, "member": 11, "member+notes": 11},
     # A record page: + its corrections; with notes, + the count and the highlights of the page.
     "message_detail": {"anonymous": 12, "anonymous+notes": 14, "member": 15, "member+notes": 17},
-    "thread":         {"anonymous": 10, "anonymous+notes": 10, "member": 12, "member+notes": 12},
+    # Keyset pages in thread order: no count of the thread's messages (the side counts say it).
+    "thread":         {"anonymous": 9, "anonymous+notes": 9, "member": 11, "member+notes": 11},
     "timeline":       {"anonymous": 15, "anonymous+notes": 15, "member": 17, "member+notes": 17},
     "person":         {"anonymous": 12, "anonymous+notes": 12, "member": 14, "member+notes": 14},
     "sources":        {"anonymous": 3, "anonymous+notes": 3, "member": 5, "member+notes": 5},

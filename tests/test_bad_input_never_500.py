@@ -39,7 +39,7 @@ LIST_PARAMETERS = {
     "/messages/": parameters_of(MessageFilter, view_reads=["page", "cursor", "format"]),
     "/timeline/": parameters_of(TimelineMessageFilter, TimelineEventFilter),
     "/annotations/": parameters_of(AnnotationFilter, view_reads=["page", "mine"]),
-    "/threads/t/": ["page"],
+    "/threads/t/": ["cursor"],
 }
 VIEW_ONLY_PARAMETERS = {"page", "cursor", "format", "mine"}
 
