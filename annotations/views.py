@@ -257,9 +257,7 @@ def annotation_flag(request, uuid):
 
 def annotation_list(request):
     """Anyone: the annotations they may see, filtered; ?mine for one's own."""
-    annotations = (
-        Annotation.objects.visible_to(request.user).for_list().order_by("-created", "-pk")
-    )
+    annotations = Annotation.objects.visible_to(request.user).for_list().order_by("-created", "-pk")
     mine = "mine" in request.GET and request.user.is_authenticated
     if mine:
         annotations = annotations.filter(author=request.user)

@@ -42,7 +42,8 @@ def deep_urls(use_page_numbers):
 
     listed = Message.objects.published().newest_first()
     sender = Person.objects.get(external_id="bench-a")
-    thread = Message.objects.published().filter(thread__external_id="bench").order_by("position", "pk")
+    in_thread = Message.objects.published().filter(thread__external_id="bench")
+    thread = in_thread.order_by("position", "pk")
 
     def url(path, queryset, offset, **params):
         return f"{path}?{urlencode({**params, 'cursor': cursor_at_offset(queryset, offset)})}"
