@@ -268,6 +268,8 @@ class Annotation(models.Model):
         indexes = [
             models.Index(fields=["message", "visibility"], name="annotation_message_idx"),
             models.Index(fields=["event", "visibility"], name="annotation_event_idx"),
+            # The notes list, newest first, read a keyset page at a time.
+            models.Index(fields=["created", "id"], name="annotation_list_order_idx"),
         ]
 
     def __str__(self):

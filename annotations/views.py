@@ -1,11 +1,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from archive.counting import bounded_count
+from archive.keyset import KeysetPaginator
 from archive.models import Event, Message
 
 from .filters import AnnotationFilter
@@ -256,14 +257,21 @@ def annotation_flag(request, uuid):
 
 def annotation_list(request):
     """Anyone: the annotations they may see, filtered; ?mine for one's own."""
-    annotations = Annotation.objects.visible_to(request.user).for_list().order_by("-created")
+    annotations = Annotation.objects.visible_to(request.user).for_list().order_by("-created", "-pk")
     mine = "mine" in request.GET and request.user.is_authenticated
     if mine:
         annotations = annotations.filter(author=request.user)
     annotation_filter = AnnotationFilter(request.GET, queryset=annotations, request=request)
-    page = Paginator(annotation_filter.qs, ANNOTATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    page = KeysetPaginator(annotation_filter.qs, ANNOTATIONS_PER_PAGE).page(
+        request.GET.get("cursor")
+    )
     return render(
         request,
         "annotations/annotation_list.html",
-        {"filter": annotation_filter, "page": page, "mine": mine},
+        {
+            "filter": annotation_filter,
+            "page": page,
+            "count": bounded_count(annotation_filter.qs),
+            "mine": mine,
+        },
     )

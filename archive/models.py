@@ -438,6 +438,13 @@ class Message(DatedRecord):
                 ("thread", ["thread"]),
                 ("status", ["text_status"]),
             ]
+        ] + [
+            # A thread read as a chat, in its own order, a keyset page at a time.
+            models.Index(
+                fields=["thread", "position", "id"],
+                name="message_thread_order_idx",
+                condition=Q(is_published=True),
+            )
         ]
 
     def __str__(self):

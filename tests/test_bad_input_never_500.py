@@ -36,12 +36,12 @@ def parameters_of(*filtersets, view_reads=()):
 
 
 LIST_PARAMETERS = {
-    "/messages/": parameters_of(MessageFilter, view_reads=["page", "format"]),
+    "/messages/": parameters_of(MessageFilter, view_reads=["page", "cursor", "format"]),
     "/timeline/": parameters_of(TimelineMessageFilter, TimelineEventFilter),
-    "/annotations/": parameters_of(AnnotationFilter, view_reads=["page", "mine"]),
-    "/threads/t/": ["page"],
+    "/annotations/": parameters_of(AnnotationFilter, view_reads=["cursor", "mine"]),
+    "/threads/t/": ["cursor"],
 }
-VIEW_ONLY_PARAMETERS = {"page", "format", "mine"}
+VIEW_ONLY_PARAMETERS = {"page", "cursor", "format", "mine"}
 
 
 @pytest.fixture

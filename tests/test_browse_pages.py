@@ -168,14 +168,17 @@ def test_long_conversations_are_paged_and_answers_on_later_pages_count(client, b
     first = build.message(thread=thread, sender=a)
     for _ in range(views.THREAD_PAGE_SIZE):
         build.message(thread=thread, sender=a)
-    build.message(thread=thread, sender=b, in_reply_to=first)
-    page_one = text(client.get("/threads/long/"))
-    assert "Page 1 of 2" in page_one
+    last_reply = build.message(thread=thread, sender=b, in_reply_to=first)
+    response = client.get("/threads/long/")
+    page_one = text(response)
+    assert "202 messages, read 200 at a time." in page_one
+    assert "Later messages" in page_one
     # The reply sits on page 2; page 1 still knows the first message was answered.
     assert "1 reply" in page_one
     assert "<strong>1 of 201</strong> got a reply (0%)" in page_one
-    page_two = text(client.get("/threads/long/", {"page": 2}))
-    assert "reply to" in page_two
+    page_two = client.get("/threads/long/", {"cursor": response.context["page"].next_cursor})
+    assert [m.external_id for m in page_two.context["page"]][-1] == last_reply.external_id
+    assert "reply to" in text(page_two)
 
 
 def test_timeline_pages_by_date_and_keeps_undated_records_for_the_end(client, build):

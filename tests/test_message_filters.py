@@ -113,11 +113,30 @@ def test_pagination_links_keep_the_filters(client, build):
         build.message(thread=thread)
     response = client.get(URL, {"thread": "big", "sort": "oldest"})
     content = response.content.decode()
-    assert "thread=big" in content and "page=2" in content
+    cursor = response.context["page"].next_cursor
     # {% querystring %} writes its own "?": a second one would turn "thread" into "?thread".
-    assert 'href="?thread=big&amp;sort=oldest&amp;page=2"' in content
-    second = client.get(URL, {"thread": "big", "sort": "oldest", "page": 2})
+    assert f'href="?thread=big&amp;sort=oldest&amp;cursor={cursor}"' in content
+    second = client.get(URL, {"thread": "big", "sort": "oldest", "cursor": cursor})
     assert len(ids(second)) == 10
+
+
+def test_an_old_page_number_link_still_opens_its_page(client, build):
+    thread = build.thread(external_id="big")
+    for _ in range(60):
+        build.message(thread=thread)
+    by_cursor = client.get(URL, {"sort": "oldest"}).context["page"].next_cursor
+    second = client.get(URL, {"sort": "oldest", "page": 2})
+    assert ids(second) == ids(client.get(URL, {"sort": "oldest", "cursor": by_cursor}))
+
+
+def test_a_page_number_past_the_numbered_pages_opens_the_first_page_and_says_why(client, build):
+    from archive.views import MAX_PAGE_NUMBER
+
+    build.message()
+    response = client.get(URL, {"page": MAX_PAGE_NUMBER + 1})
+    assert response.status_code == 200
+    assert len(ids(response)) == 1
+    assert "pages are numbered only up to page" in response.content.decode()
 
 
 def test_csv_export_parses_and_honours_filters(client, archive):

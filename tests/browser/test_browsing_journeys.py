@@ -42,14 +42,30 @@ def test_conversation_shows_the_third_of_october_exchange_and_its_latency(page, 
 
 def test_searching_from_home_finds_the_podesta_message_and_event(page, archive, tmp_path):
     page.goto("/")
-    page.get_by_label("Search messages and events").fill("Podesta")
-    page.get_by_role("button", name="Search").click()
-    page.wait_for_url("**/timeline/?q=Podesta")
-    assert page.get_by_role("status").inner_text().startswith("2 entries")
-    assert page.locator("#e06").is_visible()
-    assert page.locator("#m08").is_visible()
-    assert page.get_by_label("Words").input_value() == "Podesta"
+    page.get_by_label("Search messages, events, people, sources and notes").fill("Podesta")
+    page.locator(".home-search").get_by_role("button", name="Search").click()
+    page.wait_for_url("**/search/?q=Podesta")
+    main = page.locator("main")
+    assert main.get_by_role("link", name="m08").is_visible()
+    assert main.get_by_role("link", name="Access Hollywood tape").is_visible()
+    assert main.locator("mark").first.inner_text() == "Podesta"
+    # One kind at a time, with facets; the query stays in the box.
+    page.get_by_role("navigation", name="Kinds of record").get_by_role(
+        "link", name="Messages"
+    ).click()
+    page.wait_for_url("**kind=messages**")
+    assert page.get_by_role("heading", name="Sender").is_visible()
+    assert page.locator("#id_q").input_value() == "Podesta"
     screenshot(page, tmp_path, "search-from-home")
+
+
+def test_searching_a_date_from_the_header_finds_that_days_event(page, archive, tmp_path):
+    page.goto("/sources/")
+    page.get_by_label("Search the archive").fill("7 Oct 2016")
+    page.locator(".site-search").get_by_role("button", name="Search").click()
+    page.wait_for_url("**/search/?q=7+Oct+2016")
+    assert page.get_by_role("link", name="Access Hollywood tape").first.is_visible()
+    assert "7 Oct 2016" in page.get_by_role("status").inner_text()
 
 
 def test_filtering_to_trump_jr_replies_shows_three(page, archive, tmp_path):
