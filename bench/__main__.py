@@ -90,6 +90,7 @@ def measure_pages(server, pages, path_of, concurrencies, seconds):
         if page.missing or path is None:
             continue
         url = server.base_url + path
+        server.wait_until_idle()
         status, size = servers.fetch_status(url)
         if status != 200:
             # Nothing to load: the page itself fails. Counted as errors, reported as its status.
@@ -125,16 +126,18 @@ def benchmark_size(size, systems, concurrencies, seconds, runs, page_keys, machi
         described = describe(sqlite_url, sqlite_path.with_suffix(".report.json"), deep_row)
         datasette_path, inspect_path = archives.datasette_database(size, sqlite_path, sqlite_marker)
         pages = build_pages(described, DatasetteRows(datasette_path), datasette_path.stem)
-        setups["backchannel_sqlite"] = (
-            lambda: servers.BackchannelServer(archives.CACHE / "backchannel.log", sqlite_url),
-            lambda page: page.backchannel,
-        )
-        setups["datasette"] = (
-            lambda: servers.DatasetteServer(
-                archives.CACHE / "datasette.log", datasette_path, inspect_path
-            ),
-            lambda page: page.datasette,
-        )
+        if "backchannel_sqlite" in systems:
+            setups["backchannel_sqlite"] = (
+                lambda: servers.BackchannelServer(archives.CACHE / "backchannel.log", sqlite_url),
+                lambda page: page.backchannel,
+            )
+        if "datasette" in systems:
+            setups["datasette"] = (
+                lambda: servers.DatasetteServer(
+                    archives.CACHE / "datasette.log", datasette_path, inspect_path
+                ),
+                lambda page: page.datasette,
+            )
     if "backchannel_postgresql" in systems:
         postgres_url, _ = archives.backchannel_postgres(size)
         report_path = archives.CACHE / f"postgresql-{size}.report.json"

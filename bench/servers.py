@@ -110,7 +110,7 @@ class Server:
         """The processes that serve requests (whose memory is reported)."""
         return [self.process.pid]
 
-    def wait_until_idle(self, quiet_seconds=0.3, timeout=30.0):
+    def wait_until_idle(self, quiet_seconds=0.3, timeout=120.0):
         """Wait until the server has finished what a load left in flight.
 
         wrk stops at its deadline with requests still queued at the server; the next
