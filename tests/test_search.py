@@ -353,7 +353,6 @@ def test_a_common_word_is_checked_row_by_row_and_finds_the_same(client, build, m
 def test_relevance_of_too_many_matches_ranks_the_latest_added_and_says_so(
     client, build, monkeypatch
 ):
-    monkeypatch.setattr(search_results, "COUNT_LIMIT", 3)
     monkeypatch.setattr(search_results, "RANK_LIMIT", 2)
     for i in range(5):
         build.message(external_id=f"x{i}", text="plenty " * (5 - i))
