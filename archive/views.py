@@ -224,6 +224,7 @@ def _facet_url(request, name, choice):
     """This search with the facet value chosen, or removed when it is the one chosen."""
     params = request.GET.copy()
     params.pop("page", None)
+    params.pop("cursor", None)
     if choice.selected:
         params.pop(name, None)
     else:

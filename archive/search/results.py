@@ -19,6 +19,7 @@ from django.utils.safestring import mark_safe
 from annotations.models import Annotation
 
 from ..caching import cached_figures
+from ..keyset import KeysetPaginator
 from ..models import Event, Message, Person, Source
 from .backends import SNIPPET_END, SNIPPET_START, backend
 
@@ -149,7 +150,7 @@ def ordered(queryset, query, sort):
         )
         return queryset.order_by(date, "-pk" if descending else "pk")
     if model is Annotation:
-        return queryset.order_by("-created" if descending else "created", "pk")
+        return queryset.order_by(*(("-created", "-pk") if descending else ("created", "pk")))
     return queryset.order_by("name", "pk")
 
 
@@ -299,6 +300,7 @@ class Results:
     first: int = 0
     has_next: bool = False
     page_limited: bool = False
+    keyset_page: object = None
     facet_limit: int = FACET_LIMIT
     ranked_among: int | None = None
 
@@ -356,12 +358,18 @@ def search(query, params, user):
     results.facets, results.facets_complete = _shared(
         kind.slug, query, chosen, "facets", lambda qs: facets(kind.slug, qs, params), narrowed
     )
-    page = params.get("page") or 1
-    if ranked and page > MAX_RELEVANCE_PAGE:
-        page, results.page_limited = MAX_RELEVANCE_PAGE, True
-    start = (page - 1) * RESULTS_PER_PAGE
     section = Section(kind, results.count, results.exact)
     rows = _ordered_rows(narrowed_in_order, section, query, sort)
+    if not ranked:
+        # In date order a reader may go as deep as they like: pages by cursor, each costing
+        # what the first costs (archive/keyset.py).
+        results.keyset_page = KeysetPaginator(rows, RESULTS_PER_PAGE).page(params.get("cursor"))
+        results.hits = with_snippets(results.keyset_page.object_list, query)
+        return results
+    page = params.get("page") or 1
+    if page > MAX_RELEVANCE_PAGE:
+        page, results.page_limited = MAX_RELEVANCE_PAGE, True
+    start = (page - 1) * RESULTS_PER_PAGE
     hits = with_snippets(rows[start : start + RESULTS_PER_PAGE + 1], query)
     results.page, results.first = page, start + 1
     results.has_next = len(hits) > RESULTS_PER_PAGE and not (ranked and page >= MAX_RELEVANCE_PAGE)
