@@ -1,5 +1,7 @@
 """FilterSets for the public lists. Views scope the queryset first; these only narrow it."""
 
+import hashlib
+
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
@@ -10,6 +12,7 @@ from django.db.models import Exists, OuterRef
 from annotations.filters import tag_condition
 from annotations.models import MAX_TAG_LENGTH, Annotation, annotated_messages_subquery
 
+from .caching import cached_figures
 from .models import Event, Message, Person, Thread
 from .search import query as search_query
 from .search import results as search_results
@@ -25,9 +28,10 @@ def searchable(value):
         raise ValidationError(str(error), code="query") from None
 
 
-def found_by(queryset, value):
-    """Narrow to the records the site's search finds for `value` (archive/search/)."""
-    return search_results.matching(queryset, search_query.parse(value), in_order=True)
+def found_by(queryset, value, in_order=True):
+    """Narrow to the records the site's search finds for `value` (archive/search/); `in_order`:
+    for reading a page in the list's date order (see SQLiteBackend.matching_in_order)."""
+    return search_results.matching(queryset, search_query.parse(value), in_order=in_order)
 
 
 def words_filter(label):
@@ -40,6 +44,32 @@ def words_filter(label):
     )
 
 
+# A dropdown of every choice reads well for a few dozen; past this many it is a long wait to
+# render and a long list to scroll (a large archive has tens of thousands of conversations):
+# the field becomes a box for the record's id.
+MAX_DROPDOWN_CHOICES = 200
+
+
+def type_ids_when_many(filterset, names):
+    """Turn each named ModelChoiceFilter into a text box when it has too many choices to list."""
+    for name in names:
+        choices = filterset.filters[name].extra["queryset"]
+        if callable(choices):
+            continue
+        # Keyed by the choices' own SQL, so two filters offering the same choices share it.
+        digest = hashlib.sha256(str(choices.query).encode()).hexdigest()
+        many = cached_figures(
+            f"choices-many:{digest}",
+            lambda choices=choices: (
+                choices.order_by()[: MAX_DROPDOWN_CHOICES + 1].count() > MAX_DROPDOWN_CHOICES
+            ),
+        )
+        if many:
+            filterset.filters[name].extra["widget"] = forms.TextInput(
+                attrs={"placeholder": "its id, from its page's address"}
+            )
+
+
 class MessageFilterForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
@@ -50,6 +80,9 @@ class MessageFilterForm(forms.Form):
 
 
 class MessageFilter(django_filters.FilterSet):
+    # Pages are read in date order; MessageCountFilter finds the same rows to count them.
+    words_in_order = True
+
     q = words_filter("Words in text or summary")
     sender = django_filters.ModelChoiceFilter(
         method="filter_sender",
@@ -126,8 +159,12 @@ class MessageFilter(django_filters.FilterSet):
         ]
         form = MessageFilterForm
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        type_ids_when_many(self, ["sender", "recipient", "thread"])
+
     def filter_words(self, queryset, name, value):
-        return found_by(queryset, value)
+        return found_by(queryset, value, in_order=self.words_in_order)
 
     def filter_sender(self, queryset, name, person):
         return queryset.sent_by(person)
@@ -158,6 +195,14 @@ class MessageFilter(django_filters.FilterSet):
         return queryset.chronological() if value == "oldest" else queryset.newest_first()
 
 
+class MessageCountFilter(MessageFilter):
+    """The same rows as MessageFilter, found for counting rather than for reading in order: a
+    common word is then looked up in the full-text index (a few ms for 10,000 matches) instead
+    of being checked row by row along the date index (fast for a page, slow for a count)."""
+
+    words_in_order = False
+
+
 class YearFilter(django_filters.NumberFilter):
     """A whole year that a date can hold: 2016, never 2016.5, 0 or 10**20."""
 
@@ -185,6 +230,10 @@ class TimelineFilter(django_filters.FilterSet):
         method="filter_person",
         label="Person",
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        type_ids_when_many(self, ["person"])
 
     def filter_kind(self, queryset, name, value):
         return queryset if value == self.shows_kind else queryset.none()

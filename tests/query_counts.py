@@ -17,12 +17,14 @@ PAGE_QUERIES = {
     "home":           {"anonymous": 7, "anonymous+notes": 8, "member": 9, "member+notes": 10},
     # Its last page (keyset): the exact count (cached after the first request), the end of the
     # dated messages, then the undated ones; a page inside the dated ones reads one query less.
-    "message_list":   {"anonymous": 9, "anonymous+notes": 9, "member": 11, "member+notes": 11},
+    # + one query per dropdown (sender, recipient, conversation) to know if it is short enough to
+    # list (cached with the figures: this table counts every page cold).
+    "message_list":   {"anonymous": 12, "anonymous+notes": 12, "member": 14, "member+notes": 14},
     # A record page: + its corrections; with notes, + the count and the highlights of the page.
     "message_detail": {"anonymous": 12, "anonymous+notes": 14, "member": 15, "member+notes": 17},
     # Keyset pages in thread order: no count of the thread's messages (the side counts say it).
     "thread":         {"anonymous": 9, "anonymous+notes": 9, "member": 11, "member+notes": 11},
-    "timeline":       {"anonymous": 15, "anonymous+notes": 15, "member": 17, "member+notes": 17},
+    "timeline":       {"anonymous": 16, "anonymous+notes": 16, "member": 18, "member+notes": 18},
     "person":         {"anonymous": 12, "anonymous+notes": 12, "member": 14, "member+notes": 14},
     "sources":        {"anonymous": 3, "anonymous+notes": 3, "member": 5, "member+notes": 5},
     "source":         {"anonymous": 4, "anonymous+notes": 4, "member": 6, "member+notes": 6},

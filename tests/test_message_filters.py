@@ -216,3 +216,19 @@ def test_more_filters_fold_is_open_exactly_when_one_of_them_is_in_use(
     page = client.get(URL, query).content.decode()
     assert ('<details class="more-filters" open>' in page) is is_open
     assert ('<details class="more-filters">' in page) is not is_open
+
+
+def test_a_long_list_of_choices_becomes_a_box_for_the_id(client, build, monkeypatch):
+    from archive import filters
+
+    monkeypatch.setattr(filters, "MAX_DROPDOWN_CHOICES", 2)
+    threads = [build.thread(external_id=f"conv-{i}") for i in range(3)]
+    for thread in threads:
+        build.message(thread=thread, external_id=f"in-{thread.external_id}")
+    content = client.get(URL).content.decode()
+    assert '<input type="text" name="thread"' in content
+    assert '<select name="thread"' not in content
+    response = client.get(URL, {"thread": "conv-1"})
+    assert ids(response) == ["in-conv-1"]
+    unknown = client.get(URL, {"thread": "no-such-conversation"})
+    assert "Select a valid choice" in unknown.content.decode()

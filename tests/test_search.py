@@ -264,19 +264,27 @@ def test_pages_of_results_neither_repeat_nor_skip(client, build, monkeypatch):
     monkeypatch.setattr(search_results, "RESULTS_PER_PAGE", 2)
     for i in range(5):
         build.message(external_id=f"r{i}", text="page", day=date(2016, 1, 1 + i))
-    seen = []
-    for sort in ("relevance", "oldest"):
-        seen, page = [], 1
+    # Best match: numbered pages. By date: cursors, however deep.
+    for sort in ("relevance", "oldest", "newest"):
+        seen, params = [], {"q": "page", "kind": "messages", "sort": sort}
         while True:
-            results = client.get(
-                URL, {"q": "page", "kind": "messages", "sort": sort, "page": page}
-            ).context["results"]
+            results = client.get(URL, params).context["results"]
             seen += [hit.external_id for hit in results.hits]
-            if not results.has_next:
-                break
-            page += 1
+            if results.keyset_page is not None:
+                if not results.keyset_page.has_next:
+                    break
+                params["cursor"] = results.keyset_page.next_cursor
+            else:
+                if not results.has_next:
+                    break
+                params["page"] = results.page + 1
         assert sorted(seen) == [f"r{i}" for i in range(5)], sort
-    assert seen == [f"r{i}" for i in range(5)]
+        if sort == "oldest":
+            assert seen == [f"r{i}" for i in range(5)]
+        if sort == "newest":
+            assert seen == [f"r{i}" for i in reversed(range(5))]
+    forged = client.get(URL, {"q": "page", "kind": "messages", "sort": "oldest", "cursor": "x!"})
+    assert forged.status_code == 200 and forged.context["results"].keyset_page.cursor_was_invalid
 
 
 @pytest.mark.parametrize(
@@ -353,7 +361,6 @@ def test_a_common_word_is_checked_row_by_row_and_finds_the_same(client, build, m
 def test_relevance_of_too_many_matches_ranks_the_latest_added_and_says_so(
     client, build, monkeypatch
 ):
-    monkeypatch.setattr(search_results, "COUNT_LIMIT", 3)
     monkeypatch.setattr(search_results, "RANK_LIMIT", 2)
     for i in range(5):
         build.message(external_id=f"x{i}", text="plenty " * (5 - i))

@@ -48,7 +48,8 @@ class SQLiteBackend:
         """Narrow to the `limit` most recently added matches (rowid order, read from the index
         alone): what relevance is ranked among when the matches are too many to rank them all."""
         cutoff = self._nth_latest(queryset.model, self.expression(query), limit)
-        return queryset if cutoff is None else queryset.filter(pk__gte=cutoff)
+        # On the index's own rowid, so that FTS5 reads only that range of its entries.
+        return queryset if cutoff is None else queryset.filter(search_entry__pk__gte=cutoff)
 
     def _is_common(self, model, expression):
         fts = connection.ops.quote_name(_fts_table(model))
@@ -74,6 +75,13 @@ class SQLiteBackend:
         # bm25() is lower for better matches; negate it so that both backends sort descending.
         score = Func(F("search_entry__document"), function="bm25", output_field=FloatField())
         return queryset.annotate(search_score=-score)
+
+    def rows_by_id(self, model, ids, query):
+        """The rows with these ids that match, through the index's own rowid (an index lookup
+        per id, rather than a walk through every match)."""
+        return model._base_manager.filter(
+            search_entry__pk__in=ids, search_entry__document__match=self.expression(query)
+        )
 
     def with_snippets(self, queryset, query):
         snippet = Func(
@@ -118,6 +126,9 @@ class PostgresBackend:
 
     # PostgreSQL's planner weighs the GIN index against the list's own index by statistics.
     matching_in_order = matching
+
+    def rows_by_id(self, model, ids, query):
+        return self.matching(model._base_manager.filter(pk__in=ids), query)
 
     def latest_matches(self, queryset, query, limit):
         sql, params = self.tsquery(query)

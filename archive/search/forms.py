@@ -31,6 +31,7 @@ class SearchForm(forms.Form):
     year = forms.IntegerField(required=False, min_value=1, max_value=9999)
     tag = forms.CharField(required=False, max_length=40)
     page = forms.IntegerField(required=False, min_value=1, max_value=10**6)
+    cursor = forms.CharField(required=False, max_length=300)
 
     def clean_q(self):
         text = self.cleaned_data["q"]

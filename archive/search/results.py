@@ -9,7 +9,9 @@ import hashlib
 import json
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import timedelta
 
+from django.db import connection
 from django.db.models import F, Q
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -17,6 +19,7 @@ from django.utils.safestring import mark_safe
 from annotations.models import Annotation
 
 from ..caching import cached_figures
+from ..keyset import KeysetPaginator
 from ..models import Event, Message, Person, Source
 from .backends import SNIPPET_END, SNIPPET_START, backend
 
@@ -26,8 +29,8 @@ COUNT_LIMIT = 10_000
 FACET_LIMIT = 10_000
 RESULTS_PER_PAGE = 20
 PREVIEW_PER_KIND = 3
-# Relevance ranks at most this many matches (the latest added) when there are more than
-# COUNT_LIMIT: the page says so and offers the date order, which reads them all.
+# Relevance ranks at most this many matches (the latest added): the page says so when there
+# are more, and offers the date order, which reads them all.
 RANK_LIMIT = 2_000
 # Relevance is a ranking, not a list to read through: deeper than this, refine the search.
 MAX_RELEVANCE_PAGE = 50
@@ -88,12 +91,35 @@ def within_dates(queryset, span):
     if model is Source:
         return queryset.filter(published_on__range=(span.first, span.last))
     if model in (Message, Event):
-        return queryset.filter(date_earliest__lte=span.last).filter(
+        # A record starting before the span can still reach into it, but by no more than the
+        # longest date range on record: that bounds the index range read.
+        return queryset.filter(
+            date_earliest__gte=span.first - longest_date_range(model),
+            date_earliest__lte=span.last,
+        ).filter(
             Q(date_latest__gte=span.first)
             | Q(date_latest__isnull=True, date_earliest__gte=span.first)
         )
     # People and notes have no date of their own.
     return queryset.none()
+
+
+def longest_date_range(model):
+    """The longest span between a record's earliest and latest date, kept with the figures."""
+
+    def compute():
+        table = connection.ops.quote_name(model._meta.db_table)
+        days = (
+            "julianday(date_latest) - julianday(date_earliest)"
+            if connection.vendor == "sqlite"
+            else "date_latest - date_earliest"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT MAX({days}) FROM {table} WHERE date_latest IS NOT NULL")
+            longest = cursor.fetchone()[0]
+        return timedelta(days=int(longest or 0))
+
+    return cached_figures(f"longest-date-range:{model._meta.label_lower}", compute)
 
 
 def bounded_count(queryset, limit=None):
@@ -124,7 +150,7 @@ def ordered(queryset, query, sort):
         )
         return queryset.order_by(date, "-pk" if descending else "pk")
     if model is Annotation:
-        return queryset.order_by("-created" if descending else "created", "pk")
+        return queryset.order_by(*(("-created", "-pk") if descending else ("created", "pk")))
     return queryset.order_by("name", "pk")
 
 
@@ -146,8 +172,7 @@ def with_snippets(rows, query):
     if rows and query.groups:
         model = type(rows[0])
         found = backend().with_snippets(
-            backend().matching(model._base_manager.filter(pk__in=[r.pk for r in rows]), query),
-            query,
+            backend().rows_by_id(model, [r.pk for r in rows], query), query
         )
         snippets = dict(found.values_list("pk", "search_snippet"))
     for row in rows:
@@ -275,6 +300,7 @@ class Results:
     first: int = 0
     has_next: bool = False
     page_limited: bool = False
+    keyset_page: object = None
     facet_limit: int = FACET_LIMIT
     ranked_among: int | None = None
 
@@ -299,8 +325,12 @@ def search(query, params, user):
     """Run a parsed query for this reader: counts per kind, then one kind's page (or previews)."""
     sort = params.get("sort") or "relevance"
     ranked = sort == "relevance" and query.has_words
-    found = {
-        kind.slug: matching(visible_records(kind.slug, user), query, in_order=not ranked)
+    # Counting is driven by the word index; a page in date order may walk the date index.
+    found = {kind.slug: matching(visible_records(kind.slug, user), query) for kind in KINDS}
+    in_order = {
+        kind.slug: found[kind.slug]
+        if ranked
+        else matching(visible_records(kind.slug, user), query, in_order=True)
         for kind in KINDS
     }
     tabs = [
@@ -311,14 +341,15 @@ def search(query, params, user):
     if kind is None:
         for tab in tabs:
             if tab.count:
-                rows = _ordered_rows(found[tab.kind.slug], tab, query, sort)
+                rows = _ordered_rows(in_order[tab.kind.slug], tab, query, sort)
                 tab.hits = with_snippets(rows[:PREVIEW_PER_KIND], query)
         return Results(tabs=tabs)
 
-    narrowed = found[kind.slug]
     chosen = facet_filters(kind.slug, params)
+    narrowed, narrowed_in_order = found[kind.slug], in_order[kind.slug]
     for condition in chosen.values():
         narrowed = narrowed.filter(condition)
+        narrowed_in_order = narrowed_in_order.filter(condition)
     chosen = {name: params[name] for name in chosen}
     results = Results(tabs=tabs, kind=kind)
     results.count, results.exact = _shared(
@@ -327,12 +358,18 @@ def search(query, params, user):
     results.facets, results.facets_complete = _shared(
         kind.slug, query, chosen, "facets", lambda qs: facets(kind.slug, qs, params), narrowed
     )
+    section = Section(kind, results.count, results.exact)
+    rows = _ordered_rows(narrowed_in_order, section, query, sort)
+    if not ranked:
+        # In date order a reader may go as deep as they like: pages by cursor, each costing
+        # what the first costs (archive/keyset.py).
+        results.keyset_page = KeysetPaginator(rows, RESULTS_PER_PAGE).page(params.get("cursor"))
+        results.hits = with_snippets(results.keyset_page.object_list, query)
+        return results
     page = params.get("page") or 1
-    if ranked and page > MAX_RELEVANCE_PAGE:
+    if page > MAX_RELEVANCE_PAGE:
         page, results.page_limited = MAX_RELEVANCE_PAGE, True
     start = (page - 1) * RESULTS_PER_PAGE
-    section = Section(kind, results.count, results.exact)
-    rows = _ordered_rows(narrowed, section, query, sort)
     hits = with_snippets(rows[start : start + RESULTS_PER_PAGE + 1], query)
     results.page, results.first = page, start + 1
     results.has_next = len(hits) > RESULTS_PER_PAGE and not (ranked and page >= MAX_RELEVANCE_PAGE)
@@ -355,10 +392,9 @@ def _shared(kind, query, chosen, what, compute, queryset):
 
 
 def _ordered_rows(queryset, section, query, sort):
-    """The rows in the chosen order. Ranking every match of a query found more than COUNT_LIMIT
-    times would cost what the matches number: rank the RANK_LIMIT latest-added ones instead, and
-    say so on the page."""
-    if sort == "relevance" and query.has_words and not section.exact:
+    """The rows in the chosen order. Ranking every match of a query found many times costs what
+    the matches number: past RANK_LIMIT, rank the RANK_LIMIT latest-added ones, and say so."""
+    if sort == "relevance" and query.has_words and section.count > RANK_LIMIT:
         queryset = backend().latest_matches(queryset, query, RANK_LIMIT)
         section.ranked_among = RANK_LIMIT
     return ordered(for_display(queryset, section.kind.slug), query, sort)
