@@ -44,8 +44,8 @@ from .slugs import external_ids_in_slug
 ISO_MONTH = Substr(Cast("date_earliest", CharField()), 1, 7)
 
 MESSAGES_PER_PAGE = 50
-THREAD_PAGE_SIZE = 200
-PERSON_LIST_LIMIT = 100
+THREAD_PAGE_SIZE = 100
+PERSON_LIST_LIMIT = 25
 LATEST_NOTES = 3
 NOTES_PER_PAGE = 20
 
@@ -513,7 +513,7 @@ def timeline(request):
     )
 
 
-TIMELINE_PAGE_SIZE = 400
+TIMELINE_PAGE_SIZE = 100
 
 
 def _filter_key(filterset):
