@@ -188,6 +188,9 @@ def backchannel_postgres(size):
     data = _read_marker(marker)
     if data and not _stale(data) and _postgres_messages(database) == size:
         manage(url, "migrate", "--noinput", "--verbosity", "0")
+        # A new migration may add columns or indexes the planner has no statistics for yet.
+        with psycopg.connect(url, autocommit=True) as connection:
+            connection.execute("ANALYZE")
         return url, data
     log(f"building the PostgreSQL archive of {size:,} messages (database {database})")
     marker.unlink(missing_ok=True)
