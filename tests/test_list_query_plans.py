@@ -32,6 +32,7 @@ FILTERS = [
     {"reply": "yes"},
     {"annotated": "yes"},
     {"annotated": "no"},
+    {"tag": "podesta"},
     {"channel": "direct_message", "sender": "sender", "answered": "no"},
 ]
 
