@@ -71,6 +71,8 @@ RESEARCH_START = datetime(2020, 3, 1, tzinfo=UTC)
 RESEARCH_SECONDS = 730 * 86400
 
 BATCH_MESSAGES = 10_000
+# Delays between two messages of a thread, in seconds: twenty seconds to a month.
+MIN_DELAY, MAX_DELAY = 20, 30 * 86400
 # A reply answers one of the last messages of its thread; an event links some of them.
 RECENT_MESSAGES = 20
 PROGRESS_EVERY = 100_000
@@ -656,9 +658,7 @@ class SyntheticArchive:
         rng = self.rng
         thread.pk = self.threads.next_id()
         thread.external_id = f"syn-t{thread.pk:06d}"
-        title_words = " ".join(
-            self.words[i] for i in self.vocabulary.sample(rng, rng.randint(2, 5))
-        )
+        title_words = " ".join(self.vocabulary.sample(rng, rng.randint(2, 5)))
         self.threads.add(
             (
                 thread.pk,
@@ -678,7 +678,7 @@ class SyntheticArchive:
         delay = thread.typical_delay * rng.lognormvariate(0, 1.0)
         if rng.random() < 0.02:
             delay *= 30  # the thread picks up again after a pause
-        thread.delay = max(20, int(delay))
+        thread.delay = min(MAX_DELAY, max(MIN_DELAY, int(delay)))
         thread.moment += thread.delay
         thread.previous_sender = thread.accounts[thread.sender_index]
         if len(thread.people) == 2:
@@ -830,15 +830,15 @@ class SyntheticArchive:
             del thread.recent[0]
 
     def _words(self, count):
-        """(word indices, text): `count` words in sentences of about twelve, now and then with
-        one of the planted two-word phrases."""
+        """(words, text): `count` words, then as sentences of about twelve words; now and then
+        two of them are one of the planted phrases."""
         rng = self.rng
         tokens = self.vocabulary.sample(rng, count)
         planted = -1
         if count >= 4 and rng.random() < 0.03:
             planted = rng.randrange(count - 1)
             tokens[planted], tokens[planted + 1] = rng.choice(self.vocabulary.phrases)
-        words = [self.words[i] for i in tokens]
+        words = list(tokens)
         for _ in range(count // 12):
             boundary = rng.randrange(3, count - 1)
             if boundary != planted + 1:
@@ -891,9 +891,7 @@ class SyntheticArchive:
         else:
             earliest = latest = None
         kind = rng.choice(Event.Kind.values)
-        title_words = " ".join(
-            self.words[i] for i in self.vocabulary.sample(rng, rng.randint(3, 6))
-        )
+        title_words = " ".join(self.vocabulary.sample(rng, rng.randint(3, 6)))
         title = f"Synthetic event {pk:05d}: {title_words}"
         _, body = self._words(rng.randint(15, 50))
         self.events.add(
@@ -963,7 +961,7 @@ class SyntheticArchive:
                 reading = ("answered", "not answered", "unclear")[index]
             else:
                 reading = "Synthetic reading: " + " ".join(
-                    self.words[i] for i in self.vocabulary.sample(rng, rng.randint(3, 10))
+                    self.vocabulary.sample(rng, rng.randint(3, 10))
                 )
             self.readings.append(pk, reading_source, reading, index == 0)
 
@@ -1153,9 +1151,9 @@ class SyntheticArchive:
         words = self.words
         published = self.published_messages
         content = [
-            (count, index)
-            for index, count in self.word_messages.items()
-            if index not in vocabulary.function_word_indices
+            (count, vocabulary.index[word])
+            for word, count in self.word_messages.items()
+            if word not in vocabulary.function_words
         ]
         # Ties go to the more common word in the vocabulary (the lower index), and so on: the
         # choice depends on the counts alone, never on the order a dict was filled in.
@@ -1219,11 +1217,9 @@ class SyntheticArchive:
             "common_word_messages": common_count,
             "rare_word": words[rare_index],
             "rare_word_messages": rare_count,
-            "phrase": f"{words[phrase[0]]} {words[phrase[1]]}",
+            "phrase": " ".join(phrase),
             "phrase_messages": phrase_count,
-            "accented_words": {
-                word: self.word_messages[vocabulary.index[word]] for _, word in ACCENTED_WORDS
-            },
+            "accented_words": {word: self.word_messages[word] for _, word in ACCENTED_WORDS},
             "busy_month": f"{year:04d}-{month:02d}",
             "busy_month_messages": month_count,
             "date_range": [self.first_day.isoformat(), self.last_day.isoformat()]

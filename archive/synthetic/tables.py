@@ -1,13 +1,13 @@
-"""Plain multi-row INSERTs for the synthetic archive: rows are tuples, written in batches.
+"""Bulk writes for the synthetic archive: rows are tuples, written in batches, in order.
 
 At a million messages the ORM's per-object work (instances, signals, per-field preparation)
-costs more than the database does, so the big tables are written with INSERT statements built
-from the model's own metadata, as many rows to a statement as the database takes parameters
+costs more than the database does, so the big tables are written with statements built from
+the model's own metadata: on SQLite, INSERTs of as many rows as a statement takes parameters
 (one statement per row costs SQLite several times more: each execution opens a cursor on every
-index and runs the reply trigger's set-up again). Values are adapted by the backend's own
-adapters only where a field needs it (dates, times, durations, JSON, UUIDs). They are ordinary
-INSERTs, so every trigger on the tables (reply integrity, full-text indexes) runs as it does
-for any other write.
+index and sets up the reply trigger again); on PostgreSQL, `COPY … FROM STDIN`. Values are
+adapted by the backend's own adapters only where a field needs it (dates, times, durations,
+JSON, UUIDs). Both are ordinary writes for the database: every trigger on the tables (reply
+integrity, full-text indexes) and every constraint applies as it does for any other INSERT.
 """
 
 import itertools
@@ -57,7 +57,14 @@ class Table:
         fields = [model._meta.get_field(name) for name in field_names]
         quote = connection.ops.quote_name
         columns = ", ".join(quote(field.column) for field in fields)
-        self._insert = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES "
+        table = quote(model._meta.db_table)
+        self._insert = f"INSERT INTO {table} ({columns}) VALUES "
+        # PostgreSQL's own bulk load: its triggers and constraints apply as for INSERT, and
+        # psycopg sends the rows as they come (an INSERT of thousands of placeholders would be
+        # re-parsed by psycopg, in Python, for every statement).
+        self._copy = (
+            f"COPY {table} ({columns}) FROM STDIN" if connection.vendor == "postgresql" else None
+        )
         placeholder = "?" if connection.Database.paramstyle == "qmark" else "%s"
         self._row_placeholders = "(" + ", ".join([placeholder] * len(fields)) + ")"
         self.rows_per_statement = min(
@@ -93,24 +100,31 @@ class Table:
             self._statements[row_count] = statement
         return statement
 
-    def _parameters(self, rows):
+    def _converted(self, rows):
         if not self._converters:
-            return [value for row in rows for value in row]
-        parameters = []
+            return rows
+        converted = []
         for row in rows:
             row = list(row)
             for position, convert in self._converters:
                 if row[position] is not None:
                     row[position] = convert(row[position])
-            parameters.extend(row)
-        return parameters
+            converted.append(row)
+        return converted
 
     def flush(self, cursor):
         """Write the pending rows with `cursor`, in order, and forget them."""
-        step = self.rows_per_statement
-        for start in range(0, len(self.rows), step):
-            chunk = self.rows[start : start + step]
-            cursor.execute(self._statement(len(chunk)), self._parameters(chunk))
+        if self._copy and self.rows:
+            with cursor.copy(self._copy) as copy:
+                for row in self._converted(self.rows):
+                    copy.write_row(row)
+        else:
+            step = self.rows_per_statement
+            for start in range(0, len(self.rows), step):
+                chunk = self._converted(self.rows[start : start + step])
+                cursor.execute(
+                    self._statement(len(chunk)), [value for row in chunk for value in row]
+                )
         self.written += len(self.rows)
         self.rows = []
 

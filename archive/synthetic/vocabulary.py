@@ -128,17 +128,10 @@ class Vocabulary:
             words.insert(rank - 1, word)
         self.words = words
         self.index = {word: i for i, word in enumerate(words)}
-        self.function_word_indices = {self.index[word] for word in FUNCTION_WORDS}
-        self.phrases = [(self.index[a], self.index[b]) for a, b in PHRASES]
+        self.function_words = set(FUNCTION_WORDS)
+        self.phrases = PHRASES
         self._cum_weights = list(accumulate(_weight(rank) for rank in range(1, len(words) + 1)))
-        self._population = range(len(words))
 
     def sample(self, rng, count):
-        """`count` word indices drawn independently by Zipf weight."""
-        return rng.choices(self._population, cum_weights=self._cum_weights, k=count)
-
-    def text(self, indices):
-        """'Budget meeting tomorrow.' — the words as a sentence."""
-        words = [self.words[i] for i in indices]
-        words[0] = words[0][:1].upper() + words[0][1:]
-        return " ".join(words) + "."
+        """`count` words drawn independently by Zipf weight."""
+        return rng.choices(self.words, cum_weights=self._cum_weights, k=count)
