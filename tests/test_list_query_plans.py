@@ -2,7 +2,8 @@
 
 SQLite's query planner says whether it must sort the matching rows ("USE TEMP B-TREE FOR ORDER
 BY"): at a million messages that sort is the difference between milliseconds and seconds
-(`scripts/bench_scale.py`). Each filter of the list and both sorts must read rows in page order.
+(`manage.py generate_archive`, then `scripts/bench_pages.py`). Each filter of the list and both
+sorts must read rows in page order.
 """
 
 from datetime import date

@@ -7,15 +7,18 @@ can be taken for a real person's words.
 
 The shape follows a real leak's: a few hundred people with a Twitter and an e-mail account each,
 some far busier than others; threads mostly short and a few very long (a power law), between two
-or more people who take turns, with replies to earlier messages and delays from seconds to days;
+or more people who take turns, with replies to earlier messages and delays from seconds to weeks;
 most messages verbatim with a clock time, some known only to the day or a range of days, a few
 undated; some withdrawn (unpublished); events, sources shared by many records, discrepancies;
 researchers' notes of every visibility, some quoting the text, tagged, linked, edited, deleted or
 hidden; and one message with exactly 50 public notes.
 
-Rows are generated in order from one seeded `random.Random` and written in batches of plain
-INSERTs (see tables.py) inside one transaction, so a failure writes nothing. Memory stays small:
-only the current batch, the current thread and a few counters are held.
+All threads are planned first (a small object each, about one per thirteen messages), then run
+side by side: messages are made in time order, so ids follow the clock as in a real archive and
+the date-ordered indexes grow at their ends. Rows come from one seeded `random.Random` (never the
+global one, never the clock) and are written in batches (see tables.py) inside one transaction,
+so a failure writes nothing. Besides the plans, only the current batch, the threads under way and
+a few counters are held.
 """
 
 import heapq
@@ -199,6 +202,9 @@ def _capitalised(word):
 
 
 class SyntheticArchive:
+    """One run: sizes that grow with the number of messages, the tables being written, and the
+    counts the report is made of. `write()` writes everything; `report()` says what it wrote."""
+
     def __init__(self, messages, seed, progress=None):
         if messages < 1:
             raise ValueError("A synthetic archive needs at least one message.")
