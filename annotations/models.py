@@ -11,7 +11,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -121,7 +122,20 @@ class AnnotationQuerySet(models.QuerySet):
         return (
             self.select_related("author", "group", "message", "event")
             .prefetch_related("links")
-            .annotate(revision_count=Count("revisions", distinct=True))
+            # A subquery per note shown, not a GROUP BY over every note and revision before
+            # the page is cut (174 ms for the home page's three notes at 17,000 notes).
+            .annotate(
+                revision_count=Coalesce(
+                    Subquery(
+                        AnnotationRevision.objects.filter(annotation=OuterRef("pk"))
+                        .order_by()
+                        .values("annotation")
+                        .annotate(n=Count("pk"))
+                        .values("n")
+                    ),
+                    0,
+                )
+            )
         )
 
     def counts_by_message(self, message_ids):

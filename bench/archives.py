@@ -34,16 +34,6 @@ def manage(database_url, *arguments, check=True):
     return subprocess.run([PYTHON, "manage.py", *arguments], cwd=ROOT, env=env, check=check)
 
 
-def has_generator():
-    completed = subprocess.run(
-        [PYTHON, "manage.py", "help", "generate_archive"],
-        cwd=ROOT,
-        env=os.environ | {"DJANGO_DEBUG": "1"},
-        capture_output=True,
-    )
-    return completed.returncode == 0
-
-
 def _read_marker(marker):
     try:
         return json.loads(marker.read_text())
@@ -52,32 +42,19 @@ def _read_marker(marker):
 
 
 def _generate(database_url, size, report_path):
-    """Fill an empty, migrated archive with `size` synthetic messages; returns the generator."""
+    """Fill an empty, migrated archive with `size` synthetic messages (the same rows per seed)."""
     manage(database_url, "migrate", "--noinput", "--verbosity", "0")
-    if has_generator():
-        manage(
-            database_url,
-            "generate_archive",
-            "--messages",
-            str(size),
-            "--seed",
-            str(SEED),
-            "--report",
-            str(report_path),
-        )
-        return "generate_archive"
-    # Before generate_archive existed: the older scale script (two accounts, one thread, no
-    # notes); the pages it cannot supply are reported as not built yet.
-    if not database_url.startswith("sqlite:///"):
-        raise SystemExit("only generate_archive can build a PostgreSQL archive")
-    env = os.environ | {"DJANGO_DEBUG": "1"}
-    subprocess.run([PYTHON, "scripts/bench_scale.py", str(size)], cwd=ROOT, env=env, check=True)
-    built = ROOT / "var" / f"bench-{size}.sqlite3"
-    connection = sqlite3.connect(built)
-    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    connection.close()
-    built.replace(database_url.removeprefix("sqlite:///"))
-    return "scripts/bench_scale.py"
+    manage(
+        database_url,
+        "generate_archive",
+        "--messages",
+        str(size),
+        "--seed",
+        str(SEED),
+        "--report",
+        str(report_path),
+    )
+    return "generate_archive"
 
 
 def _finish(marker, generator, report_path, started):
@@ -96,8 +73,8 @@ def _finish(marker, generator, report_path, started):
 
 
 def _stale(marker_data):
-    # An archive from the stand-in generator is rebuilt once the real one exists.
-    return marker_data["generator"] != "generate_archive" and has_generator()
+    # Archives from the generator before generate_archive (scripts/bench_scale.py) are rebuilt.
+    return marker_data["generator"] != "generate_archive"
 
 
 def backchannel_sqlite(size):

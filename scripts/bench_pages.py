@@ -2,7 +2,9 @@
 
     DJANGO_DEBUG=1 .venv/bin/python scripts/bench_pages.py [URL …]
 
-Without URLs it measures one page of each type, using records of the loaded archive.
+Without URLs it measures one page of each type, using records of the loaded archive. At scale,
+point DATABASE_URL at a synthetic archive (`manage.py generate_archive --messages 1000000
+--report PATH`) and pass URLs made from the report's handles.
 """
 
 import os

@@ -14,7 +14,8 @@ from datetime import date, timedelta
 
 # fmt: off
 PAGE_QUERIES = {
-    "home":           {"anonymous": 7, "anonymous+notes": 8, "member": 9, "member+notes": 10},
+    # Cold: the busiest conversations and how many there are (2), the counts (4), the chart.
+    "home":           {"anonymous": 9, "anonymous+notes": 10, "member": 11, "member+notes": 12},
     # Its last page (keyset): the exact count (cached after the first request), the end of the
     # dated messages, then the undated ones; a page inside the dated ones reads one query less.
     # + one query per dropdown (sender, recipient, conversation) to know if it is short enough to

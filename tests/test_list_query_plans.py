@@ -3,7 +3,8 @@
 A page is read by keyset (archive/keyset.py): the first page, a page from a cursor deep in the
 dated messages and a page in the undated ones. Each of those queries must read its rows from an
 index in page order, never gather the matching rows and sort them: at a million messages that
-sort is the difference between milliseconds and seconds (`scripts/bench_scale.py`).
+sort is the difference between milliseconds and seconds (`manage.py generate_archive`, then
+`make bench`).
 
 SQLite says so in its query plan ("USE TEMP B-TREE FOR ORDER BY"); PostgreSQL shows a Sort node.
 """
@@ -32,6 +33,7 @@ FILTERS = [
     {"reply": "yes"},
     {"annotated": "yes"},
     {"annotated": "no"},
+    {"tag": "podesta"},
     {"channel": "direct_message", "sender": "sender", "answered": "no"},
 ]
 

@@ -27,7 +27,8 @@ def sign_in(page, username, password, login_url, next_url):
     page.goto(f"{login_url}?next={next_url}")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
-    page.locator("[type=submit]").click()
+    # The sign-in form (ours or the admin's), not the search box in our header.
+    page.locator("form:not([role=search]) [type=submit]").click()
     page.wait_for_url(f"**{next_url}")
 
 
