@@ -272,7 +272,17 @@ class KeysetPaginator:
     def _run(self, queryset, keys, values, forwards, limit):
         if values is not None:
             queryset = queryset.filter(_beyond(keys, values, forwards))
-        return list(_in_run_order(queryset, self.keys, forwards)[:limit])
+        # The page's rows are found by their ids alone, then read whole. Where an index gives
+        # the order this costs one more small query; where none can (a person writing from two
+        # accounts: two index ranges to merge), only ids are sorted, not rows carrying their
+        # per-row annotations (a reply count each: 0.5 s for 97,000 messages).
+        ids = list(
+            _in_run_order(queryset, self.keys, forwards).values_list("pk", flat=True)[:limit]
+        )
+        if not ids:
+            return []
+        rows = queryset.order_by().in_bulk(ids)
+        return [rows[pk] for pk in ids if pk in rows]
 
 
 def _in_run_order(queryset, keys, forwards):
