@@ -78,7 +78,7 @@ def test_researcher_annotates_a_quoted_span_edits_and_deletes(
 
     # The highlight leads to the note.
     highlight.get_by_role("link").click()
-    assert "#annotation-" in page.url
+    page.wait_for_url("**#annotation-*")
 
     note.get_by_role("link", name="Edit").click()
     page.get_by_role("textbox", name="Note").fill("A revised reading of this reply.")

@@ -87,7 +87,7 @@ def test_filtering_to_trump_jr_replies_shows_three(page, archive, tmp_path):
 def test_timeline_month_event_message_and_back(page, archive, tmp_path):
     page.goto("/timeline/")
     page.get_by_role("navigation", name="Months").get_by_role("link", name="Oct 2016").click()
-    assert page.url.endswith("#m-2016-10")
+    page.wait_for_url("**#m-2016-10")
     october = page.locator("#m-2016-10")
     october.get_by_role("link", name=re.compile("True Pundit publishes")).click()
     page.wait_for_url("**/events/e03-**")
