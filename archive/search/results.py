@@ -18,6 +18,7 @@ from django.utils.safestring import mark_safe
 
 from annotations.models import Annotation
 
+from .. import counting
 from ..caching import cached_figures
 from ..keyset import KeysetPaginator
 from ..models import Event, Message, Person, Source
@@ -123,10 +124,9 @@ def longest_date_range(model):
 
 
 def bounded_count(queryset, limit=None):
-    """(count, exact): the exact count up to `limit`, else (limit, False) — never more work."""
-    limit = limit or COUNT_LIMIT
-    count = queryset.order_by()[: limit + 1].count()
-    return (count, True) if count <= limit else (limit, False)
+    """(count, exact), counting no further than COUNT_LIMIT: the lists' rule (archive/counting)."""
+    counted = counting.bounded_count(queryset, limit or COUNT_LIMIT)
+    return counted.value, counted.is_exact
 
 
 def ordered(queryset, query, sort):
