@@ -217,11 +217,15 @@ class TimelineFilter(django_filters.FilterSet):
     """The timeline's fields; a subclass per model says how `person` and `kind` apply to it."""
 
     shows_kind = None
+    # Fields that say where reading starts rather than which records match.
+    positions = ("start",)
 
     q = words_filter("Words")
     year = YearFilter(field_name="date_earliest__year", label="Year", min_value=1, max_value=9999)
+    # Where the page begins (the timeline view pages from it by keyset), not a filter: earlier
+    # and undated records stay in the chronology, a link away.
     start = django_filters.DateFilter(
-        field_name="date_earliest", lookup_expr="gte", label="From", widget=DATE_WIDGET
+        field_name="date_earliest", method="reading_position", label="From", widget=DATE_WIDGET
     )
     kind = django_filters.ChoiceFilter(choices=TIMELINE_KINDS, method="filter_kind", label="Show")
     person = django_filters.ModelChoiceFilter(
@@ -237,6 +241,9 @@ class TimelineFilter(django_filters.FilterSet):
 
     def filter_kind(self, queryset, name, value):
         return queryset if value == self.shows_kind else queryset.none()
+
+    def reading_position(self, queryset, name, value):
+        return queryset
 
     def filter_words(self, queryset, name, value):
         return found_by(queryset, value)

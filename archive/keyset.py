@@ -118,7 +118,12 @@ def _decode(cursor, keys):
         raise InvalidCursor("undecodable") from error
     if direction not in (AFTER, BEFORE) or not isinstance(values, list):
         raise InvalidCursor("malformed")
-    if len(values) != len(keys):
+    return direction, _converted(values, keys)
+
+
+def _converted(values, keys):
+    """The cursor's JSON values as the key fields' Python values; InvalidCursor if they are not."""
+    if not isinstance(values, list) or len(values) != len(keys):
         raise InvalidCursor("wrong length")
     converted = []
     for key, value in zip(keys, values, strict=True):
@@ -138,7 +143,7 @@ def _decode(cursor, keys):
         except (ValidationError, ValueError, TypeError, OverflowError) as error:
             raise InvalidCursor(f"{key.name}: {error}") from error
         converted.append(python_value)
-    return direction, converted
+    return converted
 
 
 def _key_values(row, keys):
@@ -155,14 +160,18 @@ def _comparison(key, value, forwards, strict):
     return Q(**{f"{key.name}__{lookup}": value})
 
 
-def _beyond(keys, values, forwards):
+def _beyond(keys, values, forwards, inclusive=False):
     """Q: rows strictly beyond (after, or before if not forwards) `values`, where every key is
     NOT NULL. Written as `k1 >= v1 AND (k1 > v1 OR (k2, …) beyond (v2, …))` so that the leading
-    comparison is an index range the database seeks to; only rows sharing v1 are re-checked."""
+    comparison is an index range the database seeks to; only rows sharing v1 are re-checked.
+
+    `values` may be a prefix of the key (a date without the position and id that follow it):
+    then rows beyond that prefix, or from it on (`inclusive`), e.g. every message of a day on.
+    """
     key, value = keys[0], values[0]
-    if len(keys) == 1:
-        return _comparison(key, value, forwards, strict=True)
-    rest = _beyond(keys[1:], values[1:], forwards)
+    if len(values) == 1:
+        return _comparison(key, value, forwards, strict=not inclusive)
+    rest = _beyond(keys[1:], values[1:], forwards, inclusive)
     return _comparison(key, value, forwards, strict=False) & (
         _comparison(key, value, forwards, strict=True) | Q(**{key.name: value}) & rest
     )
@@ -241,37 +250,50 @@ class KeysetPaginator:
             page.has_previous = False
         return page
 
-    def _read(self, values, forwards, limit):
-        """Up to `limit` rows beyond `values` (from the start if None), in reading order."""
+    def read(self, values, *, forwards=True, limit, inclusive=False):
+        """Up to `limit` rows beyond `values` (from the start if None), in reading order:
+        backwards reads come nearest first. `values` may be a prefix of the sort key, and
+        `inclusive` then also takes the rows that share it (see `_beyond`). Prefetches are left
+        to the caller (`prefetch_lookups`), to run once over the rows it keeps."""
+        if values is not None and not values:
+            values = None
         first = self.keys[0]
         if not first.nullable:
-            return self._run(self.queryset, self.keys, values, forwards, limit)
+            return self._run(self.queryset, self.keys, values, forwards, limit, inclusive)
         # Two runs: the rows with a value in the first key, then (in either sort) those without.
         # Forwards: dated then undated; backwards (previous pages): undated then dated.
         dated = self.queryset.filter(**{f"{first.name}__isnull": False})
         undated = self.queryset.filter(**{f"{first.name}__isnull": True})
-        in_undated = values is not None and values[0] is None
         runs = []
-        if forwards:
-            if not in_undated:
+        if values is None or values[0] is not None:
+            if forwards:
                 runs.append((dated, self.keys, values))
-            runs.append((undated, self.keys[1:], values[1:] if in_undated else None))
-        else:
-            if in_undated:
-                runs.append((undated, self.keys[1:], values[1:]))
-                runs.append((dated, self.keys, None))
+                runs.append((undated, self.keys[1:], None))
             else:
                 runs.append((dated, self.keys, values))
+        else:
+            # Within the undated run: beyond its other keys, or (the prefix [None] alone) the
+            # whole run if `inclusive`, else nothing of it.
+            rest = values[1:]
+            if rest or inclusive:
+                runs.append((undated, self.keys[1:], rest or None))
+            if not forwards:
+                runs.append((dated, self.keys, None))
         rows = []
         for queryset, keys, start in runs:
-            rows += self._run(queryset, keys, start, forwards, limit - len(rows))
+            rows += self._run(queryset, keys, start, forwards, limit - len(rows), inclusive)
             if len(rows) >= limit:
                 break
         return rows
 
-    def _run(self, queryset, keys, values, forwards, limit):
+    def _read(self, values, forwards, limit):
+        return self.read(values, forwards=forwards, limit=limit)
+
+    def _run(self, queryset, keys, values, forwards, limit, inclusive=False):
+        if limit <= 0:
+            return []
         if values is not None:
-            queryset = queryset.filter(_beyond(keys, values, forwards))
+            queryset = queryset.filter(_beyond(keys, values, forwards, inclusive))
         # The page's rows are found by their ids alone, then read whole. Where an index gives
         # the order this costs one more small query; where none can (a person writing from two
         # accounts: two index ranges to merge), only ids are sorted, not rows carrying their
@@ -332,3 +354,117 @@ def cursor_at_offset(queryset, offset):
         if remaining < 0:
             return None
     return None
+
+
+class InterleavedPaginator:
+    """Pages of several querysets read as one list, by keyset: the timeline's messages and
+    events. The querysets share their first sort key (a nullable date); on one value of it the
+    streams come in the order given (events, then messages), each in its own order after that.
+
+        pager = InterleavedPaginator({"event": events, "message": messages}, per_page=100)
+        page = pager.page(cursor)            # or pager.page(start=date(2016, 10, 1))
+        page.object_list                     # [("event", <Event>), ("message", <Message>), …]
+
+    A page reads at most `per_page + 1` rows of each stream from its position, so a day holding
+    thousands of records is paged through like any other run of rows: none is skipped or shown
+    twice. The cursor names the stream and key of the row it continues from.
+    """
+
+    def __init__(self, streams, per_page):
+        self.names = list(streams)
+        self.pagers = {name: KeysetPaginator(qs, per_page) for name, qs in streams.items()}
+        self.per_page = per_page
+
+    def page(self, cursor=None, start=None):
+        invalid = False
+        position = None
+        if cursor:
+            try:
+                position = self._decode(cursor)
+            except InvalidCursor:
+                invalid = True
+        if position is not None:
+            direction, name, values = position
+            if direction == AFTER:
+                entries = self._read_from(name, values, forwards=True)
+                page = self._page(entries, has_previous=True)
+            else:
+                entries = self._read_from(name, values, forwards=False)
+                if len(entries) > self.per_page:
+                    kept = list(reversed(entries[: self.per_page]))
+                    page = self._page(kept, has_previous=True, has_next=True)
+                else:
+                    # Back at the start: show the first page whole rather than a short one.
+                    page = self._page(self._read_all(None), has_previous=False)
+        else:
+            page = self._page(self._read_all(start), has_previous=start is not None)
+        page.cursor_was_invalid = invalid
+        for name, pager in self.pagers.items():
+            rows = [row for kind, row in page.object_list if kind == name]
+            if pager.prefetch_lookups and rows:
+                prefetch_related_objects(rows, *pager.prefetch_lookups)
+        return page
+
+    def _decode(self, cursor):
+        if len(cursor) > MAX_CURSOR_LENGTH:
+            raise InvalidCursor("too long")
+        try:
+            raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+            direction, name, values = json.loads(raw.decode())
+        except (binascii.Error, UnicodeDecodeError, ValueError, TypeError) as error:
+            raise InvalidCursor("undecodable") from error
+        if direction not in (AFTER, BEFORE) or name not in self.pagers:
+            raise InvalidCursor("malformed")
+        return direction, name, _converted(values, self.pagers[name].keys)
+
+    def _encode(self, direction, entry):
+        name, row = entry
+        values = _key_values(row, self.pagers[name].keys)
+        text = json.dumps([direction, name, values], separators=(",", ":"), default=_json_value)
+        return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+    def _sort_key(self, entry):
+        name, row = entry
+        first, *rest = _key_values(row, self.pagers[name].keys)
+        return (first is None, first or "", self.names.index(name), rest)
+
+    def _read_all(self, start):
+        """The first `per_page + 1` entries from the start, or from the value `start` of the
+        shared first key on (every record of that day and after)."""
+        values = None if start is None else [start]
+        entries = []
+        for name, pager in self.pagers.items():
+            rows = pager.read(values, forwards=True, limit=self.per_page + 1, inclusive=True)
+            entries += [(name, row) for row in rows]
+        return sorted(entries, key=self._sort_key)
+
+    def _read_from(self, at_name, values, forwards):
+        """The `per_page + 1` entries nearest beyond one row, in reading order (nearest first).
+
+        On the row's first-key value, streams given before its own come before it and those
+        given after come after: forwards, a later stream reads that value inclusively and an
+        earlier one strictly beyond it; backwards the other way round."""
+        at = self.names.index(at_name)
+        entries = []
+        for index, (name, pager) in enumerate(self.pagers.items()):
+            if name == at_name:
+                start, inclusive = values, False
+            else:
+                start = values[:1]
+                inclusive = (index > at) if forwards else (index < at)
+            rows = pager.read(start, forwards=forwards, limit=self.per_page + 1, inclusive=inclusive)
+            entries += [(name, row) for row in rows]
+        return sorted(entries, key=self._sort_key, reverse=not forwards)
+
+    def _page(self, entries, *, has_previous, has_next=None):
+        if has_next is None:
+            has_next = len(entries) > self.per_page
+        entries = entries[: self.per_page]
+        page = KeysetPage(object_list=entries, has_next=has_next, has_previous=has_previous)
+        if entries and has_next:
+            page.next_cursor = self._encode(AFTER, entries[-1])
+        if entries and has_previous:
+            page.previous_cursor = self._encode(BEFORE, entries[0])
+        else:
+            page.has_previous = False
+        return page

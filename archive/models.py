@@ -630,6 +630,12 @@ class Event(DatedRecord):
         constraints = [_date_range_constraint("event_date_range_ordered")]
         indexes = [
             models.Index(fields=["is_published", "date_earliest"], name="event_list_idx"),
+            # The timeline reads published events a keyset page at a time in this order.
+            models.Index(
+                fields=["date_earliest", "external_id"],
+                name="event_timeline_idx",
+                condition=Q(is_published=True),
+            ),
         ]
 
     def __str__(self):

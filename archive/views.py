@@ -23,7 +23,7 @@ from .conversation import build_conversation, side_stats
 from .counting import bounded_count, cached_count
 from .exports import export_messages
 from .filters import MessageCountFilter, MessageFilter, TimelineEventFilter, TimelineMessageFilter
-from .keyset import KeysetPaginator
+from .keyset import InterleavedPaginator, KeysetPaginator
 from .models import (
     AnswerRate,
     Discrepancy,
@@ -465,17 +465,16 @@ def timeline(request):
     )
     message_filter = TimelineMessageFilter(request.GET, queryset=messages)
     event_filter = TimelineEventFilter(request.GET, queryset=events)
-    entries, next_from, all_months = [], None, []
+    page, all_months = None, []
     if message_filter.is_valid() and event_filter.is_valid():
-        # Undated records close the timeline whatever page it starts from.
-        all_messages, all_events = message_filter.qs, event_filter.qs
-        if "start" in request.GET:
-            without_start = request.GET.copy()
-            without_start.pop("start")
-            all_messages = TimelineMessageFilter(without_start, queryset=messages).qs
-            all_events = TimelineEventFilter(without_start, queryset=events).qs
-        entries, next_from = _timeline_page(
-            message_filter.qs, event_filter.qs, all_messages, all_events
+        # One chronology of two tables, paged by keyset (archive/keyset.py): `start` is where
+        # reading begins, not a filter, so undated records still close it and earlier entries
+        # stay one link away.
+        pager = InterleavedPaginator(
+            {"event": event_filter.qs, "message": message_filter.qs}, TIMELINE_PAGE_SIZE
+        )
+        page = pager.page(
+            request.GET.get("cursor"), start=message_filter.form.cleaned_data.get("start")
         )
         # DISTINCT months over every matching record: hundreds of ms at a million rows, so kept
         # per filter until the records change (archive/caching.py).
@@ -485,6 +484,7 @@ def timeline(request):
                 _months_with_records(message_filter.qs) | _months_with_records(event_filter.qs)
             ),
         )
+    entries = page.object_list if page else []
     _attach_annotation_counts(
         request,
         messages=[record for kind, record in entries if kind == "message"],
@@ -522,7 +522,8 @@ def timeline(request):
             # The person filter's own choices: only people a published record names.
             "people": Person.objects.in_published_records().only("external_id", "name"),
             "count": len(entries),
-            "next_from": next_from,
+            "page": page,
+            "span": [entries[0][1].date_display, entries[-1][1].date_display] if entries else [],
         },
     )
 
@@ -535,7 +536,7 @@ def _filter_key(filterset):
     values = sorted(
         (name, str(getattr(value, "pk", value)))
         for name, value in filterset.form.cleaned_data.items()
-        if value not in (None, "")
+        if value not in (None, "") and name not in getattr(filterset, "positions", ())
     )
     return hashlib.sha256(repr(values).encode()).hexdigest()[:24]
 
@@ -565,37 +566,6 @@ def _year_range(*querysets):
     if not firsts:
         return []
     return list(range(min(firsts).year, max(lasts).year + 1))
-
-
-def _timeline_page(messages, events, all_messages, all_events):
-    """Up to a page of entries from the requested start; the day the next page starts from.
-
-    A page never splits a day: if the limit falls inside one, that day opens the next page.
-    Undated records come after the last dated page.
-    """
-    limit = TIMELINE_PAGE_SIZE
-    dated = [("message", m) for m in messages.filter(date_earliest__isnull=False)[: limit + 1]]
-    dated += [("event", e) for e in events.filter(date_earliest__isnull=False)[: limit + 1]]
-    dated.sort(key=_timeline_key)
-    if len(dated) > limit:
-        boundary = dated[limit][1].date_earliest
-        page = [entry for entry in dated[:limit] if entry[1].date_earliest < boundary]
-        if page:
-            return page, boundary
-        # One day holds more than a page: show that day whole rather than loop forever.
-        page = [entry for entry in dated if entry[1].date_earliest == boundary]
-        later = [entry for entry in dated if entry[1].date_earliest > boundary]
-        return page, later[0][1].date_earliest if later else None
-    undated = [("message", m) for m in all_messages.filter(date_earliest__isnull=True)[:limit]]
-    undated += [("event", e) for e in all_events.filter(date_earliest__isnull=True)[:limit]]
-    return dated + sorted(undated, key=_timeline_key), None
-
-
-def _timeline_key(entry):
-    kind, record = entry
-    day = record.date_earliest
-    # Undated records go last; on one day, events (context) come before messages.
-    return (day is None, day or "", 0 if kind == "event" else 1, record.external_id)
 
 
 def _month_of(record):

@@ -87,6 +87,22 @@ class Build:
         message.sources.set(sources if sources is not None else [self.source()])
         return message
 
+    def event(self, sources=None, **fields):
+        from archive.models import Event
+
+        n = next(_ids)
+        day = fields.pop("day", date(2016, 10, 3))
+        defaults = {
+            "external_id": f"event-{n}",
+            "title": f"Event {n}",
+            "kind": "other",
+            "date_earliest": day,
+            "date_latest": day,
+        }
+        event = Event.objects.create(**{**defaults, **fields})
+        event.sources.set(sources if sources is not None else [self.source()])
+        return event
+
 
 @pytest.fixture
 def build(db):

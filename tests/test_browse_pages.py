@@ -186,7 +186,7 @@ def test_long_conversations_are_paged_and_answers_on_later_pages_count(client, b
     assert "reply to" in text(page_two)
 
 
-def test_timeline_pages_by_date_and_keeps_undated_records_for_the_end(client, build):
+def test_timeline_pages_by_cursor_and_keeps_undated_records_for_the_end(client, build):
     from datetime import date, timedelta
 
     from archive import views
@@ -201,17 +201,107 @@ def test_timeline_pages_by_date_and_keeps_undated_records_for_the_end(client, bu
     first = client.get("/timeline/")
     page = text(first)
     assert f"{views.TIMELINE_PAGE_SIZE} entries on this page" in page
-    assert "tl-undated" not in page
-    next_day = first_day + timedelta(days=views.TIMELINE_PAGE_SIZE)
-    assert f"start={next_day:%Y-%m-%d}" in page
+    assert "tl-undated" not in page and "Earlier entries" not in page
     # Months beyond this page are linked by their start date.
     last_day = first_day + timedelta(days=total - 1)
     assert f"start={last_day:%Y-%m}-01#m-{last_day:%Y-%m}" in page
 
-    second = text(client.get("/timeline/", {"start": f"{next_day:%Y-%m-%d}"}))
-    assert f">tl{total - 1}:" in second and "tl-undated" in second
-    assert ">tl0:" not in second
-    assert "Later entries" not in second
+    cursor = first.context["page"].next_cursor
+    second = client.get("/timeline/", {"cursor": cursor})
+    shown = [record.external_id for _, record in second.context["page"].object_list]
+    assert shown == [f"tl{i}" for i in range(views.TIMELINE_PAGE_SIZE, total)] + ["tl-undated"]
+    assert "Later entries" not in text(second) and "Earlier entries" in text(second)
+    back = client.get("/timeline/", {"cursor": second.context["page"].previous_cursor})
+    assert back.context["page"].object_list == first.context["page"].object_list
+
+    # A start date opens the timeline at that day; what is before it is a link away.
+    from_day = client.get("/timeline/", {"start": f"{first_day + timedelta(days=150):%Y-%m-%d}"})
+    shown = [record.external_id for _, record in from_day.context["page"].object_list]
+    assert shown[0] == "tl150" and shown[-1] == "tl-undated"
+    assert "Earlier entries" in text(from_day)
+
+
+def _read_whole_timeline(client, query=None, backwards_check=True):
+    """Every entry of the timeline, following its next links; checks each page's previous link
+    leads back to the page before."""
+    seen, pages, cursor = [], [], None
+    while True:
+        response = client.get("/timeline/", {**(query or {}), **({"cursor": cursor} if cursor else {})})
+        assert response.status_code == 200
+        page = response.context["page"]
+        pages.append([(kind, record.pk) for kind, record in page.object_list])
+        if backwards_check and len(pages) > 1:
+            back = client.get("/timeline/", {**(query or {}), "cursor": page.previous_cursor})
+            assert [(k, r.pk) for k, r in back.context["page"].object_list] == pages[-2]
+        seen += [(kind, record.external_id) for kind, record in page.object_list]
+        if not page.has_next:
+            return seen
+        cursor = page.next_cursor
+
+
+def test_a_day_with_more_records_than_a_page_is_paged_through_without_gaps(
+    client, build, monkeypatch
+):
+    """Records sharing one day (an import of a busy day) used to be cut at the page size: the
+    next page began the following day and the rest of that day was never shown."""
+    from datetime import date
+
+    monkeypatch.setattr("archive.views.TIMELINE_PAGE_SIZE", 7)
+    thread = build.thread()
+    busy, before, after = date(2020, 3, 3), date(2020, 3, 2), date(2020, 3, 4)
+    build.message(thread=thread, external_id="m-before", day=before)
+    expected = [("message", "m-before")]
+    for i in range(5):
+        build.event(external_id=f"e-busy{i}", day=busy)
+    expected += [("event", f"e-busy{i}") for i in range(5)]
+    for i in range(23):
+        build.message(thread=thread, external_id=f"m-busy{i:02d}", day=busy)
+    expected += [("message", f"m-busy{i:02d}") for i in range(23)]
+    build.event(external_id="e-after", day=after)
+    build.message(thread=thread, external_id="m-after", day=after)
+    build.message(thread=thread, external_id="m-undated", date_earliest=None, date_latest=None)
+    build.event(external_id="e-undated", date_earliest=None, date_latest=None)
+    expected += [("event", "e-after"), ("message", "m-after")]
+    expected += [("event", "e-undated"), ("message", "m-undated")]
+
+    assert _read_whole_timeline(client) == expected
+    assert _read_whole_timeline(client, {"kind": "messages"}) == [
+        entry for entry in expected if entry[0] == "message"
+    ]
+    # Starting on the busy day starts with its first record, events first.
+    response = client.get("/timeline/", {"start": "2020-03-03"})
+    assert response.context["page"].object_list[0][1].external_id == "e-busy0"
+
+
+def test_timeline_cursor_has_no_gaps_or_duplicates_while_records_are_added(
+    client, build, monkeypatch
+):
+    from datetime import date, timedelta
+
+    monkeypatch.setattr("archive.views.TIMELINE_PAGE_SIZE", 4)
+    thread = build.thread()
+    for i in range(10):
+        build.message(thread=thread, external_id=f"m{i}", day=date(2021, 1, 1) + timedelta(i))
+    first = client.get("/timeline/").context["page"]
+    # Added before the reader's position (not shown to them) and after it (shown once).
+    build.message(thread=thread, external_id="m-early", day=date(2020, 12, 1))
+    build.message(thread=thread, external_id="m-late", day=date(2021, 2, 1))
+    rest, cursor = [], first.next_cursor
+    while cursor:
+        page = client.get("/timeline/", {"cursor": cursor}).context["page"]
+        rest += [record.external_id for _, record in page.object_list]
+        cursor = page.next_cursor if page.has_next else None
+    shown = [record.external_id for _, record in first.object_list] + rest
+    assert shown == [f"m{i}" for i in range(10)] + ["m-late"]
+
+
+@pytest.mark.parametrize(
+    "cursor", ["", "garbage", "x" * 400, "WyJhIiwibm9wZSIsW11d", "WyJhIiwibWVzc2FnZSIsWzEsMl1d"]
+)
+def test_a_forged_timeline_cursor_opens_the_first_page(client, archive, cursor):
+    response = client.get("/timeline/", {"cursor": cursor})
+    assert response.status_code == 200
+    assert response.context["page"].object_list
 
 
 def test_answer_rate_of_nothing_sent_is_unknown_not_zero(client, build):

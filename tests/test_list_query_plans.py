@@ -121,3 +121,43 @@ def test_words_are_found_through_the_full_text_index(build, sort):
         steps = [row[-1] for row in cursor.fetchall()]
     assert steps[0].startswith("SCAN archive_message_fts VIRTUAL TABLE"), steps
     assert not [step for step in steps if step.startswith("SCAN archive_message ")], steps
+
+
+@pytest.mark.parametrize("query", [{}, {"kind": "messages"}, {"start": "2016-10-01"}])
+def test_the_timeline_reads_each_page_of_both_tables_in_index_order(client, build, query):
+    """The timeline interleaves messages and events by keyset (archive.keyset.InterleavedPaginator):
+    from the start, from a start date, after a message and after an event, each table's page is
+    read along an index, never sorted."""
+    from archive import views
+
+    thread = build.thread()
+    for day in (date(2016, 10, 3), date(2016, 10, 4)):
+        build.event(day=day)
+        build.message(thread=thread, day=day)
+    build.message(thread=thread, day=None)
+    build.event(day=None)
+    pages = [client.get("/timeline/", query).context["page"]]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(views, "TIMELINE_PAGE_SIZE", 1)
+        pages.append(client.get("/timeline/", query).context["page"])
+        cursors = [pages[-1].next_cursor]
+        while cursors[-1]:
+            following = client.get("/timeline/", {**query, "cursor": cursors[-1]})
+            cursors.append(following.context["page"].next_cursor)
+        cursors[-1] = following.context["page"].previous_cursor
+        with CaptureQueriesContext(connection) as captured:
+            for cursor in [None, *cursors]:
+                if cursor:
+                    client.get("/timeline/", {**query, "cursor": cursor})
+                else:
+                    client.get("/timeline/", query)
+    reads = [
+        query["sql"]
+        for query in captured.captured_queries
+        if query["sql"].startswith(('SELECT "archive_message"."id"', 'SELECT "archive_event"."id"'))
+        and "LIMIT" in query["sql"]
+    ]
+    assert any("archive_event" in sql for sql in reads) or query.get("kind")
+    assert any("archive_message" in sql for sql in reads)
+    for sql in reads:
+        assert not sorts_the_rows(sql), sql
