@@ -101,6 +101,7 @@ class RecordsCorrections:
 
 class AccountInline(admin.TabularInline):
     model = Account
+    fk_name = "person"
     extra = 0
     fields = ["external_id", "platform", "handle", "note"]
 
