@@ -60,6 +60,10 @@ class ImportResult:
     report: dict = field(default_factory=dict)
 
     @property
+    def format_label(self):
+        return ImportBatch.Format(self.format).label
+
+    @property
     def wrote(self):
         return self.batch is not None and not self.dry_run and not self.refused
 
