@@ -5,6 +5,8 @@ declared charsets); this module decides what a message's text, time, thread and 
 """
 
 import email
+import email.errors
+import email.header
 import email.policy
 import email.utils
 import hashlib
@@ -75,7 +77,9 @@ class _Threads:
 
 def _item(raw, location, threads):
     try:
-        message = email.message_from_bytes(raw, policy=email.policy.default)
+        # compat32: the email package's fast parser; headers are decoded here (RFC 2047), the
+        # bodies by get_payload(decode=True) (quoted-printable, base64) and their charsets.
+        message = email.message_from_bytes(raw, policy=email.policy.compat32)
         return _read(message, raw, location, threads)
     except _Unreadable as problem:
         return Problem("failed", location, str(problem))
@@ -86,6 +90,19 @@ def _item(raw, location, threads):
 
 class _Unreadable(Exception):
     pass
+
+
+def _header(value):
+    """A header's text with RFC 2047 encoded words decoded; the raw text if they cannot be."""
+    if value is None:
+        return ""
+    value = str(value)
+    if "=?" not in value:
+        return value
+    try:
+        return str(email.header.make_header(email.header.decode_header(value)))
+    except (LookupError, UnicodeError, ValueError, email.errors.HeaderParseError):
+        return value
 
 
 def _read(message, raw, location, threads):
@@ -104,10 +121,11 @@ def _read(message, raw, location, threads):
     references = _angle_ids(str(message.get("references", "")))
     in_reply_to = _angle_ids(str(message.get("in-reply-to", "")))
     parent = in_reply_to[-1] if in_reply_to else (references[-1] if references else "")
-    subject = str(message.get("subject", "") or "").strip()
+    subject = " ".join(_header(message.get("subject", "")).split())
     people = {p.address for p in [*senders, *recipients]}
     thread_key, inferred = threads.place(original_id, references or in_reply_to, subject, people)
-    text, text_part, note = _text(message)
+    text_part, html_part, attachments = _parts(message)
+    text, original_text, note = _text(text_part, html_part)
     header_block = raw.split(b"\r\n\r\n", 1)[0] if b"\r\n\r\n" in raw else raw.split(b"\n\n", 1)[0]
     item = Item(
         original_id=original_id,
@@ -118,14 +136,14 @@ def _read(message, raw, location, threads):
         channel="email",
         original={
             "headers": header_block.decode("utf-8", errors="replace"),
-            "text_part": text_part,
+            "text_part": original_text,
         },
         thread_key=thread_key,
         thread_title=SUBJECT_PREFIX.sub("", subject).strip() or "(no subject)",
         thread_inferred=inferred,
         in_reply_to=parent if parent != original_id else "",
         curator_note=note,
-        attachments=_attachments(message),
+        attachments=attachments,
     )
     _date(message, item)
     return item
@@ -137,7 +155,7 @@ def _parties(values):
         address = address.strip().lower()
         if "@" not in address:
             continue
-        party = Party("email", address, display_name=name.strip(), handle=address)
+        party = Party("email", address, display_name=_header(name).strip(), handle=address)
         if party.address not in {p.address for p in parties}:
             parties.append(party)
     return parties
@@ -176,42 +194,55 @@ def _offset_label(offset):
     return f"{sign}{hours:02d}:{minutes:02d}"
 
 
-def _text(message):
+def _parts(message):
+    """(first text/plain part, first text/html part, attachments) of a message, by walking it."""
+    plain = html_part = None
+    attachments = []
+    for part in message.walk():
+        if part.is_multipart():
+            continue
+        disposition = str(part.get("content-disposition", "")).lower()
+        filename = part.get_filename()
+        content_type = part.get_content_type()
+        if disposition.startswith("attachment") or filename or not content_type.startswith("text/"):
+            if part is message and content_type.startswith("text/"):
+                pass  # a single-part message is its body
+            else:
+                content = part.get_payload(decode=True) or b""
+                attachments.append(AttachmentData(
+                    name=_header(filename or ""), content_type=content_type, content=content,
+                ))
+                continue
+        if content_type == "text/plain" and plain is None:
+            plain = part
+        elif content_type == "text/html" and html_part is None:
+            html_part = part
+    return plain, html_part, attachments
+
+
+def _text(plain, html_part):
     """(text shown, the exact text part, a note): the plain part, else the HTML part as text."""
-    part = message.get_body(preferencelist=("plain", "html"))
-    if part is None:
-        return "", "", "The e-mail has no text part."
-    content = _decoded(part)
-    if part.get_content_subtype() == "html":
+    if plain is not None:
+        content = _decoded(plain)
+        return content.strip("\n"), content, ""
+    if html_part is not None:
+        content = _decoded(html_part)
         # Shown as text, never as HTML: tags dropped, entities read.
         text = html.unescape(nh3.clean(content, tags=set(), clean_content_tags={"script", "style"}))
         text = re.sub(r"[ \t]+\n", "\n", re.sub(r"\n{3,}", "\n\n", text)).strip()
         return text, content, "The e-mail has only an HTML part; its text is shown without markup."
-    return content.strip("\n"), content, ""
+    return "", "", "The e-mail has no text part."
 
 
 def _decoded(part):
-    try:
-        return part.get_content()
-    except (LookupError, UnicodeError, AssertionError):
-        # An unknown or wrong declared charset: UTF-8, then Latin-1, which reads any byte.
-        payload = part.get_payload(decode=True) or b""
-        try:
-            return payload.decode("utf-8")
-        except UnicodeDecodeError:
-            return payload.decode("latin-1")
-
-
-def _attachments(message):
-    found = []
-    for part in message.iter_attachments():
-        if part.is_multipart():
+    """The part's text: its bytes (quoted-printable or base64 undone) in its declared charset,
+    else UTF-8, else Latin-1, which reads any byte: never an error."""
+    payload = part.get_payload(decode=True) or b""
+    for charset in (part.get_content_charset(), "utf-8", "latin-1"):
+        if not charset:
             continue
-        content = part.get_payload(decode=True) or b""
-        found.append(
-            AttachmentData(
-                name=str(part.get_filename() or ""), content_type=part.get_content_type(),
-                content=content,
-            )
-        )
-    return found
+        try:
+            return payload.decode(charset)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return payload.decode("latin-1")

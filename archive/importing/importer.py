@@ -370,23 +370,25 @@ class _Writer:
         thread = self.threads.get(key)
         if thread is None:
             if self.fixed_thread:
-                thread, created = Thread.objects.get_or_create(
-                    external_id=self.fixed_thread, defaults={"title": item.thread_title[:300] or self.fixed_thread}
-                )
+                external_id, title, description = self.fixed_thread, item.thread_title or self.fixed_thread, ""
             else:
                 external_id = f"{self.prefix}-t-{_digest(self.family, key)[:20]}"
+                title = item.thread_title or "(untitled)"
                 description = (
                     "Grouped by subject and participants (the e-mails carry no reply headers)."
                     if item.thread_inferred else ""
                 )
-                thread, created = Thread.objects.get_or_create(
-                    external_id=external_id,
-                    defaults={"title": item.thread_title[:300] or "(untitled)", "description": description},
+            thread = Thread.objects.filter(external_id=external_id).first()
+            if thread is None:
+                thread = Thread.objects.create(
+                    external_id=external_id, title=title[:300], description=description
                 )
-            self.counts["threads"] += created
+                self.counts["threads"] += 1
+                self.next_position[thread.pk] = 1
+            else:
+                last = thread.messages.order_by("-position").values_list("position", flat=True).first()
+                self.next_position[thread.pk] = (last or 0) + 1
             self.threads[key] = thread
-            last = thread.messages.order_by("-position").values_list("position", flat=True).first()
-            self.next_position[thread.pk] = (last or 0) + 1
         elif item.thread_inferred and not thread.description:
             thread.description = "Some messages were grouped by subject and participants, not by reply headers."
             thread.save(update_fields=["description"])
