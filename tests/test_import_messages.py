@@ -319,3 +319,34 @@ def _command(path, *args):
     out = StringIO()
     call_command("import_messages", str(path), *args, stdout=out)
     return out.getvalue()
+
+
+def test_search_finds_imported_messages_once_published(tmp_path):
+    """The full-text index (FTS5 triggers, PostgreSQL's generated tsvector) follows bulk
+    imports like any other write; unpublished imports stay out of readers' results."""
+    from tests.test_search import found
+
+    path = samples.write_mbox(tmp_path / "mail.mbox", samples.sample_emails())
+    result = import_path(path)
+    assert found("messages", "lunch") == []
+    ImportBatch.objects.get(pk=result.batch.pk).messages.update(is_published=True)
+    first = Message.objects.get(original_id="a1@example.org")
+    assert found("messages", "lunch") == [first.external_id]
+    assert found("messages", "noon") == [Message.objects.get(original_id="b1@example.net").external_id]
+
+
+def test_concurrent_import_of_the_same_file_keeps_one_batch(tmp_path, monkeypatch):
+    """A second import that passed the "already imported?" check before the first committed
+    meets the unique SHA-256 and reports the first batch instead of failing."""
+    path = samples.write_mbox(tmp_path / "mail.mbox", samples.sample_emails())
+    first = import_path(path)
+    real_filter = ImportBatch.objects.filter
+
+    def not_seen_yet(*args, **kwargs):
+        monkeypatch.setattr(ImportBatch.objects, "filter", real_filter)
+        return ImportBatch.objects.none()
+
+    monkeypatch.setattr(ImportBatch.objects, "filter", not_seen_yet)
+    second = import_path(path)
+    assert second.already_imported == first.batch and not second.wrote
+    assert ImportBatch.objects.count() == 1 and Message.objects.count() == 2

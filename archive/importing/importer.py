@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from ..caching import forget_figures
@@ -193,6 +193,14 @@ def import_path(path, *, format=None, thread=None, dry_run=False, publish=False,
                     forget_figures()
     except _Refused:
         pass
+    except IntegrityError:
+        # The same file imported at the same moment by someone else: theirs stands.
+        earlier = ImportBatch.objects.filter(sha256=sha256).first()
+        if earlier is None:
+            raise
+        result.already_imported, result.batch = earlier, None
+        result.report = {"created": 0, "matched": 0, "skipped": 0, "failed": 0,
+                         "already_imported": earlier.pk}
     finally:
         if writer and not result.wrote:
             # Rolled back (a dry run, a refusal, an error): the attachments stored go too.
