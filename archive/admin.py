@@ -129,7 +129,11 @@ class AccountAdmin(EditConflictAdminMixin, admin.ModelAdmin):
     actions = [merge_accounts, undo_merge]
 
     def get_readonly_fields(self, request, obj=None):
-        return ["external_id", "display_names", "merged_from"] if obj else ["display_names", "merged_from"]
+        return (
+            ["external_id", "display_names", "merged_from"]
+            if obj
+            else ["display_names", "merged_from"]
+        )
 
     @admin.display(description="Names seen in imports")
     def names_seen(self, account):
@@ -320,7 +324,14 @@ class MessageAdmin(EditConflictAdminMixin, StartsUnpublished, RecordsCorrections
         "reply_to",
         "is_published",
     ]
-    list_filter = ["is_published", "channel", "text_status", "import_batch", "thread", "sender__person"]
+    list_filter = [
+        "is_published",
+        "channel",
+        "text_status",
+        "import_batch",
+        "thread",
+        "sender__person",
+    ]
     list_select_related = ["sender__person", "in_reply_to", "thread"]
     search_fields = ["external_id", "text", "summary", "time_note"]
     date_hierarchy = "date_earliest"
@@ -368,7 +379,10 @@ class MessageAdmin(EditConflictAdminMixin, StartsUnpublished, RecordsCorrections
         if obj and obj.import_batch_id:
             fieldsets = [
                 *fieldsets,
-                ("Provenance (read-only)", {"fields": ["import_batch", "original_id", "original_display"]}),
+                (
+                    "Provenance (read-only)",
+                    {"fields": ["import_batch", "original_id", "original_display"]},
+                ),
             ]
         return [*fieldsets, ("Correction", {"fields": ["correction_note"]})] if obj else fieldsets
 

@@ -22,7 +22,7 @@ from .caching import forget_figures
 from .importing import csv_reader
 from .importing.importer import FAMILIES, import_path
 from .importing.items import FileRefused
-from .models import Account, Attachment, ImportBatch, Message, Person
+from .models import Attachment, ImportBatch, Message, Person
 
 PENDING_DIR_NAME = "backchannel-pending-imports"
 
@@ -33,24 +33,38 @@ def upload_limit():
 
 
 def _pending_root():
-    root = Path(getattr(settings, "IMPORT_PENDING_DIR", "") or Path(tempfile.gettempdir()) / PENDING_DIR_NAME)
+    root = Path(
+        getattr(settings, "IMPORT_PENDING_DIR", "")
+        or Path(tempfile.gettempdir()) / PENDING_DIR_NAME
+    )
     root.mkdir(parents=True, exist_ok=True)
     return root
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(help_text="An mbox, a single .eml, a Twitter/X archive .zip, a Telegram result.json, a WhatsApp _chat.txt or a .csv.")
+    file = forms.FileField(
+        help_text="An mbox, a single .eml, a Twitter/X archive .zip, a Telegram result.json, "
+        "a WhatsApp _chat.txt or a .csv."
+    )
     format = forms.ChoiceField(
-        choices=[("", "Detect from the file")] + [(f, ImportBatch.Format(f).label) for f in FAMILIES],
+        choices=[("", "Detect from the file")]
+        + [(f, ImportBatch.Format(f).label) for f in FAMILIES],
         required=False,
     )
     thread = forms.SlugField(
-        required=False, label="Put every message in thread",
-        help_text="A thread's external id (made if it does not exist). Blank: threads come from the data.",
+        required=False,
+        label="Put every message in thread",
+        help_text="A thread's external id (made if it does not exist). "
+        "Blank: threads come from the data.",
     )
-    publish = forms.BooleanField(required=False, label="Publish at once",
-                                 help_text="Otherwise the messages wait, unpublished, for review.")
-    skip_invalid = forms.BooleanField(required=False, label="Import the rest if some messages cannot be read")
+    publish = forms.BooleanField(
+        required=False,
+        label="Publish at once",
+        help_text="Otherwise the messages wait, unpublished, for review.",
+    )
+    skip_invalid = forms.BooleanField(
+        required=False, label="Import the rest if some messages cannot be read"
+    )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -77,16 +91,28 @@ class ImportBatchAdmin(admin.ModelAdmin):
     search_fields = ["file_name", "sha256"]
     actions = ["publish_batches", "unpublish_batches"]
     readonly_fields = [
-        "file_name", "file_size", "sha256", "format", "importer_version", "imported_by",
-        "imported_by_name", "created", "report_display", "messages_link",
+        "file_name",
+        "file_size",
+        "sha256",
+        "format",
+        "importer_version",
+        "imported_by",
+        "imported_by_name",
+        "created",
+        "report_display",
+        "messages_link",
     ]
     fields = readonly_fields
     change_list_template = "admin/archive/importbatch/change_list.html"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(
-            published_count=Count("messages", filter=Q(messages__is_published=True)),
-            unpublished_count=Count("messages", filter=Q(messages__is_published=False)),
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                published_count=Count("messages", filter=Q(messages__is_published=True)),
+                unpublished_count=Count("messages", filter=Q(messages__is_published=False)),
+            )
         )
 
     @admin.display(description="Published", ordering="published_count")
@@ -137,9 +163,16 @@ class ImportBatchAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         return [
-            path("import/", self.admin_site.admin_view(self.upload_view), name="archive_importbatch_upload"),
-            path("import/template.csv", self.admin_site.admin_view(self.template_view),
-                 name="archive_importbatch_template"),
+            path(
+                "import/",
+                self.admin_site.admin_view(self.upload_view),
+                name="archive_importbatch_upload",
+            ),
+            path(
+                "import/template.csv",
+                self.admin_site.admin_view(self.template_view),
+                name="archive_importbatch_template",
+            ),
             *super().get_urls(),
         ]
 
@@ -149,7 +182,10 @@ class ImportBatchAdmin(admin.ModelAdmin):
         return response
 
     def upload_view(self, request):
-        if not (request.user.has_perm("archive.add_message") and request.user.has_perm("archive.view_importbatch")):
+        if not (
+            request.user.has_perm("archive.add_message")
+            and request.user.has_perm("archive.view_importbatch")
+        ):
             raise PermissionDenied
         context = {
             **self.admin_site.each_context(request),
@@ -168,10 +204,19 @@ class ImportBatchAdmin(admin.ModelAdmin):
             with open(stored, "wb") as out:
                 for chunk in form.cleaned_data["file"].chunks():
                     out.write(chunk)
-            options = {key: form.cleaned_data[key] for key in ("format", "thread", "publish", "skip_invalid")}
+            options = {
+                key: form.cleaned_data[key]
+                for key in ("format", "thread", "publish", "skip_invalid")
+            }
             try:
-                result = import_path(stored, format=options["format"] or None, thread=options["thread"] or None,
-                                     dry_run=True, skip_invalid=options["skip_invalid"], user=request.user)
+                result = import_path(
+                    stored,
+                    format=options["format"] or None,
+                    thread=options["thread"] or None,
+                    dry_run=True,
+                    skip_invalid=options["skip_invalid"],
+                    user=request.user,
+                )
             except FileRefused as error:
                 shutil.rmtree(folder, ignore_errors=True)
                 form.add_error("file", f"Nothing can be imported from this file: {error}")
@@ -189,12 +234,20 @@ class ImportBatchAdmin(admin.ModelAdmin):
         pending = request.session.pop(f"import:{token}", None) if token.isalnum() else None
         folder = _pending_root() / token if token.isalnum() else None
         if not pending or not folder or not (folder / pending["name"]).is_file():
-            messages.error(request, "That upload is no longer waiting (confirmed already, or expired): upload it again.")
+            messages.error(
+                request,
+                "That upload is no longer waiting (confirmed already, or expired): "
+                "upload it again.",
+            )
             return redirect("admin:archive_importbatch_upload")
         try:
             result = import_path(
-                folder / pending["name"], format=pending["format"] or None, thread=pending["thread"] or None,
-                publish=pending["publish"], skip_invalid=pending["skip_invalid"], user=request.user,
+                folder / pending["name"],
+                format=pending["format"] or None,
+                thread=pending["thread"] or None,
+                publish=pending["publish"],
+                skip_invalid=pending["skip_invalid"],
+                user=request.user,
             )
         except FileRefused as error:
             messages.error(request, f"Nothing was imported: {error}")
@@ -202,13 +255,20 @@ class ImportBatchAdmin(admin.ModelAdmin):
         finally:
             shutil.rmtree(folder, ignore_errors=True)
         if result.already_imported:
-            messages.info(request, f"{result.file_name} was already imported (batch {result.already_imported.pk}): nothing was created.")
+            messages.info(
+                request,
+                f"{result.file_name} was already imported (batch "
+                f"{result.already_imported.pk}): nothing was created.",
+            )
             return redirect("admin:archive_importbatch_change", result.already_imported.pk)
         if result.refused:
             messages.error(request, result.refused)
             return redirect("admin:archive_importbatch_upload")
         state = "published" if pending["publish"] else "unpublished, waiting for review"
-        messages.success(request, f"Imported {result.report['created']} message(s) from {result.file_name}, {state}.")
+        messages.success(
+            request,
+            f"Imported {result.report['created']} message(s) from {result.file_name}, {state}.",
+        )
         return redirect("admin:archive_importbatch_change", result.batch.pk)
 
 
@@ -245,7 +305,9 @@ def attachment_download(request, pk):
     except FileNotFoundError as error:
         raise Http404("The attachment's file is missing from storage.") from error
     response = FileResponse(
-        handle, as_attachment=True, filename=attachment.name or f"attachment-{attachment.pk}",
+        handle,
+        as_attachment=True,
+        filename=attachment.name or f"attachment-{attachment.pk}",
         content_type="application/octet-stream",
     )
     response["X-Content-Type-Options"] = "nosniff"
@@ -259,7 +321,9 @@ def merge_accounts(modeladmin, request, queryset):
     accounts = list(queryset.select_related("person"))
     people = {account.person for account in accounts}
     if len(people) < 2:
-        modeladmin.message_user(request, "These accounts already belong to one person.", messages.INFO)
+        modeladmin.message_user(
+            request, "These accounts already belong to one person.", messages.INFO
+        )
         return None
     if request.POST.get("target"):
         target = next((p for p in people if str(p.pk) == request.POST["target"]), None)
@@ -277,18 +341,23 @@ def merge_accounts(modeladmin, request, queryset):
         forget_figures()
         modeladmin.message_user(
             request,
-            f"Moved {moved} account(s) to {target.name}. “Undo merge” on those accounts puts them back.",
+            f"Moved {moved} account(s) to {target.name}. "
+            "“Undo merge” on those accounts puts them back.",
             messages.SUCCESS,
         )
         return None
-    return render(request, "admin/archive/account/merge_preview.html", {
-        **modeladmin.admin_site.each_context(request),
-        "opts": modeladmin.model._meta,
-        "title": "Merge accounts into one person",
-        "accounts": accounts,
-        "people": sorted(people, key=lambda p: p.name),
-        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-    })
+    return render(
+        request,
+        "admin/archive/account/merge_preview.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "opts": modeladmin.model._meta,
+            "title": "Merge accounts into one person",
+            "accounts": accounts,
+            "people": sorted(people, key=lambda p: p.name),
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        },
+    )
 
 
 @admin.action(description="Undo merge: put the selected accounts back with their earlier person")
@@ -300,7 +369,9 @@ def undo_merge(modeladmin, request, queryset):
             account.save(update_fields=["person", "merged_from"])
             moved += 1
     forget_figures()
-    modeladmin.message_user(request, f"Put {moved} account(s) back with their earlier person.", messages.SUCCESS)
+    modeladmin.message_user(
+        request, f"Put {moved} account(s) back with their earlier person.", messages.SUCCESS
+    )
 
 
 __all__ = ["AttachmentInline", "attachment_download", "merge_accounts", "undo_merge", "Person"]

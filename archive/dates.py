@@ -37,7 +37,9 @@ def zone(name):
     offset = UTC_OFFSET.match(name)
     if offset:
         sign = -1 if offset[1] == "-" else 1
-        return timezone(sign * timedelta(hours=int(offset[2]), minutes=int(offset[3])), f"UTC{name}")
+        return timezone(
+            sign * timedelta(hours=int(offset[2]), minutes=int(offset[3])), f"UTC{name}"
+        )
     return ZoneInfo(name)
 
 

@@ -452,7 +452,9 @@ class InterleavedPaginator:
             else:
                 start = values[:1]
                 inclusive = (index > at) if forwards else (index < at)
-            rows = pager.read(start, forwards=forwards, limit=self.per_page + 1, inclusive=inclusive)
+            rows = pager.read(
+                start, forwards=forwards, limit=self.per_page + 1, inclusive=inclusive
+            )
             entries += [(name, row) for row in rows]
         return sorted(entries, key=self._sort_key, reverse=not forwards)
 

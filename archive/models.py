@@ -790,7 +790,11 @@ class ImportBatch(models.Model):
 
     file_name = models.CharField(max_length=500)
     file_size = models.BigIntegerField()
-    sha256 = models.CharField(max_length=64, unique=True, help_text="Of the file (of a folder: of its files' names and hashes).")
+    sha256 = models.CharField(
+        max_length=64,
+        unique=True,
+        help_text="Of the file (of a folder: of its files' names and hashes).",
+    )
     format = models.CharField(max_length=20, choices=Format.choices)
     importer_version = models.CharField(max_length=20)
     imported_by = models.ForeignKey(

@@ -291,9 +291,7 @@ def _more_filters_in_use(request, message_filter):
 def _message_detail_queryset():
     return (
         Message.objects.published()
-        .select_related(
-            "sender__person", "thread", "in_reply_to__sender__person", "import_batch"
-        )
+        .select_related("sender__person", "thread", "in_reply_to__sender__person", "import_batch")
         .prefetch_related(
             "recipients__person",
             "sources",

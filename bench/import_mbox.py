@@ -25,11 +25,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "var" / "bench"
 RESULTS = ROOT / "bench" / "results"
-WORDS = (
+WORDS_TEXT = (
     "meeting agenda draft budget report call tomorrow review contract schedule release "
     "leak source document campaign statement interview lawyer server archive press café "
     "déjà vu naïve invoice travel hotel flight signal telegram password update"
-).split()
+)
+WORDS = WORDS_TEXT.split()
 
 
 def write_mbox(path, count, seed=1):
@@ -83,7 +84,10 @@ def write_mbox(path, count, seed=1):
                 ]
             elif kind < 0.75:
                 latin = body.encode("latin-1", errors="replace")
-                qp = "".join(chr(b) if 32 < b < 127 and b != 61 else ("=%02X" % b if b != 32 else " ") for b in latin)
+                qp = "".join(
+                    chr(b) if 32 < b < 127 and b != 61 else (f"={b:02X}" if b != 32 else " ")
+                    for b in latin
+                )
                 part = [
                     "Content-Type: text/plain; charset=iso-8859-1",
                     "Content-Transfer-Encoding: quoted-printable",
@@ -142,13 +146,21 @@ def main():
         "DJANGO_DEBUG": "1",
         "MEDIA_ROOT": str(CACHE / f"import-{count}-media"),
     }
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
     print(f"importing {mbox.name} ({mbox.stat().st_size / 1024**2:.0f} MB) …", flush=True)
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.perf_counter()
     completed = subprocess.run(
         [sys.executable, "manage.py", "import_messages", str(mbox), "--json"],
-        cwd=ROOT, env=env, capture_output=True, text=True,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     seconds = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -173,9 +185,15 @@ def main():
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"import-{count}.json").write_text(json.dumps(figures, indent=2) + "\n")
     table = "\n".join(
-        ["| figure | value |", "|---|---|", *[f"| {key} | {value} |" for key, value in figures.items()]]
+        [
+            "| figure | value |",
+            "|---|---|",
+            *[f"| {key} | {value} |" for key, value in figures.items()],
+        ]
     )
-    (RESULTS / f"import-{count}.md").write_text(f"# Importing a {count:,}-message mbox\n\n{table}\n")
+    (RESULTS / f"import-{count}.md").write_text(
+        f"# Importing a {count:,}-message mbox\n\n{table}\n"
+    )
     print(table)
 
 

@@ -4,13 +4,25 @@ WhatsApp's "Export chat"). Invented people and words only."""
 
 import json
 import zipfile
+from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from email.utils import format_datetime
-from datetime import datetime, timedelta, timezone
 
 
-def email_bytes(message_id, sender, to, subject, when, body, *, in_reply_to=None, references=None,
-                extra_headers=(), html=None, attachments=()):
+def email_bytes(
+    message_id,
+    sender,
+    to,
+    subject,
+    when,
+    body,
+    *,
+    in_reply_to=None,
+    references=None,
+    extra_headers=(),
+    html=None,
+    attachments=(),
+):
     message = EmailMessage()
     message["From"] = sender
     message["To"] = to
@@ -42,13 +54,22 @@ BERLIN = timezone(timedelta(hours=2))
 
 def sample_emails():
     first = email_bytes(
-        "a1@example.org", "Alice Example <alice@example.org>", "Bob Sample <bob@example.net>",
-        "Lunch on Friday", datetime(2016, 10, 3, 18, 35, tzinfo=NY), "Are we still on for lunch?\n",
+        "a1@example.org",
+        "Alice Example <alice@example.org>",
+        "Bob Sample <bob@example.net>",
+        "Lunch on Friday",
+        datetime(2016, 10, 3, 18, 35, tzinfo=NY),
+        "Are we still on for lunch?\n",
     )
     reply = email_bytes(
-        "b1@example.net", "Bob Sample <bob@example.net>", "alice@example.org",
-        "Re: Lunch on Friday", datetime(2016, 10, 4, 9, 5, tzinfo=BERLIN), "Yes — see you at noon.\n",
-        in_reply_to="a1@example.org", references=["a1@example.org"],
+        "b1@example.net",
+        "Bob Sample <bob@example.net>",
+        "alice@example.org",
+        "Re: Lunch on Friday",
+        datetime(2016, 10, 4, 9, 5, tzinfo=BERLIN),
+        "Yes — see you at noon.\n",
+        in_reply_to="a1@example.org",
+        references=["a1@example.org"],
     )
     return [first, reply]
 
@@ -68,22 +89,63 @@ def write_mbox(path, messages):
 def twitter_archive(folder, *, zip_path=None):
     data = folder / "data"
     data.mkdir(parents=True, exist_ok=True)
-    account = [{"account": {"accountId": "100", "username": "alice_x", "accountDisplayName": "Alice X"}}]
-    conversations = [{"dmConversation": {"conversationId": "100-200", "messages": [
-        {"messageCreate": {"id": "9002", "senderId": "200", "recipientId": "100",
-                           "text": "Got it, thanks.", "createdAt": "2016-10-03T22:40:00.000Z",
-                           "urls": [], "mediaUrls": [], "reactions": []}},
-        {"messageCreate": {"id": "9001", "senderId": "100", "recipientId": "200",
-                           "text": "Sending the file now.", "createdAt": "2016-10-03T22:35:00.000Z",
-                           "urls": [], "mediaUrls": [], "reactions": []}},
-    ]}}]
+    account = [
+        {"account": {"accountId": "100", "username": "alice_x", "accountDisplayName": "Alice X"}}
+    ]
+    conversations = [
+        {
+            "dmConversation": {
+                "conversationId": "100-200",
+                "messages": [
+                    {
+                        "messageCreate": {
+                            "id": "9002",
+                            "senderId": "200",
+                            "recipientId": "100",
+                            "text": "Got it, thanks.",
+                            "createdAt": "2016-10-03T22:40:00.000Z",
+                            "urls": [],
+                            "mediaUrls": [],
+                            "reactions": [],
+                        }
+                    },
+                    {
+                        "messageCreate": {
+                            "id": "9001",
+                            "senderId": "100",
+                            "recipientId": "200",
+                            "text": "Sending the file now.",
+                            "createdAt": "2016-10-03T22:35:00.000Z",
+                            "urls": [],
+                            "mediaUrls": [],
+                            "reactions": [],
+                        }
+                    },
+                ],
+            }
+        }
+    ]
     tweets = [
-        {"tweet": {"id_str": "5001", "full_text": "A public thought.", "created_at": "Mon Oct 03 12:00:00 +0000 2016"}},
-        {"tweet": {"id_str": "5002", "full_text": "And a follow-up.", "created_at": "Mon Oct 03 12:05:00 +0000 2016",
-                   "in_reply_to_status_id_str": "5001"}},
+        {
+            "tweet": {
+                "id_str": "5001",
+                "full_text": "A public thought.",
+                "created_at": "Mon Oct 03 12:00:00 +0000 2016",
+            }
+        },
+        {
+            "tweet": {
+                "id_str": "5002",
+                "full_text": "And a follow-up.",
+                "created_at": "Mon Oct 03 12:05:00 +0000 2016",
+                "in_reply_to_status_id_str": "5001",
+            }
+        },
     ]
     (data / "account.js").write_text("window.YTD.account.part0 = " + json.dumps(account))
-    (data / "direct-messages.js").write_text("window.YTD.direct_messages.part0 = " + json.dumps(conversations))
+    (data / "direct-messages.js").write_text(
+        "window.YTD.direct_messages.part0 = " + json.dumps(conversations)
+    )
     (data / "tweets.js").write_text("window.YTD.tweets.part0 = " + json.dumps(tweets))
     if zip_path:
         with zipfile.ZipFile(zip_path, "w") as archive:
@@ -94,15 +156,42 @@ def twitter_archive(folder, *, zip_path=None):
 
 
 def telegram_export(path):
-    export = {"name": "Carol Test", "type": "personal_chat", "id": 4242, "messages": [
-        {"id": 1, "type": "service", "date": "2016-10-03T20:00:00", "date_unixtime": "1475524800",
-         "actor": "Carol Test", "actor_id": "user7", "action": "phone_call", "text": ""},
-        {"id": 2, "type": "message", "date": "2016-10-03T20:01:00", "date_unixtime": "1475524860",
-         "from": "Carol Test", "from_id": "user7", "text": "Did you read it?"},
-        {"id": 3, "type": "message", "date": "2016-10-03T20:03:00", "date_unixtime": "1475524980",
-         "from": "Dan Demo", "from_id": "user8", "reply_to_message_id": 2,
-         "text": ["Yes, ", {"type": "bold", "text": "twice"}, "."]},
-    ]}
+    export = {
+        "name": "Carol Test",
+        "type": "personal_chat",
+        "id": 4242,
+        "messages": [
+            {
+                "id": 1,
+                "type": "service",
+                "date": "2016-10-03T20:00:00",
+                "date_unixtime": "1475524800",
+                "actor": "Carol Test",
+                "actor_id": "user7",
+                "action": "phone_call",
+                "text": "",
+            },
+            {
+                "id": 2,
+                "type": "message",
+                "date": "2016-10-03T20:01:00",
+                "date_unixtime": "1475524860",
+                "from": "Carol Test",
+                "from_id": "user7",
+                "text": "Did you read it?",
+            },
+            {
+                "id": 3,
+                "type": "message",
+                "date": "2016-10-03T20:03:00",
+                "date_unixtime": "1475524980",
+                "from": "Dan Demo",
+                "from_id": "user8",
+                "reply_to_message_id": 2,
+                "text": ["Yes, ", {"type": "bold", "text": "twice"}, "."],
+            },
+        ],
+    }
     path.write_text(json.dumps(export, ensure_ascii=False))
     return path
 

@@ -1,7 +1,5 @@
 """The admin side of imports: upload → dry run → confirm, batches, attachments, merging accounts."""
 
-from datetime import UTC, datetime
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -20,7 +18,9 @@ def mbox_upload(messages=None, name="mail.mbox"):
 
     content = BytesIO()
     for raw in messages or samples.sample_emails():
-        content.write(b"From MAILER-DAEMON Thu Jan  1 00:00:00 1970\n" + raw.replace(b"\r\n", b"\n") + b"\n")
+        content.write(
+            b"From MAILER-DAEMON Thu Jan  1 00:00:00 1970\n" + raw.replace(b"\r\n", b"\n") + b"\n"
+        )
     return SimpleUploadedFile(name, content.getvalue(), content_type="application/mbox")
 
 
@@ -45,16 +45,27 @@ def test_upload_shows_a_dry_run_then_confirm_imports(admin_client, settings, tmp
 
 def test_upload_of_a_file_imported_before_says_so(admin_client, tmp_path, settings):
     settings.IMPORT_PENDING_DIR = str(tmp_path / "pending")
-    admin_client.post(UPLOAD, {"confirm": "1", "token": admin_client.post(UPLOAD, {"file": mbox_upload()}).context["token"]})
+    admin_client.post(
+        UPLOAD,
+        {
+            "confirm": "1",
+            "token": admin_client.post(UPLOAD, {"file": mbox_upload()}).context["token"],
+        },
+    )
     response = admin_client.post(UPLOAD, {"file": mbox_upload()})
     assert "already imported" in response.content.decode()
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"", "empty"),
-    (b"not mail at all", "not an mbox"),
-])
-def test_upload_errors_rerender_the_form_with_a_message(admin_client, content, message, tmp_path, settings):
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", "empty"),
+        (b"not mail at all", "not an mbox"),
+    ],
+)
+def test_upload_errors_rerender_the_form_with_a_message(
+    admin_client, content, message, tmp_path, settings
+):
     settings.IMPORT_PENDING_DIR = str(tmp_path / "pending")
     response = admin_client.post(UPLOAD, {"file": SimpleUploadedFile("x.mbox", content)})
     assert response.status_code == 200 and message in response.content.decode()
@@ -88,18 +99,31 @@ def test_batches_list_counts_and_publish_a_batch(admin_client, tmp_path):
     result = import_path(samples.write_mbox(tmp_path / "m.mbox", samples.sample_emails()))
     page = admin_client.get("/admin/archive/importbatch/").content.decode()
     assert "m.mbox" in page
-    admin_client.post("/admin/archive/importbatch/", {
-        "action": "publish_batches", "_selected_action": [result.batch.pk],
-    })
+    admin_client.post(
+        "/admin/archive/importbatch/",
+        {
+            "action": "publish_batches",
+            "_selected_action": [result.batch.pk],
+        },
+    )
     assert Message.objects.filter(is_published=True).count() == 2
-    detail = admin_client.get(f"/admin/archive/importbatch/{result.batch.pk}/change/").content.decode()
+    detail = admin_client.get(
+        f"/admin/archive/importbatch/{result.batch.pk}/change/"
+    ).content.decode()
     assert result.sha256 in detail
     # Read-only: a POST to change it is refused, and a batch cannot be deleted.
-    assert admin_client.post(f"/admin/archive/importbatch/{result.batch.pk}/change/", {}).status_code == 403
-    assert admin_client.get(f"/admin/archive/importbatch/{result.batch.pk}/delete/").status_code == 403
+    assert (
+        admin_client.post(f"/admin/archive/importbatch/{result.batch.pk}/change/", {}).status_code
+        == 403
+    )
+    assert (
+        admin_client.get(f"/admin/archive/importbatch/{result.batch.pk}/delete/").status_code == 403
+    )
 
 
-def test_message_page_says_where_an_imported_message_came_from(client, admin_client, tmp_path, settings):
+def test_message_page_says_where_an_imported_message_came_from(
+    client, admin_client, tmp_path, settings
+):
     settings.MEDIA_ROOT = tmp_path / "media"
     result = import_path(samples.write_mbox(tmp_path / "enc.mbox", [RAW_ENCODED]), publish=True)
     message = Message.objects.get()
@@ -109,10 +133,15 @@ def test_message_page_says_where_an_imported_message_came_from(client, admin_cli
     curator_page = admin_client.get(message.get_absolute_url()).content.decode()
     assert "download (curators)" in curator_page
     admin_page = admin_client.get(f"/admin/archive/message/{message.pk}/change/").content.decode()
-    assert "Provenance (read-only)" in admin_page and "Message-ID: &lt;enc@example.fr&gt;" in admin_page
+    assert (
+        "Provenance (read-only)" in admin_page
+        and "Message-ID: &lt;enc@example.fr&gt;" in admin_page
+    )
 
 
-def test_attachments_download_only_for_curators_and_never_inline(client, admin_client, users, tmp_path, settings):
+def test_attachments_download_only_for_curators_and_never_inline(
+    client, admin_client, users, tmp_path, settings
+):
     settings.MEDIA_ROOT = tmp_path / "media"
     import_path(samples.write_mbox(tmp_path / "enc.mbox", [RAW_ENCODED]))
     attachment = Message.objects.get().attachments.get()
@@ -132,12 +161,19 @@ def test_merge_accounts_with_a_preview_and_undo(admin_client, tmp_path):
     import_path(samples.write_mbox(tmp_path / "m.mbox", samples.sample_emails()))
     alice, bob = Account.objects.order_by("handle")
     changelist = "/admin/archive/account/"
-    preview = admin_client.post(changelist, {"action": "merge_accounts", "_selected_action": [alice.pk, bob.pk]})
+    preview = admin_client.post(
+        changelist, {"action": "merge_accounts", "_selected_action": [alice.pk, bob.pk]}
+    )
     assert "Merge accounts into one person" in preview.content.decode()
     assert Account.objects.get(pk=bob.pk).person_id != alice.person_id  # nothing yet
-    admin_client.post(changelist, {
-        "action": "merge_accounts", "_selected_action": [alice.pk, bob.pk], "target": alice.person_id,
-    })
+    admin_client.post(
+        changelist,
+        {
+            "action": "merge_accounts",
+            "_selected_action": [alice.pk, bob.pk],
+            "target": alice.person_id,
+        },
+    )
     bob.refresh_from_db()
     assert bob.person_id == alice.person_id and bob.merged_from_id
     admin_client.post(changelist, {"action": "undo_merge", "_selected_action": [bob.pk]})

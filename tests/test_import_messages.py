@@ -36,7 +36,9 @@ def test_mbox_imports_messages_with_zones_threads_replies_and_accounts(tmp_path)
     first, reply = messages["a1@example.org"], messages["b1@example.net"]
     assert first.sent_at == datetime(2016, 10, 3, 22, 35, tzinfo=UTC)
     assert first.sent_at_timezone == "-04:00" and first.date_earliest == date(2016, 10, 3)
-    assert reply.sent_at_timezone == "+02:00" and reply.sent_at == datetime(2016, 10, 4, 7, 5, tzinfo=UTC)
+    assert reply.sent_at_timezone == "+02:00" and reply.sent_at == datetime(
+        2016, 10, 4, 7, 5, tzinfo=UTC
+    )
     assert reply.in_reply_to == first and reply.thread == first.thread
     assert first.thread.title == "Lunch on Friday"
     assert (first.position, reply.position) == (1, 2)
@@ -44,7 +46,9 @@ def test_mbox_imports_messages_with_zones_threads_replies_and_accounts(tmp_path)
     assert first.channel == "email" and not first.is_published
     assert "Message-ID: <a1@example.org>" in first.original["headers"]
     assert first.original["text_part"] == "Are we still on for lunch?\n"
-    assert first.sender.handle == "alice@example.org" and first.sender.display_names == ["Alice Example"]
+    assert first.sender.handle == "alice@example.org" and first.sender.display_names == [
+        "Alice Example"
+    ]
     assert [a.handle for a in first.recipients.all()] == ["bob@example.net"]
     assert reply.sender == first.recipients.get()
     batch = ImportBatch.objects.get()
@@ -68,18 +72,28 @@ def test_an_overlapping_file_adds_only_the_new_messages(tmp_path):
     first, reply = samples.sample_emails()
     import_path(samples.write_mbox(tmp_path / "one.mbox", [first]))
     later = samples.email_bytes(
-        "c1@example.org", "alice@example.org", "bob@example.net", "Re: Lunch on Friday",
-        datetime(2016, 10, 4, 12, 0, tzinfo=samples.NY), "Great.\n",
-        in_reply_to="b1@example.net", references=["a1@example.org", "b1@example.net"],
+        "c1@example.org",
+        "alice@example.org",
+        "bob@example.net",
+        "Re: Lunch on Friday",
+        datetime(2016, 10, 4, 12, 0, tzinfo=samples.NY),
+        "Great.\n",
+        in_reply_to="b1@example.net",
+        references=["a1@example.org", "b1@example.net"],
     )
     result = import_path(samples.write_mbox(tmp_path / "two.mbox", [first, reply, later]))
     assert (result.report["created"], result.report["matched"]) == (2, 1)
     assert Message.objects.count() == 3 and Thread.objects.count() == 1
     thread = Thread.objects.get()
     assert list(thread.messages.order_by("position").values_list("original_id", flat=True)) == [
-        "a1@example.org", "b1@example.net", "c1@example.org"
+        "a1@example.org",
+        "b1@example.net",
+        "c1@example.org",
     ]
-    assert Message.objects.get(original_id="c1@example.org").in_reply_to.original_id == "b1@example.net"
+    assert (
+        Message.objects.get(original_id="c1@example.org").in_reply_to.original_id
+        == "b1@example.net"
+    )
 
 
 def test_an_eml_folder_and_an_mbox_of_the_same_mail_are_one_set_of_messages(tmp_path):
@@ -106,8 +120,8 @@ RAW_ENCODED = (
     b"Content-Transfer-Encoding: quoted-printable\r\n\r\n"
     b"Un caf=E9 cr=E8me, s'il vous pla=EEt.\r\n"
     b"--XX\r\n"
-    b"Content-Type: application/pdf; name=\"notes.pdf\"\r\n"
-    b"Content-Disposition: attachment; filename=\"notes.pdf\"\r\n"
+    b'Content-Type: application/pdf; name="notes.pdf"\r\n'
+    b'Content-Disposition: attachment; filename="notes.pdf"\r\n'
     b"Content-Transfer-Encoding: base64\r\n\r\n"
     b"JVBERi0xLjQKJcOkw7zDtsOfCg==\r\n"
     b"--XX--\r\n"
@@ -146,8 +160,12 @@ def test_a_wrong_charset_falls_back_and_never_crashes(tmp_path):
 
 def test_an_html_only_email_is_kept_as_text_never_as_html(tmp_path, client, django_user_model):
     raw = samples.email_bytes(
-        "h1@example.org", "x@example.org", "y@example.org", "Newsletter",
-        datetime(2016, 10, 3, tzinfo=UTC), None,
+        "h1@example.org",
+        "x@example.org",
+        "y@example.org",
+        "Newsletter",
+        datetime(2016, 10, 3, tzinfo=UTC),
+        None,
         html="<p>Hello <b>there</b> &amp; welcome</p><script>alert('pwned')</script>",
     )
     import_path(samples.write_mbox(tmp_path / "h.mbox", [raw]), publish=True)
@@ -159,10 +177,22 @@ def test_an_html_only_email_is_kept_as_text_never_as_html(tmp_path, client, djan
 
 
 def test_a_subject_without_reply_headers_is_grouped_and_marked_inferred(tmp_path):
-    first = samples.email_bytes("i1@example.org", "a@example.org", "b@example.org", "Plans",
-                                datetime(2016, 10, 3, tzinfo=UTC), "one\n")
-    second = samples.email_bytes("i2@example.org", "b@example.org", "a@example.org", "RE: Plans",
-                                 datetime(2016, 10, 4, tzinfo=UTC), "two\n")
+    first = samples.email_bytes(
+        "i1@example.org",
+        "a@example.org",
+        "b@example.org",
+        "Plans",
+        datetime(2016, 10, 3, tzinfo=UTC),
+        "one\n",
+    )
+    second = samples.email_bytes(
+        "i2@example.org",
+        "b@example.org",
+        "a@example.org",
+        "RE: Plans",
+        datetime(2016, 10, 4, tzinfo=UTC),
+        "two\n",
+    )
     import_path(samples.write_mbox(tmp_path / "i.mbox", [first, second]))
     thread = Thread.objects.get()
     assert thread.messages.count() == 2 and "subject and participants" in thread.description
@@ -175,14 +205,18 @@ def test_twitter_archive_folder_and_zip(tmp_path):
     messages = by_original()
     sent, answer = messages["dm:9001"], messages["dm:9002"]
     assert sent.position < answer.position and sent.thread == answer.thread
-    assert sent.sent_at == datetime(2016, 10, 3, 22, 35, tzinfo=UTC) and sent.sent_at_timezone == "UTC"
+    assert (
+        sent.sent_at == datetime(2016, 10, 3, 22, 35, tzinfo=UTC) and sent.sent_at_timezone == "UTC"
+    )
     assert sent.sender.handle == "@alice_x" and answer.sender.handle == "user 200"
     assert sent.channel == "direct_message" and sent.original["messageCreate"]["id"] == "9001"
     assert messages["tweet:5002"].in_reply_to == messages["tweet:5001"]
     assert messages["tweet:5001"].channel == "public_tweet"
     zipped = samples.twitter_archive(tmp_path / "again", zip_path=tmp_path / "archive.zip")
     again = import_path(zipped)
-    assert again.format == "twitter" and again.report["matched"] == 4 and again.report["created"] == 0
+    assert (
+        again.format == "twitter" and again.report["matched"] == 4 and again.report["created"] == 0
+    )
 
 
 def test_telegram_export(tmp_path):
@@ -209,9 +243,14 @@ def test_whatsapp_keeps_local_times_without_a_zone(tmp_path):
     assert two_lines.text == "Morning. Two lines\nthis time."
     # 13/10 shows the file is day/month: 3 October, not 10 March.
     assert two_lines.date_earliest == date(2016, 10, 3)
-    assert two_lines.sent_at_timezone == "" and two_lines.sent_at == datetime(2016, 10, 3, 18, 36, 2, tzinfo=UTC)
+    assert two_lines.sent_at_timezone == "" and two_lines.sent_at == datetime(
+        2016, 10, 3, 18, 36, 2, tzinfo=UTC
+    )
     assert "no time zone" in two_lines.time_note
-    assert two_lines.original == {"line": 2, "text": "[03/10/2016, 18:36:02] Frank Filler: Morning. Two lines\nthis time."}
+    assert two_lines.original == {
+        "line": 2,
+        "text": "[03/10/2016, 18:36:02] Frank Filler: Morning. Two lines\nthis time.",
+    }
     assert two_lines.thread.title == "WhatsApp chat: Erin and Frank"
 
 
@@ -223,15 +262,21 @@ def test_csv_rows_spans_sources_and_replies(tmp_path):
     messages = by_original()
     assert messages["r1"].sent_at_timezone == "-04:00"
     span = messages["r2"]
-    assert (span.date_earliest, span.date_latest, span.sent_at) == (date(2016, 10, 4), date(2016, 10, 5), None)
+    assert (span.date_earliest, span.date_latest, span.sent_at) == (
+        date(2016, 10, 4),
+        date(2016, 10, 5),
+        None,
+    )
     assert span.text_status == "summary" and span.in_reply_to == messages["r1"]
     assert span.sources.get().url == "https://example.org/t"
 
 
 def test_csv_errors_name_the_row_and_nothing_is_written(tmp_path):
     path = tmp_path / "bad.csv"
-    path.write_text(samples.CSV + "r3,lunch,not-a-time,,,@gina,@hal,x,verbatim,,\n"
-                    "r4,lunch,,,,@gina,,,verbatim,,\n")
+    path.write_text(
+        samples.CSV + "r3,lunch,not-a-time,,,@gina,@hal,x,verbatim,,\n"
+        "r4,lunch,,,,@gina,,,verbatim,,\n"
+    )
     result = import_path(path)
     assert result.refused and not result.wrote and nothing_written()
     failed = result.report["examples"]["failed"]
@@ -291,7 +336,9 @@ def test_a_truncated_mbox_names_the_message_and_writes_nothing(tmp_path):
     result = import_path(path)
     assert result.refused and nothing_written()
     [failed] = result.report["examples"]["failed"]
-    assert failed["location"].startswith("message 3 (byte offset") and "truncated" in failed["reason"]
+    assert (
+        failed["location"].startswith("message 3 (byte offset") and "truncated" in failed["reason"]
+    )
 
 
 def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path):
@@ -332,7 +379,9 @@ def test_search_finds_imported_messages_once_published(tmp_path):
     ImportBatch.objects.get(pk=result.batch.pk).messages.update(is_published=True)
     first = Message.objects.get(original_id="a1@example.org")
     assert found("messages", "lunch") == [first.external_id]
-    assert found("messages", "noon") == [Message.objects.get(original_id="b1@example.net").external_id]
+    assert found("messages", "noon") == [
+        Message.objects.get(original_id="b1@example.net").external_id
+    ]
 
 
 def test_concurrent_import_of_the_same_file_keeps_one_batch(tmp_path, monkeypatch):

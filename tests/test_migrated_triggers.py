@@ -14,7 +14,10 @@ SQLITE_TRIGGERS = {
     *(
         f"{table}_fts_{action}"
         for table in (
-            "archive_message", "archive_event", "archive_person", "archive_source",
+            "archive_message",
+            "archive_event",
+            "archive_person",
+            "archive_source",
             "annotations_annotation",
         )
         for action in ("insert", "update", "delete")

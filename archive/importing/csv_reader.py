@@ -17,8 +17,18 @@ from .items import FileRefused, Item, Party, Problem
 
 REQUIRED = ["id", "thread", "sender", "text"]
 COLUMNS = [
-    "id", "thread", "sent_at", "date_earliest", "date_latest", "sender", "recipients", "text",
-    "text_status", "source_url", "in_reply_to", "channel",
+    "id",
+    "thread",
+    "sent_at",
+    "date_earliest",
+    "date_latest",
+    "sender",
+    "recipients",
+    "text",
+    "text_status",
+    "source_url",
+    "in_reply_to",
+    "channel",
 ]
 TEMPLATE = (
     "id,thread,sent_at,date_earliest,date_latest,sender,recipients,text,text_status,source_url,"
@@ -42,7 +52,8 @@ def read_csv(path):
     missing = [name for name in REQUIRED if name not in header]
     if missing:
         raise FileRefused(
-            "The CSV's first row must name its columns; missing: " + ", ".join(missing)
+            "The CSV's first row must name its columns; missing: "
+            + ", ".join(missing)
             + f". Expected columns: {', '.join(COLUMNS)}."
         )
     if "sent_at" not in header and "date_earliest" not in header:
@@ -65,7 +76,9 @@ def _item(row, number):
             return Problem("failed", location, f"{name} is empty")
     status = row.get("text_status") or "verbatim"
     if status not in STATUSES:
-        return Problem("failed", location, f"text_status must be one of {', '.join(sorted(STATUSES))}")
+        return Problem(
+            "failed", location, f"text_status must be one of {', '.join(sorted(STATUSES))}"
+        )
     channel = row.get("channel") or "direct_message"
     if channel not in CHANNELS:
         return Problem("failed", location, f"channel must be one of {', '.join(sorted(CHANNELS))}")
@@ -87,7 +100,9 @@ def _item(row, number):
         try:
             moment = datetime.fromisoformat(row["sent_at"].replace("Z", "+00:00"))
         except ValueError:
-            return Problem("failed", location, f"sent_at is not an ISO 8601 time: {row['sent_at'][:60]}")
+            return Problem(
+                "failed", location, f"sent_at is not an ISO 8601 time: {row['sent_at'][:60]}"
+            )
         item.day = moment.date()
         if moment.tzinfo is None:
             item.sent_at = moment.replace(tzinfo=UTC)
@@ -98,8 +113,12 @@ def _item(row, number):
             item.sent_at = moment.astimezone(UTC)
     else:
         try:
-            item.day = date.fromisoformat(row["date_earliest"]) if row.get("date_earliest") else None
-            item.day_latest = date.fromisoformat(row["date_latest"]) if row.get("date_latest") else item.day
+            item.day = (
+                date.fromisoformat(row["date_earliest"]) if row.get("date_earliest") else None
+            )
+            item.day_latest = (
+                date.fromisoformat(row["date_latest"]) if row.get("date_latest") else item.day
+            )
         except ValueError:
             return Problem("failed", location, "date_earliest and date_latest must be YYYY-MM-DD")
         if item.day and item.day_latest and item.day > item.day_latest:

@@ -85,7 +85,9 @@ def _item(raw, location, threads):
         return Problem("failed", location, str(problem))
     except (ValueError, LookupError, TypeError, IndexError, AttributeError) as error:
         # The email package raises these for headers it cannot make sense of.
-        return Problem("failed", location, f"unreadable e-mail ({error.__class__.__name__}: {error})")
+        return Problem(
+            "failed", location, f"unreadable e-mail ({error.__class__.__name__}: {error})"
+        )
 
 
 class _Unreadable(Exception):
@@ -209,9 +211,13 @@ def _parts(message):
                 pass  # a single-part message is its body
             else:
                 content = part.get_payload(decode=True) or b""
-                attachments.append(AttachmentData(
-                    name=_header(filename or ""), content_type=content_type, content=content,
-                ))
+                attachments.append(
+                    AttachmentData(
+                        name=_header(filename or ""),
+                        content_type=content_type,
+                        content=content,
+                    )
+                )
                 continue
         if content_type == "text/plain" and plain is None:
             plain = part

@@ -40,7 +40,13 @@ FAMILIES = {
     "whatsapp": ("wa", "whatsapp"),
     "csv": ("csv", "csv"),
 }
-PLATFORM_PREFIX = {"email": "em", "twitter": "tw", "telegram": "tg", "whatsapp": "wa", "other": "ot"}
+PLATFORM_PREFIX = {
+    "email": "em",
+    "twitter": "tw",
+    "telegram": "tg",
+    "whatsapp": "wa",
+    "other": "ot",
+}
 
 
 def max_file_bytes():
@@ -76,7 +82,9 @@ def detect_format(path):
     """The format of `path` from what it is and holds; FileRefused if none fits."""
     path = Path(path)
     if path.is_dir():
-        if (path / "data" / "direct-messages.js").is_file() or (path / "data" / "tweets.js").is_file():
+        if (path / "data" / "direct-messages.js").is_file() or (
+            path / "data" / "tweets.js"
+        ).is_file():
             return "twitter"
         if (path / "result.json").is_file():
             return "telegram"
@@ -84,8 +92,10 @@ def detect_format(path):
             return "whatsapp"
         if any(p.suffix.lower() == ".eml" for p in path.rglob("*")):
             return "eml"
-        raise FileRefused("This folder is not a known export (no .eml files, no data/ of a "
-                          "Twitter archive, no result.json, no _chat.txt).")
+        raise FileRefused(
+            "This folder is not a known export (no .eml files, no data/ of a "
+            "Twitter archive, no result.json, no _chat.txt)."
+        )
     suffix = path.suffix.lower()
     if suffix == ".zip":
         return "twitter"
@@ -102,8 +112,10 @@ def detect_format(path):
     with open(path, "rb") as stream:
         if stream.read(5) == b"From ":
             return "mbox"
-    raise FileRefused("The format could not be told from the file: give --format "
-                      "(mbox, eml, twitter, telegram, whatsapp or csv).")
+    raise FileRefused(
+        "The format could not be told from the file: give --format "
+        "(mbox, eml, twitter, telegram, whatsapp or csv)."
+    )
 
 
 def _reader(path, format):
@@ -119,7 +131,11 @@ def _reader(path, format):
         return telegram_reader.read_telegram(path / "result.json" if path.is_dir() else path)
     if format == "whatsapp":
         file = path / "_chat.txt" if path.is_dir() else path
-        chat = path.name if path.is_dir() else (path.parent.name if path.name == "_chat.txt" else path.stem)
+        chat = (
+            path.name
+            if path.is_dir()
+            else (path.parent.name if path.name == "_chat.txt" else path.stem)
+        )
         return whatsapp_reader.read_whatsapp(file, chat)
     if format == "csv":
         return csv_reader.read_csv(path)
@@ -143,8 +159,18 @@ def fingerprint(path):
     return size, digest.hexdigest()
 
 
-def import_path(path, *, format=None, thread=None, dry_run=False, publish=False, user=None,
-                user_name="", skip_invalid=False, file_name=None):
+def import_path(
+    path,
+    *,
+    format=None,
+    thread=None,
+    dry_run=False,
+    publish=False,
+    user=None,
+    user_name="",
+    skip_invalid=False,
+    file_name=None,
+):
     path = Path(path)
     if not path.exists():
         raise FileRefused(f"{path} does not exist.")
@@ -162,20 +188,32 @@ def import_path(path, *, format=None, thread=None, dry_run=False, publish=False,
     format = format or detect_format(path)
     if format not in FAMILIES:
         raise FileRefused(f"Unknown format {format!r}: use one of {', '.join(FAMILIES)}.")
-    result = ImportResult(format=format, file_name=file_name or path.name, sha256=sha256,
-                          size=size, dry_run=dry_run)
+    result = ImportResult(
+        format=format, file_name=file_name or path.name, sha256=sha256, size=size, dry_run=dry_run
+    )
     earlier = ImportBatch.objects.filter(sha256=sha256).first()
     if earlier:
         result.already_imported = earlier
-        result.report = {"created": 0, "matched": 0, "skipped": 0, "failed": 0,
-                         "already_imported": earlier.pk}
+        result.report = {
+            "created": 0,
+            "matched": 0,
+            "skipped": 0,
+            "failed": 0,
+            "already_imported": earlier.pk,
+        }
         return result
     items = _reader(path, format)  # FileRefused here: nothing read, nothing written
     writer = None
     try:
         with transaction.atomic():
-            writer = _Writer(result, thread=thread, publish=publish, user=user,
-                             user_name=user_name or _command_user(), store_files=not dry_run)
+            writer = _Writer(
+                result,
+                thread=thread,
+                publish=publish,
+                user=user,
+                user_name=user_name or _command_user(),
+                store_files=not dry_run,
+            )
             writer.write(items)
             result.report = writer.report()
             if writer.counts["failed"] and not skip_invalid:
@@ -199,8 +237,13 @@ def import_path(path, *, format=None, thread=None, dry_run=False, publish=False,
         if earlier is None:
             raise
         result.already_imported, result.batch = earlier, None
-        result.report = {"created": 0, "matched": 0, "skipped": 0, "failed": 0,
-                         "already_imported": earlier.pk}
+        result.report = {
+            "created": 0,
+            "matched": 0,
+            "skipped": 0,
+            "failed": 0,
+            "already_imported": earlier.pk,
+        }
     finally:
         if writer and not result.wrote:
             # Rolled back (a dry run, a refusal, an error): the attachments stored go too.
@@ -232,8 +275,11 @@ class _Writer:
         self.publish = publish
         self.fixed_thread = thread
         self.batch = ImportBatch.objects.create(
-            file_name=result.file_name[:500], file_size=result.size, sha256=result.sha256,
-            format=result.format, importer_version=IMPORTER_VERSION,
+            file_name=result.file_name[:500],
+            file_size=result.size,
+            sha256=result.sha256,
+            format=result.format,
+            importer_version=IMPORTER_VERSION,
             imported_by=user if getattr(user, "pk", None) else None,
             imported_by_name=(getattr(user, "get_username", lambda: "")() or user_name)[:200],
         )
@@ -255,7 +301,9 @@ class _Writer:
             if isinstance(item, Problem):
                 self.counts[item.outcome] += 1
                 if len(self.examples[item.outcome]) < EXAMPLES:
-                    self.examples[item.outcome].append({"location": item.location, "reason": item.reason})
+                    self.examples[item.outcome].append(
+                        {"location": item.location, "reason": item.reason}
+                    )
                 continue
             chunk.append(item)
             if len(chunk) >= CHUNK:
@@ -287,33 +335,49 @@ class _Writer:
             if self.family == "whatsapp":
                 # Line numbers move between exports of one chat: a message is the same message
                 # when its chat, time, author and words are (and which repeat of them it is).
-                base = _digest(item.thread_key, item.sent_at.isoformat(), item.sender.address, item.text)
+                base = _digest(
+                    item.thread_key, item.sent_at.isoformat(), item.sender.address, item.text
+                )
                 self.seen_keys[base] += 1
                 key = f"{item.thread_key}:{base}:{self.seen_keys[base]}"
             elif self.family == "csv":
                 key = f"{item.thread_key}:{item.original_id}"
             keyed.append((self.external_id(key), item))
         existing = set(
-            Message.objects.filter(external_id__in=[ext for ext, _ in keyed]).values_list("external_id", flat=True)
+            Message.objects.filter(external_id__in=[ext for ext, _ in keyed]).values_list(
+                "external_id", flat=True
+            )
         )
         new = []
         for ext, item in keyed:
             if ext in existing or ext in self.placed:
                 self.counts["matched"] += 1
                 if len(self.examples["matched"]) < EXAMPLES:
-                    self.examples["matched"].append({"location": item.location, "id": item.original_id})
+                    self.examples["matched"].append(
+                        {"location": item.location, "id": item.original_id}
+                    )
                 continue
             thread = self._thread(item)
             position = self.next_position[thread.pk]
             self.next_position[thread.pk] += 1
             message = Message(
-                external_id=ext, thread=thread, position=position,
-                sender=self._account(item.sender), channel=item.channel, text=item.text,
-                text_status=item.text_status, curator_note=item.curator_note,
-                sent_at=item.sent_at, sent_at_timezone=item.zone, time_note=item.time_note,
-                date_earliest=item.day, date_latest=item.day_latest or item.day,
-                is_published=self.publish, import_batch=self.batch,
-                original_id=item.original_id[:500], original=item.original,
+                external_id=ext,
+                thread=thread,
+                position=position,
+                sender=self._account(item.sender),
+                channel=item.channel,
+                text=item.text,
+                text_status=item.text_status,
+                curator_note=item.curator_note,
+                sent_at=item.sent_at,
+                sent_at_timezone=item.zone,
+                time_note=item.time_note,
+                date_earliest=item.day,
+                date_latest=item.day_latest or item.day,
+                is_published=self.publish,
+                import_batch=self.batch,
+                original_id=item.original_id[:500],
+                original=item.original,
             )
             new.append((message, item))
             self.placed[ext] = None
@@ -330,7 +394,11 @@ class _Writer:
             for account in {self._account(p).pk for p in item.recipients}:
                 recipients.append(through(message_id=message.pk, account_id=account))
             if item.source_url:
-                source_rows.append(sources_through(message_id=message.pk, source_id=self._source(item.source_url).pk))
+                source_rows.append(
+                    sources_through(
+                        message_id=message.pk, source_id=self._source(item.source_url).pk
+                    )
+                )
             if item.in_reply_to:
                 links.append((message, item))
             for attachment in item.attachments:
@@ -368,7 +436,9 @@ class _Writer:
                 updates.append(message)
                 continue
             if len(self.unlinked) < EXAMPLES:
-                self.unlinked.append({"location": item.location, "reply_to": item.in_reply_to, "reason": reason})
+                self.unlinked.append(
+                    {"location": item.location, "reply_to": item.in_reply_to, "reason": reason}
+                )
             self.counts["unlinked"] += 1
         Message.objects.bulk_update(updates, ["in_reply_to"], batch_size=CHUNK)
         self.counts["replies"] += len(updates)
@@ -378,13 +448,18 @@ class _Writer:
         thread = self.threads.get(key)
         if thread is None:
             if self.fixed_thread:
-                external_id, title, description = self.fixed_thread, item.thread_title or self.fixed_thread, ""
+                external_id, title, description = (
+                    self.fixed_thread,
+                    item.thread_title or self.fixed_thread,
+                    "",
+                )
             else:
                 external_id = f"{self.prefix}-t-{_digest(self.family, key)[:20]}"
                 title = item.thread_title or "(untitled)"
                 description = (
                     "Grouped by subject and participants (the e-mails carry no reply headers)."
-                    if item.thread_inferred else ""
+                    if item.thread_inferred
+                    else ""
                 )
             thread = Thread.objects.filter(external_id=external_id).first()
             if thread is None:
@@ -394,11 +469,15 @@ class _Writer:
                 self.counts["threads"] += 1
                 self.next_position[thread.pk] = 1
             else:
-                last = thread.messages.order_by("-position").values_list("position", flat=True).first()
+                last = (
+                    thread.messages.order_by("-position").values_list("position", flat=True).first()
+                )
                 self.next_position[thread.pk] = (last or 0) + 1
             self.threads[key] = thread
         elif item.thread_inferred and not thread.description:
-            thread.description = "Some messages were grouped by subject and participants, not by reply headers."
+            thread.description = (
+                "Some messages were grouped by subject and participants, not by reply headers."
+            )
             thread.save(update_fields=["description"])
         return thread
 
@@ -416,7 +495,9 @@ class _Writer:
                     description="Created by an import; merge accounts of one person in the admin.",
                 )
                 account = Account.objects.create(
-                    external_id=external_id, person=person, platform=party.platform,
+                    external_id=external_id,
+                    person=person,
+                    platform=party.platform,
                     handle=(party.handle or party.address)[:200],
                     display_names=[party.display_name] if party.display_name else [],
                 )
@@ -431,11 +512,17 @@ class _Writer:
         source = self.sources.get(url)
         if source is None:
             external_id = f"src-{_digest(url)[:20]}"
-            source = Source.objects.filter(url=url).first() or Source.objects.filter(external_id=external_id).first()
+            source = (
+                Source.objects.filter(url=url).first()
+                or Source.objects.filter(external_id=external_id).first()
+            )
             if source is None:
                 source = Source.objects.create(
-                    external_id=external_id, publisher=(urlsplit(url).hostname or url)[:300],
-                    title=url[:500], url=url[:1000], kind=Source.Kind.OTHER,
+                    external_id=external_id,
+                    publisher=(urlsplit(url).hostname or url)[:300],
+                    title=url[:500],
+                    url=url[:1000],
+                    kind=Source.Kind.OTHER,
                     note="Named by a CSV transcription's source_url.",
                 )
             self.sources[url] = source
@@ -444,10 +531,14 @@ class _Writer:
     def _attach(self, message, data):
         digest = hashlib.sha256(data.content).hexdigest()
         name = os.path.basename(data.name.replace("\\", "/"))[:200]
-        stored = f"{digest[:16]}-{slugify(Path(name).stem)[:60] or 'file'}{Path(name).suffix[:10].lower()}"
+        stem = slugify(Path(name).stem)[:60] or "file"
+        stored = f"{digest[:16]}-{stem}{Path(name).suffix[:10].lower()}"
         attachment = Attachment(
-            message=message, name=name, content_type=data.content_type[:200],
-            size=len(data.content), sha256=digest,
+            message=message,
+            name=name,
+            content_type=data.content_type[:200],
+            size=len(data.content),
+            sha256=digest,
         )
         if self.store_files:
             attachment.file.save(stored, ContentFile(data.content), save=False)

@@ -24,11 +24,17 @@ def describe(result):
         if examples:
             lines.append(f"First {outcome}:")
             for example in examples:
-                lines.append(f"  {example['location']}: {example.get('reason') or example.get('id')}")
+                lines.append(
+                    f"  {example['location']}: {example.get('reason') or example.get('id')}"
+                )
     for unlinked in report.get("replies_not_linked", []):
         lines.append(f"  reply not linked at {unlinked['location']}: {unlinked['reason']}")
     if result.wrote:
-        published = "published" if report.get("published") else "unpublished: review and publish them in the admin"
+        published = (
+            "published"
+            if report.get("published")
+            else "unpublished: review and publish them in the admin"
+        )
         lines.append(f"Batch {result.batch.pk}; the messages are {published}.")
     elif result.dry_run and not result.refused:
         lines.append("Nothing was written (dry run).")

@@ -29,7 +29,11 @@ def read_telegram(path):
         chat_id = str(chat.get("id", ""))
         members = {}
         for message in chat["messages"]:
-            if isinstance(message, dict) and message.get("type") == "message" and message.get("from_id"):
+            if (
+                isinstance(message, dict)
+                and message.get("type") == "message"
+                and message.get("from_id")
+            ):
                 members.setdefault(str(message["from_id"]), message.get("from") or "")
         for message in chat["messages"]:
             items.append(_item(message, chat, chat_id, members))
@@ -43,16 +47,22 @@ def _text(value):
     if isinstance(value, str):
         return value
     if isinstance(value, list):
-        return "".join(piece if isinstance(piece, str) else str(piece.get("text", "")) for piece in value)
+        return "".join(
+            piece if isinstance(piece, str) else str(piece.get("text", "")) for piece in value
+        )
     return ""
 
 
 def _item(message, chat, chat_id, members):
-    location = f"chat {chat_id}, message {message.get('id', '?') if isinstance(message, dict) else '?'}"
+    location = (
+        f"chat {chat_id}, message {message.get('id', '?') if isinstance(message, dict) else '?'}"
+    )
     if not isinstance(message, dict):
         return Problem("failed", location, "not a message object")
     if message.get("type") != "message":
-        return Problem("skipped", location, f"a {message.get('type', 'untyped')} entry, not a message")
+        return Problem(
+            "skipped", location, f"a {message.get('type', 'untyped')} entry, not a message"
+        )
     try:
         sent_at = datetime.fromtimestamp(int(message["date_unixtime"]), tz=UTC)
     except (KeyError, ValueError, TypeError, OverflowError, OSError):
@@ -62,8 +72,12 @@ def _item(message, chat, chat_id, members):
         return Problem("failed", location, "no id or from_id")
 
     def party(user_id):
-        return Party("telegram", user_id, display_name=members.get(user_id, ""),
-                     handle=members.get(user_id) or user_id)
+        return Party(
+            "telegram",
+            user_id,
+            display_name=members.get(user_id, ""),
+            handle=members.get(user_id) or user_id,
+        )
 
     text = _text(message.get("text"))
     note = ""

@@ -96,7 +96,9 @@ def read_twitter(path):
     def party(user_id):
         user_id = str(user_id)
         return Party(
-            "twitter", user_id, display_name=names.get(user_id, ""),
+            "twitter",
+            user_id,
+            display_name=names.get(user_id, ""),
             handle=handles.get(user_id, f"user {user_id}"),
         )
 
@@ -105,7 +107,9 @@ def read_twitter(path):
         for number, entry in enumerate(_entries(archive, key), start=1):
             conversation = entry.get("dmConversation") if isinstance(entry, dict) else None
             if not isinstance(conversation, dict):
-                items.append(Problem("failed", f"{FILES[key]} entry {number}", "not a dmConversation"))
+                items.append(
+                    Problem("failed", f"{FILES[key]} entry {number}", "not a dmConversation")
+                )
                 continue
             conversation_id = str(conversation.get("conversationId", ""))
             title = conversation.get("name") or f"Direct messages {conversation_id}"
@@ -125,7 +129,9 @@ def read_twitter(path):
                     continue
                 sent_at = _when(body.get("createdAt", ""))
                 if not body.get("id") or not body.get("senderId") or sent_at is None:
-                    items.append(Problem("failed", location, "a message without id, sender or createdAt"))
+                    items.append(
+                        Problem("failed", location, "a message without id, sender or createdAt")
+                    )
                     continue
                 sender = str(body["senderId"])
                 if body.get("recipientId"):

@@ -25,7 +25,9 @@ def read_whatsapp(path, chat_name):
     starts = [(number, LINE.match(line)) for number, line in enumerate(lines, start=1)]
     starts = [(number, match) for number, match in starts if match]
     if not starts:
-        raise FileRefused("No line of this file looks like a WhatsApp message ([date, time] name: text).")
+        raise FileRefused(
+            "No line of this file looks like a WhatsApp message ([date, time] name: text)."
+        )
     day_first = _day_first([match["date"] for _, match in starts])
     messages = []
     for index, (number, match) in enumerate(starts):
@@ -47,7 +49,9 @@ def read_whatsapp(path, chat_name):
             continue
         moment = _moment(match["date"], match["time"], day_first)
         if moment is None:
-            items.append(Problem("failed", location, f"unreadable date {match['date']} {match['time']}"))
+            items.append(
+                Problem("failed", location, f"unreadable date {match['date']} {match['time']}")
+            )
             continue
         name = author["name"].strip()
 
@@ -69,9 +73,13 @@ def read_whatsapp(path, chat_name):
                 day=moment.date(),
                 thread_key=f"whatsapp:{chat_name}",
                 thread_title=f"WhatsApp chat: {chat_name}",
-                time_note=ZONE_NOTE + ("" if day_first is not None else
-                                       " The file does not show whether dates are day/month or "
-                                       "month/day; they were read as day/month."),
+                time_note=ZONE_NOTE
+                + (
+                    ""
+                    if day_first is not None
+                    else " The file does not show whether dates are day/month or "
+                    "month/day; they were read as day/month."
+                ),
             )
         )
     return items

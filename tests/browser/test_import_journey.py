@@ -17,9 +17,14 @@ def test_upload_dry_run_confirm_publish_and_read(page, browser, live_server, tmp
     settings.IMPORT_PENDING_DIR = str(tmp_path / "pending")
     get_user_model().objects.create_superuser("curator", password="curator-secret-pw-1")
     hostile = samples.email_bytes(
-        "x1@example.org", "Mallory <mallory@example.org>", "alice@example.org", "Click me",
-        samples.datetime(2016, 10, 5, 9, 0, tzinfo=samples.BERLIN), None,
-        html='<p>Hi <img src=x onerror="window.__pwned=1">there</p><script>window.__pwned=1</script>',
+        "x1@example.org",
+        "Mallory <mallory@example.org>",
+        "alice@example.org",
+        "Click me",
+        samples.datetime(2016, 10, 5, 9, 0, tzinfo=samples.BERLIN),
+        None,
+        html='<p>Hi <img src=x onerror="window.__pwned=1">there</p>'
+        "<script>window.__pwned=1</script>",
     )
     mbox = samples.write_mbox(tmp_path / "leak.mbox", [*samples.sample_emails(), hostile])
 
@@ -46,8 +51,13 @@ def test_upload_dry_run_confirm_publish_and_read(page, browser, live_server, tmp
     errors = []
     reader.on("pageerror", lambda exc: errors.append(str(exc)))
     message = Message.objects.get(original_id="x1@example.org")
-    for url in [message.get_absolute_url(), message.thread.get_absolute_url(), "/timeline/",
-                "/messages/", "/search/?q=there"]:
+    for url in [
+        message.get_absolute_url(),
+        message.thread.get_absolute_url(),
+        "/timeline/",
+        "/messages/",
+        "/search/?q=there",
+    ]:
         reader.goto(url)
         assert reader.evaluate("window.__pwned") is None, url
     reader.goto(message.get_absolute_url())
