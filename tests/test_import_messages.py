@@ -399,3 +399,72 @@ def test_concurrent_import_of_the_same_file_keeps_one_batch(tmp_path, monkeypatc
     second = import_path(path)
     assert second.already_imported == first.batch and not second.wrote
     assert ImportBatch.objects.count() == 1 and Message.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    "lines, first_day, first_clock",
+    [
+        # Android, day first (13/10 tells), 24-hour clock.
+        (
+            "03/10/2016, 18:35 - Erin Placeholder: Morning!\n"
+            "13/10/2016, 09:01 - Frank Filler: Later one.\n",
+            date(2016, 10, 3),
+            (18, 35),
+        ),
+        # US phones: month first (10/13 tells), two-digit years, 12-hour clock.
+        (
+            "10/3/16, 6:35 PM - Erin Placeholder: Morning!\n"
+            "10/13/16, 9:01 AM - Frank Filler: Later one.\n",
+            date(2016, 10, 3),
+            (18, 35),
+        ),
+    ],
+)
+def test_whatsapp_android_and_us_formats(tmp_path, lines, first_day, first_clock):
+    path = tmp_path / "_chat.txt"
+    path.write_text(lines)
+    result = import_path(path)
+    assert result.report["created"] == 2
+    first = Message.objects.get(original_id="line 1")
+    assert first.date_earliest == first_day
+    assert (first.sent_at.hour, first.sent_at.minute) == first_clock
+    assert "read as day/month" not in first.time_note
+
+
+def test_twitter_group_conversations_name_every_other_member(tmp_path):
+    folder = samples.twitter_archive(tmp_path / "archive")
+    group = [
+        {
+            "dmConversation": {
+                "conversationId": "g1",
+                "name": "Planning",
+                "messages": [
+                    {"joinConversation": {"initiatingUserId": "100"}},
+                    {
+                        "messageCreate": {
+                            "id": "7001",
+                            "senderId": "300",
+                            "text": "Hello all",
+                            "createdAt": "2016-10-04T10:00:00.000Z",
+                        }
+                    },
+                    {
+                        "messageCreate": {
+                            "id": "7002",
+                            "senderId": "100",
+                            "text": "Hi",
+                            "createdAt": "2016-10-04T10:01:00.000Z",
+                        }
+                    },
+                ],
+            }
+        }
+    ]
+    (folder / "data" / "direct-messages-group.js").write_text(
+        "window.YTD.direct_messages_group.part0 = " + json.dumps(group)
+    )
+    result = import_path(folder)
+    assert result.report["skipped"] == 1  # the join event
+    hello = Message.objects.get(original_id="dm:7001")
+    assert hello.thread.title == "Planning"
+    assert [a.handle for a in hello.recipients.all()] == ["@alice_x"]
