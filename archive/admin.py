@@ -337,7 +337,14 @@ class MessageAdmin(EditConflictAdminMixin, StartsUnpublished, RecordsCorrections
     date_hierarchy = "date_earliest"
     autocomplete_fields = ["thread", "sender", "recipients", "in_reply_to", "sources"]
     actions = [publish, unpublish]
-    inlines = [MessageDiscrepancyInline, AttachmentInline]
+    inlines = [MessageDiscrepancyInline]
+
+    def get_inlines(self, request, obj):
+        # Only imported messages have attachments (read-only, listed for download).
+        if obj is not None and obj.import_batch_id:
+            return [*self.inlines, AttachmentInline]
+        return self.inlines
+
     fieldsets = [
         (
             None,

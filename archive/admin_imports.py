@@ -5,6 +5,7 @@ import json
 import secrets
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 from django import forms
@@ -32,12 +33,24 @@ def upload_limit():
     return getattr(settings, "IMPORT_UPLOAD_MAX_BYTES", 25 * 1024 * 1024)
 
 
+PENDING_HOURS = 24
+
+
 def _pending_root():
+    """Where uploads wait between their dry run and the curator's confirmation; uploads left
+    unconfirmed for a day are removed whenever someone opens the import page."""
     root = Path(
         getattr(settings, "IMPORT_PENDING_DIR", "")
         or Path(tempfile.gettempdir()) / PENDING_DIR_NAME
     )
     root.mkdir(parents=True, exist_ok=True)
+    cutoff = time.time() - PENDING_HOURS * 3600
+    for folder in root.iterdir():
+        try:
+            if folder.is_dir() and folder.stat().st_mtime < cutoff:
+                shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            continue
     return root
 
 
@@ -187,6 +200,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
             and request.user.has_perm("archive.view_importbatch")
         ):
             raise PermissionDenied
+        _pending_root()  # and remove uploads left unconfirmed for a day
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,

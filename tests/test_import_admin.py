@@ -179,3 +179,21 @@ def test_merge_accounts_with_a_preview_and_undo(admin_client, tmp_path):
     admin_client.post(changelist, {"action": "undo_merge", "_selected_action": [bob.pk]})
     bob.refresh_from_db()
     assert bob.person_id != alice.person_id and bob.merged_from is None
+
+
+def test_unconfirmed_uploads_are_removed_after_a_day(admin_client, settings, tmp_path):
+    import os
+    import time
+
+    settings.IMPORT_PENDING_DIR = str(tmp_path / "pending")
+    response = admin_client.post(UPLOAD, {"file": mbox_upload()})
+    folder = tmp_path / "pending" / response.context["token"]
+    assert folder.is_dir()
+    day_old = time.time() - 25 * 3600
+    os.utime(folder, (day_old, day_old))
+    admin_client.get(UPLOAD)
+    assert not folder.exists()
+    confirm = admin_client.post(
+        UPLOAD, {"confirm": "1", "token": response.context["token"]}, follow=True
+    )
+    assert "no longer waiting" in confirm.content.decode() and not Message.objects.exists()
