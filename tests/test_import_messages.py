@@ -468,3 +468,11 @@ def test_twitter_group_conversations_name_every_other_member(tmp_path):
     hello = Message.objects.get(original_id="dm:7001")
     assert hello.thread.title == "Planning"
     assert [a.handle for a in hello.recipients.all()] == ["@alice_x"]
+
+
+def test_a_single_eml_file(tmp_path):
+    path = tmp_path / "one.eml"
+    path.write_bytes(samples.sample_emails()[0])
+    result = import_path(path)
+    assert result.format == "eml" and result.report["created"] == 1
+    assert Message.objects.get().original_id == "a1@example.org"

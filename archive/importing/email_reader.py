@@ -47,6 +47,10 @@ def read_mbox(path):
         box.close()
 
 
+def read_eml_file(path):
+    yield _item(path.read_bytes(), path.name, _Threads())
+
+
 def read_eml_folder(path):
     files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() == ".eml")
     if not files:

@@ -123,7 +123,7 @@ def _reader(path, format):
         return email_reader.read_mbox(path)
     if format == "eml":
         if path.is_file():
-            return iter([email_reader._item(path.read_bytes(), path.name, email_reader._Threads())])
+            return email_reader.read_eml_file(path)
         return email_reader.read_eml_folder(path)
     if format == "twitter":
         return twitter_reader.read_twitter(path)
