@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 DEV_ENV := DJANGO_DEBUG=1
 
-.PHONY: run install install-dev test lint format serve migrate load clean bench bench-clean
+.PHONY: run install install-dev test lint format serve migrate load clean bench bench-clean bench-import
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,11 @@ $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 bench: $(VENV)/.installed-bench
 	@command -v wrk >/dev/null || apt-get install -y wrk || { echo "wrk is needed: apt-get install -y wrk"; exit 1; }
 	$(BIN)/python -m bench
+
+# A 50,000-message mbox (written once into var/bench/), imported into a fresh SQLite database:
+# time and peak memory into bench/results/import-50000.md.
+bench-import: install
+	$(BIN)/python -m bench.import_mbox $(or $(IMPORT_MESSAGES),50000)
 
 # Removes the cached benchmark archives (PostgreSQL databases bench_<size> stay until rebuilt).
 bench-clean:

@@ -9,6 +9,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
 from .admin_conflicts import EditConflictAdminMixin
+from .admin_imports import AttachmentInline, attachment_download, merge_accounts, undo_merge
 from .caching import forget_figures
 from .models import (
     Account,
@@ -101,6 +102,7 @@ class RecordsCorrections:
 
 class AccountInline(admin.TabularInline):
     model = Account
+    fk_name = "person"
     extra = 0
     fields = ["external_id", "platform", "handle", "note"]
 
@@ -119,14 +121,23 @@ class PersonAdmin(EditConflictAdminMixin, admin.ModelAdmin):
 
 @admin.register(Account)
 class AccountAdmin(EditConflictAdminMixin, admin.ModelAdmin):
-    list_display = ["__str__", "external_id", "person", "platform"]
+    list_display = ["__str__", "external_id", "person", "platform", "names_seen"]
     list_filter = ["platform"]
     list_select_related = ["person"]
     search_fields = ["handle", "external_id", "person__name"]
     autocomplete_fields = ["person"]
+    actions = [merge_accounts, undo_merge]
 
     def get_readonly_fields(self, request, obj=None):
-        return ["external_id"] if obj else []
+        return (
+            ["external_id", "display_names", "merged_from"]
+            if obj
+            else ["display_names", "merged_from"]
+        )
+
+    @admin.display(description="Names seen in imports")
+    def names_seen(self, account):
+        return ", ".join(account.display_names) or "—"
 
 
 @admin.register(Source)
@@ -313,13 +324,27 @@ class MessageAdmin(EditConflictAdminMixin, StartsUnpublished, RecordsCorrections
         "reply_to",
         "is_published",
     ]
-    list_filter = ["is_published", "channel", "text_status", "thread", "sender__person"]
+    list_filter = [
+        "is_published",
+        "channel",
+        "text_status",
+        "import_batch",
+        "thread",
+        "sender__person",
+    ]
     list_select_related = ["sender__person", "in_reply_to", "thread"]
     search_fields = ["external_id", "text", "summary", "time_note"]
     date_hierarchy = "date_earliest"
     autocomplete_fields = ["thread", "sender", "recipients", "in_reply_to", "sources"]
     actions = [publish, unpublish]
     inlines = [MessageDiscrepancyInline]
+
+    def get_inlines(self, request, obj):
+        # Only imported messages have attachments (read-only, listed for download).
+        if obj is not None and obj.import_batch_id:
+            return [*self.inlines, AttachmentInline]
+        return self.inlines
+
     fieldsets = [
         (
             None,
@@ -358,11 +383,50 @@ class MessageAdmin(EditConflictAdminMixin, StartsUnpublished, RecordsCorrections
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
+        if obj and obj.import_batch_id:
+            fieldsets = [
+                *fieldsets,
+                (
+                    "Provenance (read-only)",
+                    {"fields": ["import_batch", "original_id", "original_display"]},
+                ),
+            ]
         return [*fieldsets, ("Correction", {"fields": ["correction_note"]})] if obj else fieldsets
 
     def get_readonly_fields(self, request, obj=None):
         derived = ["response_latency_display", public_link]
-        return ["external_id", *derived] if obj else derived
+        provenance = ["import_batch", "original_id", "original_display"]
+        return ["external_id", *derived, *provenance] if obj else derived
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj and obj.import_batch_id and "sources" in form.base_fields:
+            # An imported message's source is its batch (shown under Provenance).
+            form.base_fields["sources"].required = False
+        return form
+
+    @admin.display(description="Original, as in the file")
+    def original_display(self, obj):
+        import json
+
+        if obj.original is None:
+            return "—"
+        return format_html(
+            '<pre style="white-space: pre-wrap; max-height: 30em; overflow: auto">{}</pre>',
+            json.dumps(obj.original, indent=2, ensure_ascii=False),
+        )
+
+    def get_urls(self):
+        from django.urls import path
+
+        return [
+            path(
+                "attachments/<int:pk>/download/",
+                self.admin_site.admin_view(attachment_download),
+                name="archive_attachment_download",
+            ),
+            *super().get_urls(),
+        ]
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

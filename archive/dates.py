@@ -1,6 +1,7 @@
 """Show time at its honest precision: a day, a range of days, a clock time with its zone caveat."""
 
-from datetime import UTC, timedelta
+import re
+from datetime import UTC, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 
@@ -27,11 +28,26 @@ def format_date_range(earliest, latest):
     return f"between {format_day(earliest)} and {format_day(latest)}"
 
 
+UTC_OFFSET = re.compile(r"^([+-])(\d{2}):(\d{2})$")
+
+
+def zone(name):
+    """The tzinfo for a stored zone name: an IANA zone ("America/New_York", "UTC") or a fixed
+    UTC offset as e-mail and ISO 8601 state them ("+02:00", "-04:00")."""
+    offset = UTC_OFFSET.match(name)
+    if offset:
+        sign = -1 if offset[1] == "-" else 1
+        return timezone(
+            sign * timedelta(hours=int(offset[2]), minutes=int(offset[3])), f"UTC{name}"
+        )
+    return ZoneInfo(name)
+
+
 def format_clock_time(moment, zone_name, zone_inferred=False):
     """'18:35, time zone not stated' or '18:35 America/New_York (zone inferred)'."""
     if not zone_name:
         return f"{moment.astimezone(UTC):%H:%M}, time zone not stated"
-    local = moment.astimezone(ZoneInfo(zone_name))
+    local = moment.astimezone(zone(zone_name))
     label = f"{local:%H:%M} {local.tzname()}"
     return f"{label} (time zone inferred)" if zone_inferred else label
 

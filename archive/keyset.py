@@ -200,9 +200,10 @@ class KeysetPage:
 class KeysetPaginator:
     """Pages of an ordered queryset, read from a cursor (see the module docstring)."""
 
-    def __init__(self, queryset, per_page):
+    def __init__(self, queryset, per_page, ids_first=True):
         self.keys = sort_keys(queryset)
         self.per_page = per_page
+        self.ids_first = ids_first
         self.prefetch_lookups = queryset._prefetch_related_lookups
         # Each run is read without its prefetches, which run once over the page's rows: a page
         # spanning the dated and undated runs would otherwise prefetch twice.
@@ -294,6 +295,8 @@ class KeysetPaginator:
             return []
         if values is not None:
             queryset = queryset.filter(_beyond(keys, values, forwards, inclusive))
+        if not self.ids_first:
+            return list(_in_run_order(queryset, self.keys, forwards)[:limit])
         # The page's rows are found by their ids alone, then read whole. Where an index gives
         # the order this costs one more small query; where none can (a person writing from two
         # accounts: two index ranges to merge), only ids are sorted, not rows carrying their
@@ -372,7 +375,10 @@ class InterleavedPaginator:
 
     def __init__(self, streams, per_page):
         self.names = list(streams)
-        self.pagers = {name: KeysetPaginator(qs, per_page) for name, qs in streams.items()}
+        # Rows read whole at once: these querysets carry no per-row annotations to spare.
+        self.pagers = {
+            name: KeysetPaginator(qs, per_page, ids_first=False) for name, qs in streams.items()
+        }
         self.per_page = per_page
 
     def page(self, cursor=None, start=None):
@@ -452,7 +458,9 @@ class InterleavedPaginator:
             else:
                 start = values[:1]
                 inclusive = (index > at) if forwards else (index < at)
-            rows = pager.read(start, forwards=forwards, limit=self.per_page + 1, inclusive=inclusive)
+            rows = pager.read(
+                start, forwards=forwards, limit=self.per_page + 1, inclusive=inclusive
+            )
             entries += [(name, row) for row in rows]
         return sorted(entries, key=self._sort_key, reverse=not forwards)
 

@@ -111,6 +111,8 @@ class Account(models.Model):
     class Platform(models.TextChoices):
         TWITTER = "twitter", "Twitter"
         EMAIL = "email", "E-mail"
+        TELEGRAM = "telegram", "Telegram"
+        WHATSAPP = "whatsapp", "WhatsApp"
         OTHER = "other", "Other"
 
     external_id = models.SlugField(max_length=80, unique=True)
@@ -120,6 +122,16 @@ class Account(models.Model):
         max_length=200, blank=True, help_text="As attested, e.g. @wikileaks; blank if unknown."
     )
     note = models.TextField(blank=True, help_text="What the sources say about this account.")
+    display_names = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The names this account was shown with in imported files, as first seen.",
+    )
+    # Set by "merge into one person" (admin): the person this account belonged to before, so
+    # the merge can be undone.
+    merged_from = models.ForeignKey(
+        "Person", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     objects = ExternalIdManager.from_queryset(models.QuerySet)()
 
@@ -337,6 +349,7 @@ class Message(DatedRecord):
         DIRECT_MESSAGE = "direct_message", "Direct message"
         PUBLIC_TWEET = "public_tweet", "Public tweet"
         EMAIL = "email", "E-mail"
+        CHAT = "chat", "Chat message"
 
     class TextStatus(models.TextChoices):
         VERBATIM = "verbatim", "Verbatim"
@@ -380,6 +393,20 @@ class Message(DatedRecord):
     )
     sources = models.ManyToManyField(Source, related_name="messages")
     is_published = models.BooleanField(default=True)
+    # Provenance of an imported message (archive/importing/): the batch, the identifier the
+    # original file gave it, and its original unparsed form. Written once, never edited.
+    import_batch = models.ForeignKey(
+        "ImportBatch", on_delete=models.PROTECT, null=True, blank=True, related_name="messages"
+    )
+    original_id = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="The identifier in the imported file: Message-ID, tweet or DM id, Telegram "
+        "message id, WhatsApp line number, CSV id.",
+    )
+    original = models.JSONField(
+        null=True, blank=True, help_text="The imported item as it was in the file, unparsed."
+    )
 
     objects = ExternalIdManager.from_queryset(MessageQuerySet)()
     # What full-text search reads (archive/search/schema.py indexes the same columns).
@@ -748,6 +775,60 @@ class DiscrepancyReading(models.Model):
         return (self.discrepancy.external_id, self.source.external_id)
 
     natural_key.dependencies = ["archive.discrepancy", "archive.source"]
+
+
+class ImportBatch(models.Model):
+    """One import of one file (archive/importing/): what it was, who ran it, what it did."""
+
+    class Format(models.TextChoices):
+        MBOX = "mbox", "mbox mailbox"
+        EML = "eml", "Folder of .eml files"
+        TWITTER = "twitter", "Twitter/X archive"
+        TELEGRAM = "telegram", "Telegram Desktop export"
+        WHATSAPP = "whatsapp", "WhatsApp chat export"
+        CSV = "csv", "CSV transcription"
+
+    file_name = models.CharField(max_length=500)
+    file_size = models.BigIntegerField()
+    sha256 = models.CharField(
+        max_length=64,
+        unique=True,
+        help_text="Of the file (of a folder: of its files' names and hashes).",
+    )
+    format = models.CharField(max_length=20, choices=Format.choices)
+    importer_version = models.CharField(max_length=20)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    imported_by_name = models.CharField(
+        max_length=200, help_text="Who ran it, as known when it ran (a user, or the command)."
+    )
+    created = models.DateTimeField(default=timezone.now)
+    report = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        verbose_name_plural = "import batches"
+
+    def __str__(self):
+        return f"{self.file_name} ({self.get_format_display()}, {self.created:%Y-%m-%d %H:%M})"
+
+
+class Attachment(models.Model):
+    """A file attached to an imported message: recorded, hashed, kept for curators."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    name = models.CharField(max_length=500, blank=True)
+    content_type = models.CharField(max_length=200)
+    size = models.BigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    file = models.FileField(upload_to="attachments/%Y/%m/", max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["message", "pk"]
+
+    def __str__(self):
+        return self.name or f"attachment {self.pk}"
 
 
 class LoadedFixture(models.Model):

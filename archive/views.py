@@ -291,7 +291,7 @@ def _more_filters_in_use(request, message_filter):
 def _message_detail_queryset():
     return (
         Message.objects.published()
-        .select_related("sender__person", "thread", "in_reply_to__sender__person")
+        .select_related("sender__person", "thread", "in_reply_to__sender__person", "import_batch")
         .prefetch_related(
             "recipients__person",
             "sources",
@@ -342,6 +342,8 @@ def message_detail(request, external_id):
             "cite": _cite_context(request, message),
             **notes,
             "segments": _highlights(message.text, visible_notes, notes["notes_page"]),
+            # Only imported messages have attachments: no query for the others.
+            "attachments": list(message.attachments.all()) if message.import_batch_id else [],
             **_annotation_form_context(request, message=message),
         },
     )

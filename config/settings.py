@@ -201,6 +201,17 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Imported attachments (archive.Attachment) live in the default storage: these folders on
+# disk unless STORAGES["default"] names another backend (S3 and the like, for scale-out).
+# Nothing under MEDIA_ROOT is served publicly: curators download through the admin.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", "") or BASE_DIR / "var" / "media")
+MEDIA_URL = "media/"
+
+# Imports (archive/importing/): the largest file `manage.py import_messages` accepts, and the
+# largest the admin's upload page accepts (bigger files: the command).
+IMPORT_MAX_FILE_BYTES = int(os.environ.get("IMPORT_MAX_FILE_BYTES", "") or 1024**3)
+IMPORT_UPLOAD_MAX_BYTES = int(os.environ.get("IMPORT_UPLOAD_MAX_BYTES", "") or 25 * 1024**2)
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -8,3 +8,8 @@ import os
 os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("DJANGO_SECURE_COOKIES", "0")
+# Imported attachments go to a folder of this test run, never the checkout's var/media.
+if "MEDIA_ROOT" not in os.environ:
+    import tempfile
+
+    os.environ["MEDIA_ROOT"] = tempfile.mkdtemp(prefix="backchannel-test-media-")

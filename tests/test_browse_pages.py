@@ -226,7 +226,9 @@ def _read_whole_timeline(client, query=None, backwards_check=True):
     leads back to the page before."""
     seen, pages, cursor = [], [], None
     while True:
-        response = client.get("/timeline/", {**(query or {}), **({"cursor": cursor} if cursor else {})})
+        response = client.get(
+            "/timeline/", {**(query or {}), **({"cursor": cursor} if cursor else {})}
+        )
         assert response.status_code == 200
         page = response.context["page"]
         pages.append([(kind, record.pk) for kind, record in page.object_list])

@@ -156,6 +156,7 @@ def test_the_timeline_reads_each_page_of_both_tables_in_index_order(client, buil
         for query in captured.captured_queries
         if query["sql"].startswith(('SELECT "archive_message"."id"', 'SELECT "archive_event"."id"'))
         and "LIMIT" in query["sql"]
+        and "ORDER BY" in query["sql"]
     ]
     assert any("archive_event" in sql for sql in reads) or query.get("kind")
     assert any("archive_message" in sql for sql in reads)

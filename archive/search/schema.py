@@ -41,6 +41,20 @@ def sqlite_forward(table, columns):
     ]
 
 
+def sqlite_reinstall_triggers(table, columns):
+    """The three triggers of `sqlite_forward` again, and a rebuild of the index: for a
+    migration after which SQLite's table remake (Django's way to add a NOT NULL column, among
+    others) has dropped them with the old table."""
+    statements = sqlite_forward(table, columns)
+    triggers = [statement for statement in statements if statement.startswith("CREATE TRIGGER")]
+    fts = fts_table(table)
+    return [
+        *(f"DROP TRIGGER IF EXISTS {fts}_{action};" for action in ("insert", "delete", "update")),
+        *triggers,
+        f"INSERT INTO {fts}({fts}) VALUES ('rebuild');",
+    ]
+
+
 def sqlite_reverse(table, columns):
     fts = fts_table(table)
     return [

@@ -277,6 +277,7 @@ class SyntheticArchive:
                 "date_earliest",
                 "date_latest",
                 "time_note",
+                "original_id",
             ],
         )
         self.message_recipients = Table(Message.recipients.through, ["id", "message", "account"])
@@ -797,6 +798,7 @@ class SyntheticArchive:
                 earliest,
                 latest,
                 time_note,
+                "",  # not imported: no original identifier
             )
         )
 

@@ -1,0 +1,258 @@
+"""E-mail: an mbox mailbox or a folder of .eml files, read one message at a time.
+
+The `email` package does the decoding (multipart, quoted-printable, base64, RFC 2047 headers,
+declared charsets); this module decides what a message's text, time, thread and people are.
+"""
+
+import email
+import email.errors
+import email.header
+import email.policy
+import email.utils
+import hashlib
+import html
+import mailbox
+import re
+from datetime import UTC, timedelta
+
+import nh3
+
+from .items import AttachmentData, FileRefused, Item, Party, Problem
+
+# Defects that mean the message is cut short (a truncated mbox): the item fails, with this reason.
+TRUNCATION_DEFECTS = {
+    "CloseBoundaryNotFoundDefect": "its last MIME part never ends (the file may be truncated)",
+    "StartBoundaryNotFoundDefect": "its MIME parts are missing (the file may be truncated)",
+}
+SUBJECT_PREFIX = re.compile(r"^\s*((re|fwd?|aw|sv|tr)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
+
+
+def read_mbox(path):
+    with open(path, "rb") as stream:
+        head = stream.read(5)
+    if head != b"From ":
+        raise FileRefused("This is not an mbox file: it does not begin with a 'From ' line.")
+    box = mailbox.mbox(path, create=False)
+    threads = _Threads()
+    try:
+        for number, key in enumerate(box.iterkeys(), start=1):
+            raw = box.get_bytes(key)
+            # The blank line before the next "From " line separates messages; it is not mail.
+            if raw.endswith(b"\n\n"):
+                raw = raw[:-1]
+            # The table of contents mailbox keeps (start, stop) offsets of each message.
+            start = getattr(box, "_toc", {}).get(key, ("?",))[0]
+            yield _item(raw, f"message {number} (byte offset {start})", threads)
+    finally:
+        box.close()
+
+
+def read_eml_file(path):
+    yield _item(path.read_bytes(), path.name, _Threads())
+
+
+def read_eml_folder(path):
+    files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() == ".eml")
+    if not files:
+        raise FileRefused("This folder holds no .eml files.")
+    threads = _Threads()
+    for file in files:
+        yield _item(file.read_bytes(), str(file.relative_to(path)), threads)
+
+
+class _Threads:
+    """Which thread a message joins: its first References id, else (inferred) an earlier
+    message with the same subject and participants, else a thread of its own."""
+
+    def __init__(self):
+        self.by_subject = {}
+
+    def place(self, message_id, references, subject, people):
+        subject_key = (SUBJECT_PREFIX.sub("", subject).strip().lower(), frozenset(people))
+        if references:
+            key, inferred = references[0], False
+        elif subject_key in self.by_subject and subject_key[0]:
+            key, inferred = self.by_subject[subject_key], True
+        else:
+            key, inferred = message_id, False
+        self.by_subject.setdefault(subject_key, key)
+        return key, inferred
+
+
+def _item(raw, location, threads):
+    try:
+        # compat32: the email package's fast parser; headers are decoded here (RFC 2047), the
+        # bodies by get_payload(decode=True) (quoted-printable, base64) and their charsets.
+        message = email.message_from_bytes(raw, policy=email.policy.compat32)
+        return _read(message, raw, location, threads)
+    except _Unreadable as problem:
+        return Problem("failed", location, str(problem))
+    except (ValueError, LookupError, TypeError, IndexError, AttributeError) as error:
+        # The email package raises these for headers it cannot make sense of.
+        return Problem(
+            "failed", location, f"unreadable e-mail ({error.__class__.__name__}: {error})"
+        )
+
+
+class _Unreadable(Exception):
+    pass
+
+
+def _header(value):
+    """A header's text with RFC 2047 encoded words decoded; the raw text if they cannot be."""
+    if value is None:
+        return ""
+    value = str(value)
+    if "=?" not in value:
+        return value
+    try:
+        return str(email.header.make_header(email.header.decode_header(value)))
+    except (LookupError, UnicodeError, ValueError, email.errors.HeaderParseError):
+        return value
+
+
+def _read(message, raw, location, threads):
+    for defect in message.defects + [d for part in message.walk() for d in part.defects]:
+        reason = TRUNCATION_DEFECTS.get(type(defect).__name__)
+        if reason:
+            raise _Unreadable(reason)
+    senders = _parties(message.get_all("from", []))
+    if not senders:
+        raise _Unreadable("no From address")
+    recipients = _parties(
+        message.get_all("to", []) + message.get_all("cc", []) + message.get_all("bcc", [])
+    )
+    message_id = _angle_ids(str(message.get("message-id", "")))
+    original_id = message_id[0] if message_id else "sha256:" + hashlib.sha256(raw).hexdigest()
+    references = _angle_ids(str(message.get("references", "")))
+    in_reply_to = _angle_ids(str(message.get("in-reply-to", "")))
+    parent = in_reply_to[-1] if in_reply_to else (references[-1] if references else "")
+    subject = " ".join(_header(message.get("subject", "")).split())
+    people = {p.address for p in [*senders, *recipients]}
+    thread_key, inferred = threads.place(original_id, references or in_reply_to, subject, people)
+    text_part, html_part, attachments = _parts(message)
+    text, original_text, note = _text(text_part, html_part)
+    header_block = raw.split(b"\r\n\r\n", 1)[0] if b"\r\n\r\n" in raw else raw.split(b"\n\n", 1)[0]
+    item = Item(
+        original_id=original_id,
+        location=location,
+        sender=senders[0],
+        recipients=[p for p in recipients if p != senders[0]],
+        text=text,
+        channel="email",
+        original={
+            "headers": header_block.decode("utf-8", errors="replace"),
+            "text_part": original_text,
+        },
+        thread_key=thread_key,
+        thread_title=SUBJECT_PREFIX.sub("", subject).strip() or "(no subject)",
+        thread_inferred=inferred,
+        in_reply_to=parent if parent != original_id else "",
+        curator_note=note,
+        attachments=attachments,
+    )
+    _date(message, item)
+    return item
+
+
+def _parties(values):
+    parties = []
+    for name, address in email.utils.getaddresses([str(v) for v in values]):
+        address = address.strip().lower()
+        if "@" not in address:
+            continue
+        party = Party("email", address, display_name=_header(name).strip(), handle=address)
+        if party.address not in {p.address for p in parties}:
+            parties.append(party)
+    return parties
+
+
+def _angle_ids(value):
+    return re.findall(r"<([^<>\s]+)>", value)
+
+
+def _date(message, item):
+    value = message.get("date")
+    if not value:
+        item.time_note = "The e-mail has no Date header."
+        return
+    try:
+        moment = email.utils.parsedate_to_datetime(str(value))
+    except (TypeError, ValueError, IndexError):
+        item.time_note = f"The Date header could not be read: {str(value)[:200]}"
+        return
+    if moment.tzinfo is None:
+        # RFC 5322's "-0000": the time is UTC but the sender's zone is not known.
+        item.sent_at = moment.replace(tzinfo=UTC)
+        item.day = moment.date()
+        item.time_note = "The Date header gives no time zone (-0000)."
+        return
+    offset = moment.utcoffset() or timedelta(0)
+    item.sent_at = moment.astimezone(UTC)
+    item.zone = _offset_label(offset)
+    item.day = moment.date()
+
+
+def _offset_label(offset):
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    hours, minutes = divmod(abs(minutes), 60)
+    return f"{sign}{hours:02d}:{minutes:02d}"
+
+
+def _parts(message):
+    """(first text/plain part, first text/html part, attachments) of a message, by walking it."""
+    plain = html_part = None
+    attachments = []
+    for part in message.walk():
+        if part.is_multipart():
+            continue
+        disposition = str(part.get("content-disposition", "")).lower()
+        filename = part.get_filename()
+        content_type = part.get_content_type()
+        if disposition.startswith("attachment") or filename or not content_type.startswith("text/"):
+            if part is message and content_type.startswith("text/"):
+                pass  # a single-part message is its body
+            else:
+                content = part.get_payload(decode=True) or b""
+                attachments.append(
+                    AttachmentData(
+                        name=_header(filename or ""),
+                        content_type=content_type,
+                        content=content,
+                    )
+                )
+                continue
+        if content_type == "text/plain" and plain is None:
+            plain = part
+        elif content_type == "text/html" and html_part is None:
+            html_part = part
+    return plain, html_part, attachments
+
+
+def _text(plain, html_part):
+    """(text shown, the exact text part, a note): the plain part, else the HTML part as text."""
+    if plain is not None:
+        content = _decoded(plain)
+        return content.strip("\n"), content, ""
+    if html_part is not None:
+        content = _decoded(html_part)
+        # Shown as text, never as HTML: tags dropped, entities read.
+        text = html.unescape(nh3.clean(content, tags=set(), clean_content_tags={"script", "style"}))
+        text = re.sub(r"[ \t]+\n", "\n", re.sub(r"\n{3,}", "\n\n", text)).strip()
+        return text, content, "The e-mail has only an HTML part; its text is shown without markup."
+    return "", "", "The e-mail has no text part."
+
+
+def _decoded(part):
+    """The part's text: its bytes (quoted-printable or base64 undone) in its declared charset,
+    else UTF-8, else Latin-1, which reads any byte: never an error."""
+    payload = part.get_payload(decode=True) or b""
+    for charset in (part.get_content_charset(), "utf-8", "latin-1"):
+        if not charset:
+            continue
+        try:
+            return payload.decode(charset)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return payload.decode("latin-1")

@@ -1,0 +1,547 @@
+"""Write what a reader found into the archive as one `ImportBatch`, in one transaction.
+
+    result = import_path(path, format=None, thread=None, dry_run=False, publish=False,
+                         user=None, user_name="", skip_invalid=False)
+
+Nothing is written when the file as a whole cannot be read (`FileRefused`), when any message
+in it failed (unless `skip_invalid`), or on a dry run: the transaction is rolled back and the
+result's report says what would have happened. A file already imported (same SHA-256) creates
+nothing; a message already in the archive (same original identifier) is matched, not copied.
+"""
+
+import getpass
+import hashlib
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils.text import slugify
+
+from ..caching import forget_figures
+from ..models import Account, Attachment, ImportBatch, Message, Person, Source, Thread
+from . import csv_reader, email_reader, telegram_reader, twitter_reader, whatsapp_reader
+from .items import FileRefused, Problem
+
+IMPORTER_VERSION = "1.0"
+CHUNK = 500
+EXAMPLES = 10
+# Per format: the prefix of the ids the archive gives what it imports, and the family whose
+# original identifiers are shared (the same Message-ID in an mbox and an .eml is one message).
+FAMILIES = {
+    "mbox": ("em", "email"),
+    "eml": ("em", "email"),
+    "twitter": ("tw", "twitter"),
+    "telegram": ("tg", "telegram"),
+    "whatsapp": ("wa", "whatsapp"),
+    "csv": ("csv", "csv"),
+}
+PLATFORM_PREFIX = {
+    "email": "em",
+    "twitter": "tw",
+    "telegram": "tg",
+    "whatsapp": "wa",
+    "other": "ot",
+}
+
+
+def max_file_bytes():
+    return getattr(settings, "IMPORT_MAX_FILE_BYTES", 1024**3)
+
+
+@dataclass
+class ImportResult:
+    format: str
+    file_name: str
+    sha256: str = ""
+    size: int = 0
+    dry_run: bool = False
+    batch: ImportBatch | None = None
+    already_imported: ImportBatch | None = None
+    refused: str = ""  # why nothing was written, when something in the file was wrong
+    report: dict = field(default_factory=dict)
+
+    @property
+    def format_label(self):
+        return ImportBatch.Format(self.format).label
+
+    @property
+    def wrote(self):
+        return self.batch is not None and not self.dry_run and not self.refused
+
+
+class _Refused(Exception):
+    pass
+
+
+def detect_format(path):
+    """The format of `path` from what it is and holds; FileRefused if none fits."""
+    path = Path(path)
+    if path.is_dir():
+        if (path / "data" / "direct-messages.js").is_file() or (
+            path / "data" / "tweets.js"
+        ).is_file():
+            return "twitter"
+        if (path / "result.json").is_file():
+            return "telegram"
+        if (path / "_chat.txt").is_file():
+            return "whatsapp"
+        if any(p.suffix.lower() == ".eml" for p in path.rglob("*")):
+            return "eml"
+        raise FileRefused(
+            "This folder is not a known export (no .eml files, no data/ of a "
+            "Twitter archive, no result.json, no _chat.txt)."
+        )
+    suffix = path.suffix.lower()
+    if suffix == ".zip":
+        return "twitter"
+    if suffix == ".json":
+        return "telegram"
+    if suffix == ".txt":
+        return "whatsapp"
+    if suffix == ".csv":
+        return "csv"
+    if suffix == ".eml":
+        return "eml"
+    if suffix in (".mbox", ".mbx"):
+        return "mbox"
+    with open(path, "rb") as stream:
+        if stream.read(5) == b"From ":
+            return "mbox"
+    raise FileRefused(
+        "The format could not be told from the file: give --format "
+        "(mbox, eml, twitter, telegram, whatsapp or csv)."
+    )
+
+
+def _reader(path, format):
+    if format == "mbox":
+        return email_reader.read_mbox(path)
+    if format == "eml":
+        if path.is_file():
+            return email_reader.read_eml_file(path)
+        return email_reader.read_eml_folder(path)
+    if format == "twitter":
+        return twitter_reader.read_twitter(path)
+    if format == "telegram":
+        return telegram_reader.read_telegram(path / "result.json" if path.is_dir() else path)
+    if format == "whatsapp":
+        file = path / "_chat.txt" if path.is_dir() else path
+        chat = (
+            path.name
+            if path.is_dir()
+            else (path.parent.name if path.name == "_chat.txt" else path.stem)
+        )
+        return whatsapp_reader.read_whatsapp(file, chat)
+    if format == "csv":
+        return csv_reader.read_csv(path)
+    raise FileRefused(f"Unknown format {format!r}.")
+
+
+def fingerprint(path):
+    """(size in bytes, SHA-256) of a file, or of a folder's files (names and contents)."""
+    if path.is_file():
+        digest, size = hashlib.sha256(), 0
+        with open(path, "rb") as stream:
+            while chunk := stream.read(1024 * 1024):
+                digest.update(chunk)
+                size += len(chunk)
+        return size, digest.hexdigest()
+    digest, size = hashlib.sha256(), 0
+    for file in sorted(p for p in path.rglob("*") if p.is_file()):
+        file_size, file_hash = fingerprint(file)
+        digest.update(f"{file.relative_to(path).as_posix()}\0{file_hash}\n".encode())
+        size += file_size
+    return size, digest.hexdigest()
+
+
+def import_path(
+    path,
+    *,
+    format=None,
+    thread=None,
+    dry_run=False,
+    publish=False,
+    user=None,
+    user_name="",
+    skip_invalid=False,
+    file_name=None,
+):
+    path = Path(path)
+    if not path.exists():
+        raise FileRefused(f"{path} does not exist.")
+    if path.is_symlink() and not path.resolve().exists():
+        raise FileRefused(f"{path} is a broken link.")
+    size, sha256 = fingerprint(path)
+    if size == 0:
+        raise FileRefused(f"{path.name} is empty: there is nothing to import.")
+    limit = max_file_bytes()
+    if size > limit:
+        raise FileRefused(
+            f"{path.name} is {size / 1024**3:.1f} GiB, over the import limit of "
+            f"{limit / 1024**3:.1f} GiB (IMPORT_MAX_FILE_BYTES). Split it, or raise the limit."
+        )
+    format = format or detect_format(path)
+    if format not in FAMILIES:
+        raise FileRefused(f"Unknown format {format!r}: use one of {', '.join(FAMILIES)}.")
+    result = ImportResult(
+        format=format, file_name=file_name or path.name, sha256=sha256, size=size, dry_run=dry_run
+    )
+    earlier = ImportBatch.objects.filter(sha256=sha256).first()
+    if earlier:
+        result.already_imported = earlier
+        result.report = {
+            "created": 0,
+            "matched": 0,
+            "skipped": 0,
+            "failed": 0,
+            "already_imported": earlier.pk,
+        }
+        return result
+    items = _reader(path, format)  # FileRefused here: nothing read, nothing written
+    writer = None
+    try:
+        with transaction.atomic():
+            writer = _Writer(
+                result,
+                thread=thread,
+                publish=publish,
+                user=user,
+                user_name=user_name or _command_user(),
+                store_files=not dry_run,
+            )
+            writer.write(items)
+            result.report = writer.report()
+            if writer.counts["failed"] and not skip_invalid:
+                result.refused = (
+                    f"{writer.counts['failed']} message(s) could not be read; nothing was "
+                    "imported. Fix the file, or import the rest with --skip-invalid."
+                )
+                raise _Refused
+            if dry_run:
+                transaction.set_rollback(True)
+            else:
+                writer.batch.report = result.report
+                writer.batch.save(update_fields=["report"])
+                if publish:
+                    forget_figures()
+    except _Refused:
+        pass
+    except IntegrityError:
+        # The same file imported at the same moment by someone else: theirs stands.
+        earlier = ImportBatch.objects.filter(sha256=sha256).first()
+        if earlier is None:
+            raise
+        result.already_imported, result.batch = earlier, None
+        result.report = {
+            "created": 0,
+            "matched": 0,
+            "skipped": 0,
+            "failed": 0,
+            "already_imported": earlier.pk,
+        }
+    finally:
+        if writer and not result.wrote:
+            # Rolled back (a dry run, a refusal, an error): the attachments stored go too.
+            for name in writer.stored_files:
+                writer.storage.delete(name)
+    if not result.wrote:
+        result.batch = None
+    return result
+
+
+def _command_user():
+    try:
+        return f"manage.py import_messages (system user {getpass.getuser()})"
+    except (KeyError, OSError):
+        return "manage.py import_messages"
+
+
+def _digest(*parts):
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+class _Writer:
+    def __init__(self, result, *, thread, publish, user, user_name, store_files):
+        self.result = result
+        self.store_files = store_files
+        self.stored_files = []
+        self.storage = Attachment._meta.get_field("file").storage
+        self.prefix, self.family = FAMILIES[result.format]
+        self.publish = publish
+        self.fixed_thread = thread
+        self.batch = ImportBatch.objects.create(
+            file_name=result.file_name[:500],
+            file_size=result.size,
+            sha256=result.sha256,
+            format=result.format,
+            importer_version=IMPORTER_VERSION,
+            imported_by=user if getattr(user, "pk", None) else None,
+            imported_by_name=(getattr(user, "get_username", lambda: "")() or user_name)[:200],
+        )
+        result.batch = self.batch
+        self.counts = Counter()
+        self.examples = {"created": [], "matched": [], "skipped": [], "failed": []}
+        self.threads, self.accounts, self.sources = {}, {}, {}
+        self.next_position = {}
+        self.placed = {}  # external id -> (pk, thread pk, position), this batch
+        self.seen_keys = Counter()
+        self.unlinked = []
+
+    def external_id(self, original_id):
+        return f"{self.prefix}-{_digest(self.family, original_id)[:24]}"
+
+    def write(self, items):
+        chunk = []
+        for item in items:
+            if isinstance(item, Problem):
+                self.counts[item.outcome] += 1
+                if len(self.examples[item.outcome]) < EXAMPLES:
+                    self.examples[item.outcome].append(
+                        {"location": item.location, "reason": item.reason}
+                    )
+                continue
+            chunk.append(item)
+            if len(chunk) >= CHUNK:
+                self._write_chunk(chunk)
+                chunk = []
+        if chunk:
+            self._write_chunk(chunk)
+
+    def report(self):
+        return {
+            "format": self.result.format,
+            "created": self.counts["created"],
+            "matched": self.counts["matched"],
+            "skipped": self.counts["skipped"],
+            "failed": self.counts["failed"],
+            "threads_created": self.counts["threads"],
+            "accounts_created": self.counts["accounts"],
+            "attachments": self.counts["attachments"],
+            "replies_linked": self.counts["replies"],
+            "replies_not_linked": self.unlinked[:EXAMPLES],
+            "published": self.publish,
+            "examples": self.examples,
+        }
+
+    def _write_chunk(self, items):
+        keyed = []
+        for item in items:
+            key = item.original_id
+            if self.family == "whatsapp":
+                # Line numbers move between exports of one chat: a message is the same message
+                # when its chat, time, author and words are (and which repeat of them it is).
+                base = _digest(
+                    item.thread_key, item.sent_at.isoformat(), item.sender.address, item.text
+                )
+                self.seen_keys[base] += 1
+                key = f"{item.thread_key}:{base}:{self.seen_keys[base]}"
+            elif self.family == "csv":
+                key = f"{item.thread_key}:{item.original_id}"
+            keyed.append((self.external_id(key), item))
+        existing = set(
+            Message.objects.filter(external_id__in=[ext for ext, _ in keyed]).values_list(
+                "external_id", flat=True
+            )
+        )
+        new = []
+        for ext, item in keyed:
+            if ext in existing or ext in self.placed:
+                self.counts["matched"] += 1
+                if len(self.examples["matched"]) < EXAMPLES:
+                    self.examples["matched"].append(
+                        {"location": item.location, "id": item.original_id}
+                    )
+                continue
+            thread = self._thread(item)
+            position = self.next_position[thread.pk]
+            self.next_position[thread.pk] += 1
+            message = Message(
+                external_id=ext,
+                thread=thread,
+                position=position,
+                sender=self._account(item.sender),
+                channel=item.channel,
+                text=item.text,
+                text_status=item.text_status,
+                curator_note=item.curator_note,
+                sent_at=item.sent_at,
+                sent_at_timezone=item.zone,
+                time_note=item.time_note,
+                date_earliest=item.day,
+                date_latest=item.day_latest or item.day,
+                is_published=self.publish,
+                import_batch=self.batch,
+                original_id=item.original_id[:500],
+                original=item.original,
+            )
+            new.append((message, item))
+            self.placed[ext] = None
+        Message.objects.bulk_create([message for message, _ in new], batch_size=CHUNK)
+        recipients, links = [], []
+        through = Message.recipients.through
+        sources_through = Message.sources.through
+        source_rows = []
+        for message, item in new:
+            self.placed[message.external_id] = (message.pk, message.thread_id, message.position)
+            self.counts["created"] += 1
+            if len(self.examples["created"]) < EXAMPLES:
+                self.examples["created"].append({"location": item.location, "id": item.original_id})
+            for account in {self._account(p).pk for p in item.recipients}:
+                recipients.append(through(message_id=message.pk, account_id=account))
+            if item.source_url:
+                source_rows.append(
+                    sources_through(
+                        message_id=message.pk, source_id=self._source(item.source_url).pk
+                    )
+                )
+            if item.in_reply_to:
+                links.append((message, item))
+            for attachment in item.attachments:
+                self._attach(message, attachment)
+        through.objects.bulk_create(recipients, batch_size=CHUNK)
+        sources_through.objects.bulk_create(source_rows, batch_size=CHUNK)
+        self._link_replies(links)
+
+    def _link_replies(self, links):
+        if not links:
+            return
+        wanted = {}
+        for message, item in links:
+            parent_key = item.in_reply_to
+            if self.family == "csv":
+                parent_key = f"{item.thread_key}:{item.in_reply_to}"
+            wanted[message.pk] = (message, item, self.external_id(parent_key))
+        parents = {
+            row[0]: row[1:]
+            for row in Message.objects.filter(
+                external_id__in=[ext for _, _, ext in wanted.values()]
+            ).values_list("external_id", "pk", "thread_id", "position")
+        }
+        updates = []
+        for message, item, parent_ext in wanted.values():
+            parent = parents.get(parent_ext)
+            if parent is None:
+                reason = "the message it answers is not in the archive"
+            elif parent[1] != message.thread_id:
+                reason = "the message it answers is in another thread"
+            elif parent[2] >= message.position:
+                reason = "the message it answers comes later in the thread"
+            else:
+                message.in_reply_to_id = parent[0]
+                updates.append(message)
+                continue
+            if len(self.unlinked) < EXAMPLES:
+                self.unlinked.append(
+                    {"location": item.location, "reply_to": item.in_reply_to, "reason": reason}
+                )
+            self.counts["unlinked"] += 1
+        Message.objects.bulk_update(updates, ["in_reply_to"], batch_size=CHUNK)
+        self.counts["replies"] += len(updates)
+
+    def _thread(self, item):
+        key = self.fixed_thread or item.thread_key
+        thread = self.threads.get(key)
+        if thread is None:
+            if self.fixed_thread:
+                external_id, title, description = (
+                    self.fixed_thread,
+                    item.thread_title or self.fixed_thread,
+                    "",
+                )
+            else:
+                external_id = f"{self.prefix}-t-{_digest(self.family, key)[:20]}"
+                title = item.thread_title or "(untitled)"
+                description = (
+                    "Grouped by subject and participants (the e-mails carry no reply headers)."
+                    if item.thread_inferred
+                    else ""
+                )
+            thread = Thread.objects.filter(external_id=external_id).first()
+            if thread is None:
+                thread = Thread.objects.create(
+                    external_id=external_id, title=title[:300], description=description
+                )
+                self.counts["threads"] += 1
+                self.next_position[thread.pk] = 1
+            else:
+                last = (
+                    thread.messages.order_by("-position").values_list("position", flat=True).first()
+                )
+                self.next_position[thread.pk] = (last or 0) + 1
+            self.threads[key] = thread
+        elif item.thread_inferred and not thread.description:
+            thread.description = (
+                "Some messages were grouped by subject and participants, not by reply headers."
+            )
+            thread.save(update_fields=["description"])
+        return thread
+
+    def _account(self, party):
+        key = (party.platform, party.address)
+        account = self.accounts.get(key)
+        if account is None:
+            digest = _digest(party.platform, party.address)[:20]
+            external_id = f"{PLATFORM_PREFIX.get(party.platform, 'ot')}-{digest}"
+            account = Account.objects.filter(external_id=external_id).first()
+            if account is None:
+                person = Person.objects.create(
+                    external_id=f"p-{digest}",
+                    name=(party.display_name or party.handle or party.address)[:200],
+                    description="Created by an import; merge accounts of one person in the admin.",
+                )
+                account = Account.objects.create(
+                    external_id=external_id,
+                    person=person,
+                    platform=party.platform,
+                    handle=(party.handle or party.address)[:200],
+                    display_names=[party.display_name] if party.display_name else [],
+                )
+                self.counts["accounts"] += 1
+            self.accounts[key] = account
+        if party.display_name and party.display_name not in account.display_names:
+            account.display_names = [*account.display_names, party.display_name]
+            account.save(update_fields=["display_names"])
+        return account
+
+    def _source(self, url):
+        source = self.sources.get(url)
+        if source is None:
+            external_id = f"src-{_digest(url)[:20]}"
+            source = (
+                Source.objects.filter(url=url).first()
+                or Source.objects.filter(external_id=external_id).first()
+            )
+            if source is None:
+                source = Source.objects.create(
+                    external_id=external_id,
+                    publisher=(urlsplit(url).hostname or url)[:300],
+                    title=url[:500],
+                    url=url[:1000],
+                    kind=Source.Kind.OTHER,
+                    note="Named by a CSV transcription's source_url.",
+                )
+            self.sources[url] = source
+        return source
+
+    def _attach(self, message, data):
+        digest = hashlib.sha256(data.content).hexdigest()
+        name = os.path.basename(data.name.replace("\\", "/"))[:200]
+        stem = slugify(Path(name).stem)[:60] or "file"
+        stored = f"{digest[:16]}-{stem}{Path(name).suffix[:10].lower()}"
+        attachment = Attachment(
+            message=message,
+            name=name,
+            content_type=data.content_type[:200],
+            size=len(data.content),
+            sha256=digest,
+        )
+        if self.store_files:
+            attachment.file.save(stored, ContentFile(data.content), save=False)
+            self.stored_files.append(attachment.file.name)
+        attachment.save()
+        self.counts["attachments"] += 1
