@@ -23,7 +23,7 @@ from .caching import forget_figures
 from .importing import csv_reader
 from .importing.importer import FAMILIES, import_path
 from .importing.items import FileRefused
-from .models import Attachment, ImportBatch, Message, Person
+from .models import Attachment, ImportBatch, Message
 
 PENDING_DIR_NAME = "backchannel-pending-imports"
 
@@ -388,4 +388,4 @@ def undo_merge(modeladmin, request, queryset):
     )
 
 
-__all__ = ["AttachmentInline", "attachment_download", "merge_accounts", "undo_merge", "Person"]
+__all__ = ["AttachmentInline", "attachment_download", "merge_accounts", "undo_merge"]

@@ -218,20 +218,20 @@ class KeysetPaginator:
             except InvalidCursor:
                 invalid = True
         if values is None:
-            rows = self._read(None, forwards=True, limit=self.per_page + 1)
+            rows = self.read(None, forwards=True, limit=self.per_page + 1)
             page = self._page(rows, has_previous=False)
         elif direction == AFTER:
-            rows = self._read(values, forwards=True, limit=self.per_page + 1)
+            rows = self.read(values, forwards=True, limit=self.per_page + 1)
             page = self._page(rows, has_previous=True)
         else:
-            rows = self._read(values, forwards=False, limit=self.per_page + 1)
+            rows = self.read(values, forwards=False, limit=self.per_page + 1)
             if len(rows) > self.per_page:
                 page = self._page(list(reversed(rows[: self.per_page])), has_previous=True)
                 page.has_next = True
                 page.next_cursor = _encode(AFTER, _key_values(page.object_list[-1], self.keys))
             else:
                 # Back at the start: show the first page whole rather than a short one.
-                rows = self._read(None, forwards=True, limit=self.per_page + 1)
+                rows = self.read(None, forwards=True, limit=self.per_page + 1)
                 page = self._page(rows, has_previous=False)
         page.cursor_was_invalid = invalid
         if self.prefetch_lookups:
@@ -286,9 +286,6 @@ class KeysetPaginator:
             if len(rows) >= limit:
                 break
         return rows
-
-    def _read(self, values, forwards, limit):
-        return self.read(values, forwards=forwards, limit=limit)
 
     def _run(self, queryset, keys, values, forwards, limit, inclusive=False):
         if limit <= 0:

@@ -193,15 +193,7 @@ def import_path(
     )
     earlier = ImportBatch.objects.filter(sha256=sha256).first()
     if earlier:
-        result.already_imported = earlier
-        result.report = {
-            "created": 0,
-            "matched": 0,
-            "skipped": 0,
-            "failed": 0,
-            "already_imported": earlier.pk,
-        }
-        return result
+        return _already_imported(result, earlier)
     items = _reader(path, format)  # FileRefused here: nothing read, nothing written
     writer = None
     try:
@@ -236,14 +228,7 @@ def import_path(
         earlier = ImportBatch.objects.filter(sha256=sha256).first()
         if earlier is None:
             raise
-        result.already_imported, result.batch = earlier, None
-        result.report = {
-            "created": 0,
-            "matched": 0,
-            "skipped": 0,
-            "failed": 0,
-            "already_imported": earlier.pk,
-        }
+        _already_imported(result, earlier)
     finally:
         if writer and not result.wrote:
             # Rolled back (a dry run, a refusal, an error): the attachments stored go too.
@@ -251,6 +236,19 @@ def import_path(
                 writer.storage.delete(name)
     if not result.wrote:
         result.batch = None
+    return result
+
+
+def _already_imported(result, earlier):
+    """The result of importing a file that batch `earlier` imported: nothing."""
+    result.already_imported, result.batch = earlier, None
+    result.report = {
+        "created": 0,
+        "matched": 0,
+        "skipped": 0,
+        "failed": 0,
+        "already_imported": earlier.pk,
+    }
     return result
 
 

@@ -51,14 +51,6 @@ class _Archive:
         return target.read_bytes() if target.is_file() else None
 
 
-def is_twitter_archive(path):
-    try:
-        archive = _Archive(path)
-    except FileRefused:
-        return path.is_file() and zipfile.is_zipfile(path)
-    return any(archive.read(FILES[name]) is not None for name in ("direct_messages", "tweets"))
-
-
 def _entries(archive, key):
     raw = archive.read(FILES[key])
     if raw is None:
