@@ -164,6 +164,10 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The archive's public address, for permalinks written where no request is at hand (exports and
+# releases made by manage.py, note IRIs in W3C JSON-LD). Pages and the API use the request's host.
+SITE_URL = os.environ.get("BACKCHANNEL_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
