@@ -1,10 +1,13 @@
 from django.urls import path
 
-from . import views
+from . import protocol, views
 
 app_name = "annotations"
 
 urlpatterns = [
+    # The W3C Web Annotation Protocol container and its annotations (annotations/protocol.py).
+    path("api/annotations/", protocol.container, name="w3c_container"),
+    path("api/annotations/<uuid:uuid>", protocol.annotation_resource, name="w3c_annotation"),
     path("annotations/", views.annotation_list, name="list"),
     path("annotations/<uuid:uuid>/", views.annotation_detail, name="detail"),
     path("annotations/<uuid:uuid>/edit/", views.annotation_edit, name="edit"),

@@ -1,0 +1,425 @@
+"""The W3C Web Annotation Protocol: our notes as an LDP Basic Container at /api/annotations/.
+
+GET pages through the notes the requester may read (`Annotation.objects.visible_to`), oldest
+first, as an AnnotationCollection of AnnotationPages. Signed-in researchers (their session and
+its CSRF token, or a personal API token sent as `Authorization: Bearer …`) POST new notes, PUT a
+whole new state of their own (If-Match with the ETag they read; a stale one is 412, the edit
+form's conflict rule) and DELETE their own. Everything written goes through the note form, so
+the API accepts exactly what the form accepts. Errors are JSON: {"detail": …, "status": …}.
+"""
+
+import hashlib
+import json
+import re
+
+from django.core.exceptions import RequestDataTooBig
+from django.db.models import Max
+from django.http import HttpResponse
+from django.middleware.csrf import CsrfViewMiddleware
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.csrf import csrf_exempt
+
+from archive.models import Event
+
+from . import w3c
+from .forms import AnnotationForm, SourceLinkFormSet, forms_are_valid
+from .models import Annotation, ApiToken, ResearchGroup
+from .throttling import within_rate
+from .views import EditRefused, _save_edit, _save_new
+
+PAGE_SIZE = 50
+JSON_LD = "application/ld+json"
+JSON = "application/json"
+LINK_CONTAINER = (
+    '<http://www.w3.org/ns/ldp#BasicContainer>; rel="type", '
+    '<http://www.w3.org/TR/annotation-protocol/>; rel="http://www.w3.org/ns/ldp#constrainedBy"'
+)
+LINK_ANNOTATION = '<http://www.w3.org/ns/ldp#Resource>; rel="type"'
+ACCEPT_POST = f"{w3c.MEDIA_TYPE}, {JSON_LD}, {JSON}"
+PREFER_MINIMAL = "http://www.w3.org/ns/ldp#PreferMinimalContainer"
+PREFER_IRIS = "http://www.w3.org/ns/oa#PreferContainedIRIs"
+PREFER_DESCRIPTIONS = "http://www.w3.org/ns/oa#PreferContainedDescriptions"
+BEARER = re.compile(r"^Bearer\s+(\S+)\s*$", re.IGNORECASE)
+
+
+class ProtocolError(Exception):
+    def __init__(self, status, detail, **extra):
+        super().__init__(detail)
+        self.status, self.detail, self.extra = status, detail, extra
+
+
+def _error(error):
+    payload = {"detail": error.detail, "status": error.status, **error.extra}
+    response = HttpResponse(
+        json.dumps(payload, ensure_ascii=False), status=error.status, content_type=JSON
+    )
+    if error.status == 401:
+        response["WWW-Authenticate"] = 'Bearer realm="backchannel"'
+    return response
+
+
+def _negotiated_type(request):
+    """application/ld+json (the default, also for no Accept) or application/json; else 406."""
+    if not request.META.get("HTTP_ACCEPT", "").strip():
+        return JSON_LD
+    chosen = request.get_preferred_type([JSON_LD, JSON])
+    if chosen is None:
+        raise ProtocolError(406, "This resource is JSON-LD: accept application/ld+json or JSON.")
+    return chosen
+
+
+def _json_response(request, payload, *, status=200, links, allow, etag=None, extra_vary=()):
+    media = _negotiated_type(request)
+    body = json.dumps(payload, ensure_ascii=False, indent=2).encode()
+    response = HttpResponse(
+        b"" if request.method == "HEAD" else body,
+        status=status,
+        content_type=w3c.MEDIA_TYPE if media == JSON_LD else JSON,
+    )
+    if request.method == "HEAD":
+        response["Content-Length"] = str(len(body))
+    response["Link"] = links
+    response["Allow"] = allow
+    response["ETag"] = etag or _etag(body)
+    patch_vary_headers(response, ["Accept", *extra_vary, "Cookie", "Authorization"])
+    return response
+
+
+def _etag(content):
+    return '"' + hashlib.sha256(content).hexdigest()[:32] + '"'
+
+
+def _authenticate(request):
+    """A personal API token, when one is sent, decides who this is (and CSRF does not apply:
+    a token is not sent by browsers on their own); otherwise the session does."""
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    if header:
+        match = BEARER.match(header)
+        user = ApiToken.user_for_key(match.group(1)) if match else None
+        if user is None:
+            raise ProtocolError(401, "The API token is not valid, or has been revoked.")
+        request.user = user
+        return
+    if request.method not in ("GET", "HEAD", "OPTIONS") and request.user.is_authenticated:
+        refused = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
+        if refused is not None:
+            raise ProtocolError(
+                403,
+                "CSRF check failed: a signed-in browser sends its CSRF token (X-CSRFToken); "
+                "scripts use a personal API token instead.",
+            )
+
+
+def _signed_in(request):
+    if not request.user.is_authenticated:
+        raise ProtocolError(401, "Sign in, or send a personal API token (Authorization: Bearer …).")
+
+
+def _read_body(request):
+    content_type = request.content_type or ""
+    if content_type not in (JSON_LD, JSON):
+        raise ProtocolError(
+            415, "Send the annotation as application/ld+json (or application/json)."
+        )
+    try:
+        raw = request.body
+    except RequestDataTooBig:
+        raise ProtocolError(413, "The annotation is too large.") from None
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise ProtocolError(400, "The body is not valid JSON.") from None
+    if not isinstance(data, dict) or "Annotation" not in w3c._types(data):
+        raise ProtocolError(400, 'The body must be one annotation ("type": "Annotation").')
+    return data
+
+
+def _handled(view):
+    """Turn ProtocolError into its JSON answer; every view here is CSRF-checked by hand."""
+
+    @csrf_exempt
+    def wrapper(request, *args, **kwargs):
+        try:
+            _authenticate(request)
+            return view(request, *args, **kwargs)
+        except ProtocolError as error:
+            response = _error(error)
+            patch_vary_headers(response, ["Accept", "Cookie", "Authorization"])
+            return response
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return wrapper
+
+
+# The container ---------------------------------------------------------------------------------
+
+
+def _preference(request):
+    """'minimal', 'iris' or 'descriptions' from a Prefer: return=representation; include=…"""
+    prefer = request.META.get("HTTP_PREFER", "")
+    if "return=representation" not in prefer.replace(" ", ""):
+        return "descriptions"
+    if PREFER_MINIMAL in prefer:
+        return "minimal"
+    if PREFER_IRIS in prefer:
+        return "iris"
+    return "descriptions"
+
+
+def _page_number(request):
+    raw = request.GET.get("page")
+    if raw is None:
+        return None
+    if not raw.isdigit() or len(raw) > 9:
+        raise ProtocolError(400, "page must be a whole number from 0.")
+    return int(raw)
+
+
+@_handled
+def container(request):
+    """Anyone: the notes they may read, paged; signed-in researchers POST new notes here."""
+    allow = "GET, HEAD, OPTIONS, POST"
+    if request.method == "OPTIONS":
+        response = HttpResponse(status=200)
+        response["Allow"], response["Link"] = allow, LINK_CONTAINER
+        response["Accept-Post"] = ACCEPT_POST
+        return response
+    if request.method == "POST":
+        return _create(request)
+    if request.method not in ("GET", "HEAD"):
+        raise ProtocolError(405, f"{request.method} is not allowed here; use {allow}.")
+    _negotiated_type(request)
+    notes = Annotation.objects.visible_to(request.user)
+    summary = notes.aggregate(latest=Max("modified"), last_pk=Max("pk"))
+    total = notes.count()
+    base = w3c.base_url(request)
+    iri = w3c.container_iri(base)
+    page_number = _page_number(request)
+    iris = request.GET.get("iris") == "1"
+    if page_number is None and "iris" not in request.GET:
+        preference = _preference(request)
+        iris = preference == "iris"
+    else:
+        preference = "iris" if iris else "descriptions"
+    last_page = max((total - 1) // PAGE_SIZE, 0)
+    variant = f"{iri}?iris={int(iris)}"
+    collection = {
+        "id": variant,
+        "type": ["BasicContainer", "AnnotationCollection"],
+        "total": total,
+    }
+    if summary["latest"]:
+        collection["modified"] = w3c.timestamp(summary["latest"])
+    state = f"{total}:{summary['latest']}:{summary['last_pk']}:{request.user.pk}"
+
+    def page_iri(number):
+        return f"{variant}&page={number}"
+
+    if page_number is not None:
+        if page_number > last_page:
+            raise ProtocolError(404, f"There is no page {page_number}; the last is {last_page}.")
+        page = _page(request, notes, base, page_number, last_page, page_iri, collection, iris)
+        page = {"@context": w3c.ANNO_CONTEXT, **page}
+        etag = _etag(f"{state}:{iris}:{page_number}".encode())
+        response = _json_response(
+            request, page, links=LINK_CONTAINER, allow=allow, etag=etag, extra_vary=["Prefer"]
+        )
+    else:
+        body = {"@context": [w3c.ANNO_CONTEXT, w3c.LDP_CONTEXT], **collection}
+        body["label"] = "Notes in Backchannel that you may read"
+        if total:
+            if preference == "minimal":
+                body["first"] = page_iri(0)
+            else:
+                body["first"] = _page(request, notes, base, 0, last_page, page_iri, None, iris)
+            body["last"] = page_iri(last_page)
+        etag = _etag(f"{state}:{preference}".encode())
+        response = _json_response(
+            request, body, links=LINK_CONTAINER, allow=allow, etag=etag, extra_vary=["Prefer"]
+        )
+        response["Content-Location"] = variant
+        if request.META.get("HTTP_PREFER"):
+            response["Preference-Applied"] = "return=representation"
+    response["Accept-Post"] = ACCEPT_POST
+    return response
+
+
+def _page(request, notes, base, number, last_page, page_iri, collection, iris):
+    rows = notes.for_list().order_by("created", "pk")[number * PAGE_SIZE : (number + 1) * PAGE_SIZE]
+    part_of = collection if collection is not None else page_iri(0).split("&page=")[0]
+    page = w3c.page_to_jsonld(
+        rows,
+        base,
+        page_id=page_iri(number),
+        collection=part_of,
+        start_index=number * PAGE_SIZE,
+        next_id=page_iri(number + 1) if number < last_page else None,
+        prev_id=page_iri(number - 1) if number > 0 else None,
+        iris=iris,
+    )
+    if collection is None:
+        # Embedded in the collection: its partOf is the collection this page is in.
+        page.pop("partOf")
+    return page
+
+
+def _groups_of(user):
+    return {group.slug: group for group in ResearchGroup.objects.filter(members=user)}
+
+
+def _form_errors(form, links):
+    errors = {name: [str(e) for e in messages] for name, messages in form.errors.items()}
+    link_errors = [str(e) for e in links.non_form_errors()]
+    for index, link_form in enumerate(links.forms):
+        for name, messages in link_form.errors.items():
+            link_errors += [f"link {index + 1} {name}: {e}" for e in messages]
+    if link_errors:
+        errors["links"] = link_errors
+    return errors
+
+
+def _bind(request, annotation, data, *, version=None):
+    try:
+        record, quote = w3c.target_of(data, allowed_hosts={request.get_host().lower()})
+        fields = {**w3c.form_data(data), **quote}
+    except w3c.W3CError as error:
+        raise ProtocolError(400, str(error)) from None
+    if annotation.pk:
+        if record != annotation.target:
+            raise ProtocolError(
+                409, "A note's target cannot change: make a new note on the other record."
+            )
+    elif isinstance(record, Event):
+        annotation.event = record
+    else:
+        annotation.message = record
+    post = w3c.post_data(
+        fields, annotation=annotation, version=version, groups=_groups_of(request.user)
+    )
+    form = AnnotationForm(post, instance=annotation, user=request.user)
+    links = SourceLinkFormSet(post, instance=annotation, prefix="links")
+    if not forms_are_valid(form, links):
+        raise ProtocolError(400, "The note was not saved.", errors=_form_errors(form, links))
+    return form, links
+
+
+def _create(request):
+    _signed_in(request)
+    data = _read_body(request)
+    annotation = Annotation(author=request.user)
+    canonical = data.get("canonical")
+    if isinstance(canonical, str):
+        annotation.canonical = canonical[:2000]
+    # The server names the new note; an id the client sent is where it came from (P-CRE-2).
+    sent_id = w3c._iri(data) or (data.get("via") if isinstance(data.get("via"), str) else "")
+    annotation.via = (sent_id or "")[:2000]
+    form, links = _bind(request, annotation, data)
+    if not within_rate("note_create", request.user.pk):
+        raise ProtocolError(429, "You have written many notes in the last few minutes; wait.")
+    annotation = _save_new(request, form, links)
+    response = _annotation_response(request, annotation, status=201)
+    response["Location"] = w3c.annotation_iri(w3c.base_url(request), annotation)
+    return response
+
+
+# One annotation ----------------------------------------------------------------------------------
+
+
+def _representation(request, annotation):
+    payload = w3c.annotation_to_jsonld(annotation, w3c.base_url(request))
+    return payload, _etag(json.dumps(payload, sort_keys=True).encode())
+
+
+def _allow(request, annotation):
+    if annotation.is_editable_by(request.user):
+        return "GET, HEAD, OPTIONS, PUT, DELETE"
+    return "GET, HEAD, OPTIONS"
+
+
+def _annotation_response(request, annotation, *, status=200):
+    annotation = Annotation.objects.for_list().get(pk=annotation.pk)
+    payload, etag = _representation(request, annotation)
+    return _json_response(
+        request,
+        payload,
+        status=status,
+        links=LINK_ANNOTATION,
+        allow=_allow(request, annotation),
+        etag=etag,
+    )
+
+
+def _matches(request, etag):
+    """If-Match: absent (True), '*' or a list that holds the current ETag."""
+    header = request.META.get("HTTP_IF_MATCH")
+    if header is None:
+        return True
+    tags = [tag.strip() for tag in header.split(",")]
+    return "*" in tags or etag in tags or f"W/{etag}" in tags
+
+
+@_handled
+def annotation_resource(request, uuid):
+    """Anyone who may read the note: GET it; its author: PUT a new state, DELETE it."""
+    note = Annotation.objects.for_list().filter(uuid=uuid).first()
+    if note is None or not note.is_visible_to(request.user):
+        if note is not None and note.is_deleted and _was_readable(request, note):
+            raise ProtocolError(410, "This note was deleted.")
+        raise ProtocolError(404, "No note you may read has this address.")
+    allow = _allow(request, note)
+    if request.method == "OPTIONS":
+        response = HttpResponse(status=200)
+        response["Allow"], response["Link"] = allow, LINK_ANNOTATION
+        return response
+    if request.method in ("GET", "HEAD"):
+        return _annotation_response(request, note)
+    if request.method not in ("PUT", "DELETE"):
+        raise ProtocolError(405, f"{request.method} is not allowed here; use {allow}.")
+    _signed_in(request)
+    if not note.is_editable_by(request.user):
+        raise ProtocolError(
+            403,
+            "Only the note's author may change it, and not while the curators have hidden it "
+            "or its record is withdrawn.",
+        )
+    _, etag = _representation(request, note)
+    if not _matches(request, etag):
+        raise ProtocolError(412, "The note has changed since you read it: GET it again.")
+    if request.method == "DELETE":
+        if not note.soft_delete():
+            raise ProtocolError(410, "This note was deleted.")
+        return HttpResponse(status=204)
+    return _replace(request, note)
+
+
+def _was_readable(request, note):
+    """A deleted note is 410 to whoever could read it (its author, or anyone if it was
+    public on a published record); to everyone else its address stays unknown (404)."""
+    if request.user.is_authenticated and note.author_id == request.user.pk:
+        return True
+    return (
+        note.visibility == Annotation.Visibility.PUBLIC
+        and not note.is_hidden
+        and note.is_on_published_target
+    )
+
+
+def _replace(request, note):
+    data = _read_body(request)
+    for name in ("canonical", "via"):
+        sent = data.get(name)
+        current = getattr(note, name) or (f"urn:uuid:{note.uuid}" if name == "canonical" else "")
+        if sent is not None and current and sent != current:
+            raise ProtocolError(409, f"A note's {name} cannot change once set.")
+    form, links = _bind(request, note, data, version=note.version)
+    try:
+        _save_edit(request, form, links)
+    except EditRefused:
+        raise ProtocolError(412, "The note changed while you were saving: GET it again.") from None
+    return _annotation_response(request, note)
+
+
+def annotation_service_link(request):
+    """The Link header that tells annotation clients where to annotate a record (P-DISC-1)."""
+    return f'<{w3c.container_iri(w3c.base_url(request))}>; rel="http://www.w3.org/ns/oa#annotationService"'
