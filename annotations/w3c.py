@@ -150,6 +150,7 @@ def annotation_to_jsonld(annotation, base, *, with_context=True):
         modified=timestamp(annotation.modified),
         creator=_agent(annotation.author),
         canonical=annotation.canonical or f"urn:uuid:{annotation.uuid}",
+        generator={"id": base + "/", "type": "Software", "name": "Backchannel"},
     )
     if annotation.via:
         data["via"] = annotation.via
