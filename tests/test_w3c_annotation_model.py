@@ -126,9 +126,8 @@ def test_the_shoulds_we_mean_to_meet_hold_and_all_are_reported(shapes, capsys):
         assert outcomes[held].passed, held
     agents = w3c_suite.check(document, "annotations/annotationsAgentOptionals.test")
     for outcome in [*outcomes.values(), *agents]:
-        print(
-            f"{outcome.level.upper():6} {'pass' if outcome.passed else 'not met'}  {outcome.assertion}"
-        )
+        verdict = "pass" if outcome.passed else "not met"
+        print(f"{outcome.level.upper():6} {verdict}  {outcome.assertion}")
 
 
 def test_a_quote_is_a_text_quote_and_a_text_position_selector_on_the_permalink(shapes):
