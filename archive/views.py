@@ -16,6 +16,7 @@ from django.utils import timezone
 from annotations.forms import AnnotationForm, SourceLinkFormSet
 from annotations.highlighting import segments
 from annotations.models import Annotation
+from annotations.protocol import annotation_service_link
 
 from . import citations, keyset
 from .caching import cached_figures
@@ -329,7 +330,7 @@ def message_detail(request, external_id):
     following = siblings.filter(position__gt=message.position).order_by("position").first()
     visible_notes = Annotation.objects.visible_to(request.user).filter(message=message)
     notes = _notes_context(request, visible_notes)
-    return render(
+    response = render(
         request,
         "archive/message_detail.html",
         {
@@ -347,6 +348,9 @@ def message_detail(request, external_id):
             **_annotation_form_context(request, message=message),
         },
     )
+    # Where annotation clients may post notes on this page (W3C Web Annotation Protocol).
+    response["Link"] = annotation_service_link(request)
+    return response
 
 
 def _notes_context(request, visible_notes):
@@ -597,7 +601,7 @@ def event_detail(request, slug):
         if event is None:
             raise Http404("No such event.")
         return redirect(event, permanent=True)
-    return render(
+    response = render(
         request,
         "archive/event_detail.html",
         {
@@ -609,6 +613,8 @@ def event_detail(request, slug):
             **_annotation_form_context(request, event=event),
         },
     )
+    response["Link"] = annotation_service_link(request)
+    return response
 
 
 def person_detail(request, external_id):
