@@ -1,9 +1,19 @@
-"""Researchers' accounts: Django's password reset, limited against abuse and lifting lockouts."""
+"""Researchers' accounts: Django's password reset, limited against abuse and lifting lockouts;
+the account page with personal API tokens."""
 
 from axes.utils import reset as reset_axes_attempts
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
+from .forms import ApiTokenForm
+from .models import ApiToken
 from .throttling import client_address, too_many, within_rate
 
 
@@ -32,3 +42,48 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         # Whoever proved they own the mailbox may sign in again, from any address.
         reset_axes_attempts(username=form.user.get_username())
         return response
+
+
+MAX_ACTIVE_TOKENS = 10
+
+
+@never_cache
+@login_required
+def account(request):
+    """Signed-in researchers: their account — password, personal API tokens, their notes."""
+    form = ApiTokenForm(request.POST or None)
+    new_key = None
+    status = 200
+    if request.method == "POST":
+        if request.user.api_tokens.active().count() >= MAX_ACTIVE_TOKENS:
+            form.add_error(
+                None,
+                f"You have {MAX_ACTIVE_TOKENS} tokens in use: revoke one you no longer need first.",
+            )
+        if form.is_valid():
+            token, new_key = ApiToken.issue(request.user, form.cleaned_data["name"])
+            form = ApiTokenForm()
+            status = 201
+        else:
+            status = 400
+    return render(
+        request,
+        "annotations/account.html",
+        {
+            "form": form,
+            "new_key": new_key,
+            "tokens": request.user.api_tokens.all(),
+            "container": reverse("annotations:w3c_container"),
+        },
+        status=status,
+    )
+
+
+@require_POST
+@login_required
+def revoke_token(request, pk):
+    """The token's owner: revoke it (POST); it stops working at once and stays listed."""
+    token = get_object_or_404(request.user.api_tokens.active(), pk=pk)
+    ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
+    messages.success(request, f"The token “{token.name}” is revoked: it no longer works.")
+    return redirect("annotations:account")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import protocol, views
+from . import accounts, protocol, views
 
 app_name = "annotations"
 
@@ -8,6 +8,8 @@ urlpatterns = [
     # The W3C Web Annotation Protocol container and its annotations (annotations/protocol.py).
     path("api/annotations/", protocol.container, name="w3c_container"),
     path("api/annotations/<uuid:uuid>", protocol.annotation_resource, name="w3c_annotation"),
+    path("accounts/", accounts.account, name="account"),
+    path("accounts/tokens/<int:pk>/revoke/", accounts.revoke_token, name="revoke_token"),
     path("annotations/", views.annotation_list, name="list"),
     path("annotations/<uuid:uuid>/", views.annotation_detail, name="detail"),
     path("annotations/<uuid:uuid>/edit/", views.annotation_edit, name="edit"),
