@@ -234,10 +234,16 @@ SourceLinkFormSet = inlineformset_factory(
 
 
 def forms_are_valid(form, links):
-    """Both valid, and the note says something: a body or at least one source link."""
+    """Both valid, and the note says something: a body, a tag or at least one source link
+    (a W3C tagging annotation is only its tags)."""
     valid = form.is_valid() & links.is_valid()
-    if valid and not form.cleaned_data.get("body", "").strip() and not links.link_count:
-        form.add_error("body", "Write a note or add a source link (or both).")
+    says_something = valid and (
+        form.cleaned_data.get("body", "").strip()
+        or form.cleaned_data.get("tags")
+        or links.link_count
+    )
+    if valid and not says_something:
+        form.add_error("body", "Write a note, or add a tag or a source link.")
         return False
     return valid
 

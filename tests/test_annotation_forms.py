@@ -55,7 +55,7 @@ def test_offsets_from_the_browser_are_used_when_they_agree(author_client, messag
 @pytest.mark.parametrize(
     ("data", "error"),
     [
-        ({"body": "", "quote_exact": "Send it"}, "Write a note or add a source link"),
+        ({"body": "", "quote_exact": "Send it"}, "Write a note, or add a tag or a source link"),
         ({"body": "x", "quote_exact": "not in the text"}, "not in the message"),
         ({"body": "x", "quote_exact": "We can publish it"}, "appear 2 times"),
         ({"body": "x", "links-0-url": "javascript:alert(1)"}, "starting with http"),

@@ -3,15 +3,14 @@ assertions (tests/data/w3c-annotation-model), alone and inside collections and p
 and MAY assertions are reported (`-rP` shows them) and the ones we mean to meet are held."""
 
 import re
-from datetime import date
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from annotations import w3c
-from annotations.models import Annotation, SourceLink
+from annotations.models import Annotation
 from tests import w3c_suite
-from tests.annotation_helpers import make_annotation, make_group
+from tests.annotation_helpers import make_every_shape
 
 pytestmark = pytest.mark.django_db
 
@@ -21,61 +20,7 @@ UTC_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 
 @pytest.fixture
 def shapes(build, users):
-    """One note of every shape we produce, by name."""
-    message = build.message(
-        text="We would like you to help disseminate a link.", text_status="verbatim"
-    )
-    event = build.event()
-    group = make_group(users["author"], users["member"])
-    author = users["author"]
-    notes = {
-        "whole message": make_annotation(author, message=message, visibility="public"),
-        "event": make_annotation(author, event=event, visibility="public"),
-        "quote": make_annotation(
-            author, message=message, quote_exact="disseminate a link", visibility="public"
-        ),
-        "tags only": make_annotation(
-            author, message=message, body="", tags=["podesta", "dates"], visibility="public"
-        ),
-        "private": make_annotation(author, message=message, visibility="private"),
-        "group": make_annotation(author, message=message, visibility="group", group=group),
-        "questioning": make_annotation(author, message=message, motivation="questioning"),
-        "correcting": make_annotation(author, message=message, motivation="correcting"),
-        "corroborating": make_annotation(author, message=message, motivation="corroborating"),
-    }
-    links = make_annotation(author, message=message, body="See both.", visibility="public")
-    SourceLink.objects.create(
-        annotation=links,
-        url="https://example.org/story",
-        title="The story",
-        publisher="Example News",
-        accessed_on=date(2017, 11, 14),
-        archived_url="https://web.archive.org/web/2017/https://example.org/story",
-    )
-    SourceLink.objects.create(annotation=links, url="https://example.org/bare")
-    notes["links"] = links
-    edited = make_annotation(author, message=message, body="First.", visibility="public")
-    edited.body = "Second."
-    assert edited.save_edit(["body"], edited.version)
-    edited.record_revision(author)
-    notes["edited"] = edited
-    orphaned = make_annotation(
-        author, message=message, quote_exact="help disseminate", visibility="public"
-    )
-    orphaned.is_orphaned = True
-    orphaned.save()
-    notes["orphaned"] = orphaned
-    hidden = make_annotation(author, message=message, visibility="public")
-    hidden.is_hidden, hidden.hidden_reason = True, "Off topic."
-    hidden.save()
-    notes["hidden (as its author reads it)"] = hidden
-    notes["imported with canonical and via"] = make_annotation(
-        author,
-        message=message,
-        canonical="urn:uuid:2f0c8c3e-7f51-4a6b-9d1e-0a3c5b7d9e11",
-        via="https://hypothes.is/a/abc123",
-    )
-    return {name: Annotation.objects.for_list().get(pk=note.pk) for name, note in notes.items()}
+    return make_every_shape(build, users)
 
 
 SHAPES = [
