@@ -112,6 +112,9 @@ def test_json_is_negotiated_and_other_formats_are_406(client, users, message):
     iri = f"{CONTAINER}{note.uuid}"
     assert client.get(iri, HTTP_ACCEPT="application/json")["Content-Type"] == "application/json"
     assert client.get(iri, HTTP_ACCEPT="application/ld+json")["Content-Type"] == LD
+    assert client.get(iri, HTTP_ACCEPT=LD)["Content-Type"] == LD
+    assert client.get(CONTAINER, HTTP_ACCEPT=LD)["Content-Type"] == LD
+    assert client.get(iri, HTTP_ACCEPT="text/html, application/*;q=0.2").status_code == 200
     refused = client.get(iri, HTTP_ACCEPT="text/html")
     assert refused.status_code == 406 and refused.json()["status"] == 406
 
