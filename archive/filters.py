@@ -6,6 +6,8 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 # The messages list's "Notes" filter composes the annotations app's visibility rule. annotations
 # depends on archive's models only (never on this module), so importing it here is not circular.
@@ -13,7 +15,7 @@ from annotations.filters import tag_condition
 from annotations.models import MAX_TAG_LENGTH, Annotation, annotated_messages_subquery
 
 from .caching import cached_figures
-from .models import Event, Message, Person, Thread
+from .models import Event, Message, Person, Source, Thread
 from .search import query as search_query
 from .search import results as search_results
 
@@ -70,7 +72,17 @@ def type_ids_when_many(filterset, names):
             )
 
 
-class MessageFilterForm(forms.Form):
+@extend_schema_field(OpenApiTypes.STR)
+class RecordChoiceFilter(django_filters.ModelChoiceFilter):
+    """A choice of one record, given by its external id (the API describes it as a string)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, to_field_name="external_id", **kwargs)
+
+
+class DateRangeForm(forms.Form):
+    """A filter form whose `date_from` must not come after its `date_to`."""
+
     def clean(self):
         cleaned = super().clean()
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
@@ -84,27 +96,22 @@ class MessageFilter(django_filters.FilterSet):
     words_in_order = True
 
     q = words_filter("Words in text or summary")
-    sender = django_filters.ModelChoiceFilter(
+    sender = RecordChoiceFilter(
         method="filter_sender",
-        to_field_name="external_id",
         empty_label="Any",
         # Choices are scoped like the list (published messages): no sender of withdrawn ones.
         queryset=Person.objects.senders_of(Message.objects.published()).order_by("name"),
         label="Sender",
     )
-    recipient = django_filters.ModelChoiceFilter(
+    recipient = RecordChoiceFilter(
         method="filter_recipient",
-        to_field_name="external_id",
         empty_label="Any",
         queryset=Person.objects.recipients_of(Message.objects.published()).order_by("name"),
         label="Recipient",
     )
     channel = django_filters.ChoiceFilter(choices=Message.Channel.choices, label="Channel")
-    thread = django_filters.ModelChoiceFilter(
-        to_field_name="external_id",
-        queryset=Thread.objects.filter(
-            Exists(Message.objects.published().filter(thread=OuterRef("pk")))
-        ),
+    thread = RecordChoiceFilter(
+        queryset=Thread.objects.in_published_records(),
         label="Conversation",
         empty_label="Any",
     )
@@ -157,7 +164,7 @@ class MessageFilter(django_filters.FilterSet):
             "text_status",
             "sort",
         ]
-        form = MessageFilterForm
+        form = DateRangeForm
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -228,9 +235,8 @@ class TimelineFilter(django_filters.FilterSet):
         field_name="date_earliest", method="reading_position", label="From", widget=DATE_WIDGET
     )
     kind = django_filters.ChoiceFilter(choices=TIMELINE_KINDS, method="filter_kind", label="Show")
-    person = django_filters.ModelChoiceFilter(
+    person = RecordChoiceFilter(
         queryset=Person.objects.in_published_records(),
-        to_field_name="external_id",
         method="filter_person",
         label="Person",
     )
@@ -272,3 +278,96 @@ class TimelineEventFilter(TimelineFilter):
             event=OuterRef("pk"), person=person
         )
         return queryset.filter(Exists(participants))
+
+
+# The lists the API adds (archive/api/): events, people, sources and conversations. Each view
+# scopes its queryset (published events; people and sources as their pages show them) first.
+
+
+def date_range_filters():
+    return (
+        django_filters.DateFilter(
+            field_name="date_earliest", lookup_expr="gte", label="From", widget=DATE_WIDGET
+        ),
+        django_filters.DateFilter(
+            field_name="date_earliest", lookup_expr="lte", label="To", widget=DATE_WIDGET
+        ),
+    )
+
+
+class EventFilter(django_filters.FilterSet):
+    q = words_filter("Words in title or description")
+    kind = django_filters.ChoiceFilter(choices=Event.Kind.choices, label="Kind")
+    person = RecordChoiceFilter(
+        # Scoped like the list: people taking part in a published event.
+        queryset=Person.objects.filter(
+            Exists(Event.objects.published().filter(participants=OuterRef("pk")))
+        ),
+        method="filter_person",
+        label="Participant",
+    )
+    date_from, date_to = date_range_filters()
+
+    class Meta:
+        model = Event
+        fields = ["q", "kind", "person", "date_from", "date_to"]
+        form = DateRangeForm
+
+    def filter_words(self, queryset, name, value):
+        return found_by(queryset, value)
+
+    def filter_person(self, queryset, name, person):
+        participants = Event.participants.through.objects.filter(
+            event=OuterRef("pk"), person=person
+        )
+        return queryset.filter(Exists(participants))
+
+
+class PersonFilter(django_filters.FilterSet):
+    q = words_filter("Words in name or description")
+    kind = django_filters.ChoiceFilter(choices=Person.Kind.choices, label="Kind")
+
+    class Meta:
+        model = Person
+        fields = ["q", "kind"]
+
+    def filter_words(self, queryset, name, value):
+        return found_by(queryset, value, in_order=False)
+
+
+class SourceFilter(django_filters.FilterSet):
+    q = words_filter("Words in title, publisher or note")
+    kind = django_filters.ChoiceFilter(choices=Source.Kind.choices, label="Kind")
+    publisher = django_filters.CharFilter(label="Publisher (exactly as written)", max_length=300)
+
+    class Meta:
+        model = Source
+        fields = ["q", "kind", "publisher"]
+
+    def filter_words(self, queryset, name, value):
+        return found_by(queryset, value, in_order=False)
+
+
+class ThreadFilter(django_filters.FilterSet):
+    person = RecordChoiceFilter(
+        queryset=Person.objects.filter(
+            Exists(
+                Thread.participants.through.objects.filter(
+                    account__person=OuterRef("pk"),
+                    thread__in=Thread.objects.in_published_records(),
+                )
+            )
+        ),
+        method="filter_person",
+        label="Participant",
+    )
+
+    class Meta:
+        model = Thread
+        fields = ["person"]
+
+    def filter_person(self, queryset, name, person):
+        taking_part = Thread.participants.through.objects.filter(
+            thread=OuterRef("pk"), account__person=person
+        )
+        return queryset.filter(Exists(taking_part))

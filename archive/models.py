@@ -189,13 +189,20 @@ class Source(models.Model):
         return reverse("archive:source_detail", args=[self.external_id])
 
 
+class ThreadQuerySet(models.QuerySet):
+    def in_published_records(self):
+        """Conversations holding at least one published message: the ones a reader can open
+        from a message, and the ones the API lists."""
+        return self.filter(Exists(Message.objects.published().filter(thread=OuterRef("pk"))))
+
+
 class Thread(models.Model):
     external_id = models.SlugField(max_length=80, unique=True)
     title = models.CharField(max_length=300)
     description = models.TextField(blank=True)
     participants = models.ManyToManyField(Account, related_name="threads", blank=True)
 
-    objects = ExternalIdManager.from_queryset(models.QuerySet)()
+    objects = ExternalIdManager.from_queryset(ThreadQuerySet)()
 
     class Meta:
         ordering = ["external_id"]

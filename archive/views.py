@@ -302,12 +302,12 @@ def _message_detail_queryset():
                 queryset=Message.objects.published().select_related("sender__person"),
             ),
             Prefetch("events", queryset=Event.objects.published().chronological()),
-            *_discrepancies_prefetch(),
+            *discrepancies_prefetch(),
         )
     )
 
 
-def _discrepancies_prefetch():
+def discrepancies_prefetch():
     """What a message or event page shows of its discrepancies: those with two readings."""
     return [
         Prefetch("discrepancies", queryset=Discrepancy.objects.with_two_readings()),
@@ -589,7 +589,7 @@ def event_detail(request, slug):
             "messages",
             queryset=Message.objects.published().select_related("sender__person").chronological(),
         ),
-        *_discrepancies_prefetch(),
+        *discrepancies_prefetch(),
     )
     event = events.filter(slug=slug).first()
     if event is None:

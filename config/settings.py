@@ -62,6 +62,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.contrib.sitemaps",
     "django_filters",
+    "rest_framework",
+    "drf_spectacular",
+    "corsheaders",
     "axes",
     "csp",
     "archive",
@@ -71,6 +74,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before CommonMiddleware, so a preflight is answered before any redirect (see CORS_*).
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -274,3 +279,38 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
 }
 FILTERS_EMPTY_CHOICE_LABEL = "Any"
+
+# The read-only JSON API (archive/api/): anonymous, JSON only, errors as JSON, paged by keyset.
+REST_FRAMEWORK = {
+    # Everyone reads the same public records: no sign-in, so no CSRF and no per-user answers
+    # (counts of notes are of public notes).
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "archive.api.pagination.KeysetCursorPagination",
+    "DEFAULT_SCHEMA_CLASS": "archive.api.schema.ArchiveAutoSchema",
+    "EXCEPTION_HANDLER": "archive.api.errors.exception_handler",
+    # ?format= is the HTML lists' export switch; the API answers JSON whatever it says.
+    "URL_FORMAT_OVERRIDE": None,
+    "DATETIME_FORMAT": "iso-8601",
+    "DATE_FORMAT": "iso-8601",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": f"{ARCHIVE_NAME} API",
+    "DESCRIPTION": "Read-only JSON for the archive's published records.",
+    "VERSION": "1.0.0",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/",
+}
+# CORS: any site may read the API from a browser (GET, HEAD and the preflight OPTIONS), without
+# cookies. django-cors-headers rather than our own middleware: it answers preflights (methods,
+# headers, max age) and adds `Vary: Origin` correctly, which is easy to get subtly wrong.
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]

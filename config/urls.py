@@ -21,4 +21,11 @@ urlpatterns = [
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", archive_views.robots_txt, name="robots_txt"),
     path("admin/", admin.site.urls),
+    # The read-only JSON API; /api/annotations/ is the annotation container's.
+    path("api/", include("archive.api.urls")),
 ]
+
+# JSON under /api/, the site's pages elsewhere (archive/api/errors.py).
+handler400 = "archive.api.errors.bad_request"
+handler404 = "archive.api.errors.page_not_found"
+handler500 = "archive.api.errors.server_error"

@@ -1,0 +1,66 @@
+"""Every error under /api/ is JSON: `{"status": 404, "detail": "…"}`, plus `"errors"` (each
+parameter's messages) when the request's values were refused. No HTML error page reaches a
+script, whether DRF raised the error or Django's URL resolver did."""
+
+from django.http import JsonResponse
+from django.views import defaults
+from rest_framework import exceptions
+from rest_framework.views import exception_handler as drf_exception_handler
+
+API_PREFIX = "/api/"
+
+
+def exception_handler(exc, context):
+    """DRF's handler, with one body shape for every error."""
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        errors = exc.detail if isinstance(exc.detail, dict) else {"request": exc.detail}
+        body = error_body(response.status_code, "Some values were refused.", errors)
+    else:
+        detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
+        body = error_body(response.status_code, str(detail))
+    response.data = body
+    return response
+
+
+def error_body(status_code, detail, errors=None):
+    body = {"status": status_code, "detail": detail}
+    if errors is not None:
+        body["errors"] = {
+            str(name): [str(message) for message in _messages(value)]
+            for name, value in errors.items()
+        }
+    return body
+
+
+def _messages(value):
+    if isinstance(value, dict):
+        return [m for inner in value.values() for m in _messages(inner)]
+    if isinstance(value, (list, tuple)):
+        return [m for inner in value for m in _messages(inner)]
+    return [value]
+
+
+def _is_api(request):
+    return request.path.startswith(API_PREFIX)
+
+
+def bad_request(request, exception, template_name="400.html"):
+    if _is_api(request):
+        return JsonResponse(error_body(400, "Bad request."), status=400)
+    return defaults.bad_request(request, exception)
+
+
+def page_not_found(request, exception, template_name="404.html"):
+    """Django's 404 page, or JSON for an address under /api/ that matches no endpoint."""
+    if _is_api(request):
+        return JsonResponse(error_body(404, "Not found."), status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request, template_name="500.html"):
+    if _is_api(request):
+        return JsonResponse(error_body(500, "Server error."), status=500)
+    return defaults.server_error(request)

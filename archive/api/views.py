@@ -1,0 +1,206 @@
+"""The API's endpoints: anyone may read; only published records (people and sources as their
+pages show them). Lists are filtered by the same FilterSets as the HTML pages."""
+
+from django.db.models import Count, OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import api_view
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.response import Response
+
+from annotations.models import Annotation
+
+from ..filters import EventFilter, MessageFilter, PersonFilter, SourceFilter, ThreadFilter
+from ..models import Event, Message, Person, Source, Thread
+from ..views import discrepancies_prefetch
+from . import serializers as api
+
+# Each list's name in the index, and its route's basename (archive/api/urls.py).
+RESOURCES = {
+    "messages": "message",
+    "threads": "thread",
+    "events": "event",
+    "people": "person",
+    "sources": "source",
+}
+
+
+class ArchiveViewSet(viewsets.ReadOnlyModelViewSet):
+    """List and detail of one kind of record, looked up by its external id."""
+
+    lookup_field = "external_id"
+    lookup_value_regex = "[-a-zA-Z0-9_]+"
+    record_name = "record"
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # No stored text holds a NUL, and PostgreSQL refuses one in a query: say so here.
+        refused = sorted(
+            name
+            for name, values in request.query_params.lists()
+            if "\x00" in name or any("\x00" in value for value in values)
+        )
+        if refused:
+            raise ValidationError(
+                {name.replace("\x00", ""): ["Holds a NUL character."] for name in refused}
+            )
+
+    def filter_queryset(self, queryset):
+        # A record's own address is not narrowed by the list's filters.
+        if self.action != "list":
+            return queryset
+        return super().filter_queryset(queryset)
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        self.attach_note_counts(page)
+        return page
+
+    def get_object(self):
+        try:
+            record = super().get_object()
+        except Http404:
+            raise NotFound(f"No {self.record_name} has this id.") from None
+        self.attach_note_counts([record])
+        return record
+
+    def attach_note_counts(self, records):
+        """Records that take notes get `annotation_count`: the notes anyone may read."""
+
+
+def _counts_attacher(count_method):
+    def attach_note_counts(self, records):
+        visible = Annotation.objects.visible_to(self.request.user)
+        counts = getattr(visible, count_method)([record.pk for record in records])
+        for record in records:
+            record.annotation_count = counts.get(record.pk, 0)
+
+    return attach_note_counts
+
+
+def _published_refs(model, *fields):
+    return model.objects.published().only("external_id", *fields).order_by("external_id")
+
+
+@extend_schema(tags=["messages"])
+class MessageViewSet(ArchiveViewSet):
+    """Published messages, newest first (`sort=oldest` for the other way)."""
+
+    record_name = "published message"
+    serializer_class = api.MessageSerializer
+    filterset_class = MessageFilter
+    attach_note_counts = _counts_attacher("counts_by_message")
+
+    def get_queryset(self):
+        return (
+            Message.objects.published()
+            .for_list()
+            .select_related("in_reply_to")
+            .prefetch_related(
+                "sources",
+                "corrections",
+                Prefetch("replies", queryset=_published_refs(Message)),
+                Prefetch("events", queryset=_published_refs(Event, "slug", "title")),
+                *discrepancies_prefetch(),
+            )
+            .newest_first()
+        )
+
+
+@extend_schema(tags=["events"])
+class EventViewSet(ArchiveViewSet):
+    """Published events in date order (undated last)."""
+
+    record_name = "published event"
+    serializer_class = api.EventSerializer
+    filterset_class = EventFilter
+    attach_note_counts = _counts_attacher("counts_by_event")
+
+    def get_queryset(self):
+        return (
+            Event.objects.published()
+            .prefetch_related(
+                "participants",
+                "sources",
+                "corrections",
+                Prefetch(
+                    "messages",
+                    queryset=Message.objects.published().only("external_id").chronological(),
+                ),
+                *discrepancies_prefetch(),
+            )
+            .chronological()
+        )
+
+
+@extend_schema(tags=["people"])
+class PersonViewSet(ArchiveViewSet):
+    """People and organisations, by name."""
+
+    record_name = "person"
+    serializer_class = api.PersonSerializer
+    filterset_class = PersonFilter
+
+    def get_queryset(self):
+        return Person.objects.prefetch_related(
+            "accounts",
+            Prefetch("events", queryset=Event.objects.published().chronological()),
+        ).order_by("name", "external_id")
+
+
+@extend_schema(tags=["sources"])
+class SourceViewSet(ArchiveViewSet):
+    """The bibliography, by publisher."""
+
+    record_name = "source"
+    serializer_class = api.SourceSerializer
+    filterset_class = SourceFilter
+
+    def get_queryset(self):
+        return Source.objects.prefetch_related(
+            Prefetch("messages", queryset=_published_refs(Message)),
+            Prefetch("events", queryset=_published_refs(Event, "slug", "title")),
+        ).order_by("publisher", "external_id")
+
+
+@extend_schema(tags=["threads"])
+class ThreadViewSet(ArchiveViewSet):
+    """Conversations that hold a published message, by id."""
+
+    record_name = "conversation with a published message"
+    serializer_class = api.ThreadSerializer
+    filterset_class = ThreadFilter
+
+    def get_queryset(self):
+        published = (
+            Message.objects.published()
+            .filter(thread=OuterRef("pk"))
+            .order_by()
+            .values("thread")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return (
+            Thread.objects.in_published_records()
+            .annotate(message_count=Coalesce(Subquery(published), 0))
+            .prefetch_related("participants__person")
+            .order_by("external_id")
+        )
+
+
+@extend_schema(
+    tags=["index"],
+    responses=inline_serializer(
+        "Index",
+        {name: serializers.URLField() for name in RESOURCES} | {"openapi": serializers.URLField()},
+    ),
+)
+@api_view(["GET"])
+def index(request):
+    """Anyone: where each list and the OpenAPI description are."""
+    urls = {name: reverse(f"api:{basename}-list") for name, basename in RESOURCES.items()}
+    urls["openapi"] = reverse("api:openapi")
+    return Response({name: request.build_absolute_uri(url) for name, url in urls.items()})
