@@ -18,6 +18,7 @@ def api_archive(build, users=None):
     root = build.source(
         external_id="root",
         publisher="The Root",
+        kind="fact_check",
         published_on=date(2017, 11, 13),
         archived_url="https://archive.example.org/root",
     )
