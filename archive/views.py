@@ -23,7 +23,13 @@ from .caching import cached_figures
 from .conversation import build_conversation, side_stats
 from .counting import bounded_count, cached_count
 from .exports import export_messages
-from .filters import MessageCountFilter, MessageFilter, TimelineEventFilter, TimelineMessageFilter
+from .filters import (
+    MessageCountFilter,
+    MessageFilter,
+    SourceFilter,
+    TimelineEventFilter,
+    TimelineMessageFilter,
+)
 from .keyset import InterleavedPaginator, KeysetPaginator
 from .models import (
     AnswerRate,
@@ -675,7 +681,8 @@ def person_stats(person):
 
 
 def source_list(request):
-    """Anyone: the bibliography, grouped by publisher, each source with the records it attests."""
+    """Anyone: the bibliography, grouped by publisher, each source with the records it attests;
+    narrowed by the same FilterSet as the API's list of sources."""
     sources = Source.objects.order_by("publisher", "external_id").prefetch_related(
         Prefetch(
             "messages",
@@ -683,11 +690,20 @@ def source_list(request):
         ),
         Prefetch("events", queryset=Event.objects.published().only("external_id", "slug", "title")),
     )
+    source_filter = SourceFilter(request.GET, queryset=sources)
+    sources = list(source_filter.qs) if source_filter.is_valid() else []
     publishers = [
         (publisher, list(group)) for publisher, group in groupby(sources, key=lambda s: s.publisher)
     ]
     return render(
-        request, "archive/source_list.html", {"publishers": publishers, "count": len(sources)}
+        request,
+        "archive/source_list.html",
+        {
+            "publishers": publishers,
+            "count": len(sources),
+            "filter": source_filter,
+            "is_filtered": any(request.GET.get(name) for name in source_filter.filters),
+        },
     )
 
 

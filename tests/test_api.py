@@ -186,6 +186,17 @@ def test_message_filters_narrow_the_list(client, archive, query, expected):
     assert ids(get(client, f"/api/messages/?{query}")) == expected
 
 
+def test_the_sources_page_and_the_api_narrow_by_the_same_filterset(client, archive):
+    page = client.get("/sources/?kind=fact_check")
+    assert page.status_code == 200
+    assert [s.external_id for _, group in page.context["publishers"] for s in group] == ["root"]
+    assert ids(get(client, "/api/sources/?kind=fact_check")) == ["root"]
+    refused = client.get("/sources/?kind=pamphlet")
+    assert refused.status_code == 200
+    assert "Some filters could not be used" in refused.content.decode()
+    assert refused.context["publishers"] == []
+
+
 @pytest.mark.parametrize(
     "url, expected",
     [
