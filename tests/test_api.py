@@ -58,6 +58,17 @@ def test_a_withdrawn_message_is_in_no_list_and_its_address_is_a_json_404(client,
     assert "e02" not in walk(client, "/api/events/")
 
 
+def test_withdrawing_a_message_takes_it_out_of_every_reference(client, archive):
+    Message.objects.filter(external_id="m01").update(is_published=False)
+    assert get(client, "/api/messages/m02/").json()["in_reply_to"] is None
+    assert [m["id"] for m in get(client, "/api/events/e01/").json()["messages"]] == ["m02"]
+    assert "m01" not in [m["id"] for m in get(client, "/api/sources/atlantic/").json()["messages"]]
+    assert get(client, "/api/threads/dms/").json()["message_count"] == 3
+    assert "m01" not in walk(client, "/api/messages/?annotated=yes") + walk(
+        client, "/api/messages/"
+    )
+
+
 def test_a_message_carries_its_ids_links_and_honest_dates(client, archive):
     body = get(client, "/api/messages/m01/").json()
     assert body["id"] == "m01"
