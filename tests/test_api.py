@@ -110,6 +110,11 @@ def test_a_summary_is_never_passed_off_as_the_senders_words(client, archive):
     assert body["sent_at_timezone"] is None
 
 
+def test_a_zone_name_that_is_no_zone_still_gives_the_moment(client, archive):
+    Message.objects.filter(external_id="m01").update(sent_at_timezone="Mars/Olympus")
+    assert get(client, "/api/messages/m01/").json()["sent_at"] == "2016-09-21T03:50:00+00:00"
+
+
 def test_an_undated_message_says_its_date_is_unknown(client, archive):
     body = get(client, "/api/messages/m04/").json()
     assert body["date_earliest"] is None and body["date_latest"] is None
