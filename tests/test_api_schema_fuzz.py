@@ -42,8 +42,9 @@ def api_schema(build, users):
         request_finished.connect(close_old_connections)
 
 
-def test_the_description_is_openapi_3_1(api_schema):
+def test_the_description_is_openapi_3_1_and_the_index_keeps_to_it(api_schema):
     assert api_schema.raw_schema["openapi"] == "3.1.0"
+    assert api_schema["/api/"]["GET"].Case().call_and_validate(checks=CHECKS).status_code == 200
 
 
 @pytest.mark.parametrize("name", LISTS)
