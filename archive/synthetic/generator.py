@@ -333,6 +333,8 @@ class SyntheticArchive:
                 "hidden_at",
                 "version",
                 "anchor_changed_at",
+                "canonical",
+                "via",
             ],
         )
         self.source_links = Table(
@@ -1125,6 +1127,8 @@ class SyntheticArchive:
                 hidden_at,
                 version_number,
                 None,
+                "",
+                "",
             )
         )
         for link in links:
