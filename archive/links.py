@@ -54,7 +54,18 @@ def failures_after(previous, status, error):
         return 0
     if status in BLOCKED_STATUSES or error in NOT_ASKED_ERRORS:
         return previous
-    return previous + 1
+    return min(previous + 1, 1000)  # a bound, so the counter never overflows its column
+
+
+def link_state_of(*, url, checked_url, checked_at, status, final_url, failures):
+    """A link's LinkState from its check fields. `_conditions` is the same rule as a query."""
+    if checked_at is None or checked_url != url:
+        return LinkState.UNCHECKED
+    if status in GONE_STATUSES or failures >= DEAD_AFTER_FAILURES:
+        return LinkState.DEAD
+    if status is not None and 200 <= status < 300:
+        return LinkState.OK if final_url == url else LinkState.REDIRECTED
+    return LinkState.FAILING
 
 
 def _conditions():
@@ -62,8 +73,8 @@ def _conditions():
     working = Q(link_status__gte=200, link_status__lt=300)
     dead = checked & (Q(link_status__in=GONE_STATUSES) | Q(link_failures__gte=DEAD_AFTER_FAILURES))
     return {
-        LinkState.OK: checked & working & Q(link_final_url=F("url")),
-        LinkState.REDIRECTED: checked & working & ~Q(link_final_url=F("url")),
+        LinkState.OK: checked & ~dead & working & Q(link_final_url=F("url")),
+        LinkState.REDIRECTED: checked & ~dead & working & ~Q(link_final_url=F("url")),
         LinkState.DEAD: dead,
         LinkState.FAILING: checked & ~working & ~dead,
         LinkState.UNCHECKED: ~checked,
@@ -144,18 +155,17 @@ class LinkCheckFields(models.Model):
     class Meta:
         abstract = True
 
-    # The instance twin of LinkCheckQuerySet.with_link_state: keep the two in step.
+    # The instance twin of LinkCheckQuerySet.with_link_state (both read link_state_of's rule).
     @property
     def link_state(self):
-        if self.link_checked_at is None or self.link_checked_url != self.url:
-            return LinkState.UNCHECKED
-        if self.link_status in GONE_STATUSES or self.link_failures >= DEAD_AFTER_FAILURES:
-            return LinkState.DEAD
-        if self.link_status is not None and 200 <= self.link_status < 300:
-            if self.link_final_url == self.url:
-                return LinkState.OK
-            return LinkState.REDIRECTED
-        return LinkState.FAILING
+        return link_state_of(
+            url=self.url,
+            checked_url=self.link_checked_url,
+            checked_at=self.link_checked_at,
+            status=self.link_status,
+            final_url=self.link_final_url,
+            failures=self.link_failures,
+        )
 
     @property
     def link_is_dead(self):
