@@ -253,9 +253,7 @@ def check_links(
 ):
     """Ask every due address of `querysets` once; record the answer on every row of `models`
     that cites it. `on_result(result, state)` is called as each answer is recorded."""
-    due = _due_addresses(
-        querysets, only_dead=only_dead, checked_before=checked_before, limit=limit
-    )
+    due = _due_addresses(querysets, only_dead=only_dead, checked_before=checked_before, limit=limit)
     summary = Summary()
     if not due:
         return summary

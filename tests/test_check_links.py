@@ -377,9 +377,7 @@ def test_older_than_skips_links_checked_recently(build, site):
     stale = build.source(url=site.base + "/moved")
     never = build.source(url=site.base + "/gone")
     run()
-    Source.objects.filter(pk=stale.pk).update(
-        link_checked_at=timezone.now() - timedelta(days=40)
-    )
+    Source.objects.filter(pk=stale.pk).update(link_checked_at=timezone.now() - timedelta(days=40))
     site.requests.clear()
 
     summary = run_json("--older-than", "30")
