@@ -34,12 +34,10 @@ def link_check(obj):
         summary = "Not checked"
     else:
         summary = f"{state.label}: {obj.link_outcome} (checked {_when(obj.link_checked_at)})"
-    return format_html(
-        '<a href="{}" rel="noopener noreferrer" target="_blank"{}>{}</a>',
-        obj.url,
-        ' style="color: var(--error-fg)"' if state == LinkState.DEAD else "",
-        summary,
+    link = format_html(
+        '<a href="{}" rel="noopener noreferrer" target="_blank">{}</a>', obj.url, summary
     )
+    return format_html("<strong>{}</strong>", link) if state == LinkState.DEAD else link
 
 
 @admin.display(description="Archived copy")

@@ -94,6 +94,21 @@ def test_a_changed_address_is_not_checked_until_the_next_run(sources):
     assert not Source.objects.dead_links().filter(pk=source.pk).exists()
 
 
+def test_a_check_is_not_an_edit_so_the_loader_still_updates_the_source(build, users):
+    """The loader and the admin's conflict check compare fingerprints: a check leaves them."""
+    from archive.fingerprints import fingerprint
+
+    source = build.source()
+    link = SourceLink.objects.create(
+        annotation=make_annotation(users["author"], message=build.message(sources=[])),
+        url="https://fine.example/",
+    )
+    before = fingerprint(source), fingerprint(link)
+    checked(source, status=404)
+    checked(link, error="timeout", failures=2)
+    assert (fingerprint(source), fingerprint(link)) == before
+
+
 # The admin
 
 
