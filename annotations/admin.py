@@ -12,11 +12,13 @@ from django.contrib.auth.models import User
 from django.db.models import Count, Exists, F, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from archive.admin_conflicts import EditConflictAdminMixin
+from archive.admin_links import LinkStateFilter, archived_copy, last_link_check, link_check
 
 from .forms import AnnotationForm
 from .models import (
@@ -47,6 +49,8 @@ class ResearchGroupAdmin(admin.ModelAdmin):
 class SourceLinkInline(admin.TabularInline):
     model = SourceLink
     extra = 0
+    fields = ["url", "title", "publisher", "accessed_on", "archived_url", last_link_check]
+    readonly_fields = [last_link_check]
 
 
 class RevisionInline(admin.TabularInline):
@@ -353,6 +357,40 @@ class FlagAdmin(admin.ModelAdmin):
             resolved_by=request.user, resolved_at=timezone.now()
         )
         self.message_user(request, f"Resolved {count} flag(s).", messages.SUCCESS)
+
+
+@admin.register(SourceLink)
+class SourceLinkAdmin(admin.ModelAdmin):
+    """Every note's source links, to find the dead ones: read here, changed on their note's
+    page (so the change is a new version of the note, kept in its history)."""
+
+    list_display = ["__str__", link_check, archived_copy, "note", "note_visibility"]
+    list_filter = [LinkStateFilter, "annotation__visibility"]
+    list_select_related = ["annotation__message", "annotation__event"]
+    search_fields = ["url", "archived_url", "title", "publisher", "annotation__uuid"]
+    fields = ["note", "url", "title", "publisher", "accessed_on", "archived_url", last_link_check]
+    readonly_fields = fields
+
+    @admin.display(description="Note")
+    def note(self, obj):
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:annotations_annotation_change", args=[obj.annotation_id]),
+            f"Note on {obj.annotation.target_label}",
+        )
+
+    @admin.display(description="Visibility", ordering="annotation__visibility")
+    def note_visibility(self, obj):
+        return obj.annotation.get_visibility_display()
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(AnnotationRevision)

@@ -18,6 +18,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
+from archive.links import LinkCheckFields, LinkCheckQuerySet
 from archive.models import Event, Message
 from archive.search.fields import FullTextColumn, SearchEntry, search_entry
 
@@ -509,12 +510,12 @@ GROUP = Annotation.Visibility.GROUP
 _ON_PUBLISHED_TARGET = Q(message__is_published=True) | Q(event__is_published=True)
 
 
-class SourceLinkManager(models.Manager):
+class SourceLinkManager(models.Manager.from_queryset(LinkCheckQuerySet)):
     def get_by_natural_key(self, annotation_uuid, url):
         return self.get(annotation__uuid=annotation_uuid, url=url)
 
 
-class SourceLink(models.Model):
+class SourceLink(LinkCheckFields, models.Model):
     annotation = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="links")
     url = models.URLField(max_length=2000, validators=[http_url_validator])
     title = models.CharField(max_length=300, blank=True, validators=[reject_invisible_controls])

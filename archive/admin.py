@@ -10,6 +10,7 @@ from django.utils.text import Truncator
 
 from .admin_conflicts import EditConflictAdminMixin
 from .admin_imports import AttachmentInline, attachment_download, merge_accounts, undo_merge
+from .admin_links import LinkStateFilter, archived_copy, last_link_check, link_check
 from .caching import forget_figures
 from .models import (
     Account,
@@ -142,13 +143,21 @@ class AccountAdmin(EditConflictAdminMixin, admin.ModelAdmin):
 
 @admin.register(Source)
 class SourceAdmin(EditConflictAdminMixin, admin.ModelAdmin):
-    list_display = ["external_id", "publisher", "title", "date_text", "kind"]
-    list_filter = ["kind"]
-    search_fields = ["external_id", "publisher", "title", "url", "note"]
+    list_display = [
+        "external_id",
+        "publisher",
+        "title",
+        "date_text",
+        "kind",
+        link_check,
+        archived_copy,
+    ]
+    list_filter = [LinkStateFilter, "kind"]
+    search_fields = ["external_id", "publisher", "title", "url", "archived_url", "note"]
     date_hierarchy = "published_on"
 
     def get_readonly_fields(self, request, obj=None):
-        return ["external_id"] if obj else []
+        return ["external_id", last_link_check] if obj else []
 
 
 class MessageInline(StartsUnpublished, admin.TabularInline):

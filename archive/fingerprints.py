@@ -10,6 +10,8 @@ import datetime
 import hashlib
 import json
 
+from .links import LINK_CHECK_FIELDS
+
 MAX_KEY_LENGTH = 300  # LoadedFixture.natural_key
 
 
@@ -38,9 +40,12 @@ def _digest(value):
 
 
 # Values the app derives from other records and recomputes itself: a note's anchor in its
-# message's text is placed again whenever a curator corrects that text. A change there is not an
-# edit of the note, so it is left out of what "changed since loading" compares.
+# message's text is placed again whenever a curator corrects that text; `check_links` records
+# what a cited address answered. A change there is not an edit of the record, so it is left out
+# of what "changed since loading" (and the admin's edit conflict check) compares.
 DERIVED_FIELDS = {
+    "archive.source": set(LINK_CHECK_FIELDS),
+    "annotations.sourcelink": set(LINK_CHECK_FIELDS),
     "annotations.annotation": {
         "quote_prefix",
         "quote_suffix",

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 
 from . import dates
+from .links import LinkCheckFields, LinkCheckQuerySet
 from .search.fields import FullTextColumn, SearchEntry, search_entry
 from .slugs import event_slug
 
@@ -147,7 +148,7 @@ class Account(models.Model):
         return (self.external_id,)
 
 
-class Source(models.Model):
+class Source(LinkCheckFields, models.Model):
     class Kind(models.TextChoices):
         NEWS_ARTICLE = "news_article", "News article"
         REPOST = "repost", "Repost or quotation of an article"
@@ -172,7 +173,7 @@ class Source(models.Model):
     archived_url = models.URLField(max_length=1000, blank=True)
     note = models.TextField(blank=True)
 
-    objects = ExternalIdManager.from_queryset(models.QuerySet)()
+    objects = ExternalIdManager.from_queryset(LinkCheckQuerySet)()
     # What full-text search reads (archive/search/schema.py indexes the same columns).
     search_fields = ("title", "publisher", "note")
 

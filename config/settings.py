@@ -221,6 +221,11 @@ MEDIA_URL = "media/"
 IMPORT_MAX_FILE_BYTES = int(os.environ.get("IMPORT_MAX_FILE_BYTES", "") or 1024**3)
 IMPORT_UPLOAD_MAX_BYTES = int(os.environ.get("IMPORT_UPLOAD_MAX_BYTES", "") or 25 * 1024**2)
 
+# `manage.py check_links` (archive/linkcheck.py) does not ask addresses on loopback, private or
+# link-local networks: a researcher's link must not make the server probe its own network.
+# Turn on for an archive whose sources live on an intranet.
+LINK_CHECK_PRIVATE_ADDRESSES = env_bool("BACKCHANNEL_LINK_CHECK_PRIVATE_ADDRESSES")
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -44,6 +44,9 @@ PAGE_QUERIES = {
     # +1: the import batches for the "By import batch" filter.
     "admin_message_changelist":    {"curator": 10},
     "admin_annotation_changelist": {"curator": 10},
+    # Filtered to dead links (tests/test_dead_links_shown.py).
+    "admin_source_changelist":     {"curator": 7},
+    "admin_sourcelink_changelist": {"curator": 5},
 }
 # fmt: on
 

@@ -140,9 +140,8 @@ def test_each_page_makes_exactly_the_queries_in_the_table(
         "search": reverse("archive:search") + "?q=text",
         "search_messages": reverse("archive:search") + "?q=text&kind=messages",
     }
-    assert set(urls) | {"admin_message_changelist", "admin_annotation_changelist"} == set(
-        PAGE_QUERIES
-    )
+    # The admin's lines are measured by the admin tests.
+    assert set(urls) == {name for name in PAGE_QUERIES if not name.startswith("admin_")}
     for name, url in urls.items():
         cache.clear()  # each page cold: cached figures and shared search counts computed
         with django_assert_num_queries(PAGE_QUERIES[name][reader]):
