@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('annotations', '0005_annotation_list_order_index'),
+        ('annotations', '0006_protocol_identity_and_api_tokens'),
     ]
 
     operations = [
