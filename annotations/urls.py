@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import protocol, views
+from . import feeds, protocol, views
 
 app_name = "annotations"
 
@@ -8,6 +8,20 @@ urlpatterns = [
     # The W3C Web Annotation Protocol container and its annotations (annotations/protocol.py).
     path("api/annotations/", protocol.container, name="w3c_container"),
     path("api/annotations/<uuid:uuid>", protocol.annotation_resource, name="w3c_annotation"),
+    # Atom feeds of public notes (annotations/feeds.py).
+    path("feeds/annotations.atom", feeds.PublicNotesFeed(), name="feed"),
+    path(
+        "feeds/annotations/messages/<slug:external_id>.atom",
+        feeds.MessageNotesFeed(),
+        name="message_feed",
+    ),
+    path("feeds/annotations/events/<slug:slug>.atom", feeds.EventNotesFeed(), name="event_feed"),
+    path("feeds/annotations/tags/<str:tag>.atom", feeds.TagNotesFeed(), name="tag_feed"),
+    path(
+        "feeds/annotations/authors/<str:username>.atom",
+        feeds.AuthorNotesFeed(),
+        name="author_feed",
+    ),
     path("annotations/", views.annotation_list, name="list"),
     path("annotations/<uuid:uuid>/", views.annotation_detail, name="detail"),
     path("annotations/<uuid:uuid>/edit/", views.annotation_edit, name="edit"),

@@ -37,9 +37,9 @@ def _digest(value):
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-# Values the app derives from other records and recomputes itself: a note's anchor in its
-# message's text is placed again whenever a curator corrects that text. A change there is not an
-# edit of the note, so it is left out of what "changed since loading" compares.
+# Values the app derives and sets itself, left out of what "changed since loading" compares: a
+# note's anchor in its message's text is placed again whenever a curator corrects that text (not
+# an edit of the note), and a record's first publication is dated by the archive.
 DERIVED_FIELDS = {
     "annotations.annotation": {
         "quote_prefix",
@@ -49,6 +49,8 @@ DERIVED_FIELDS = {
         "is_orphaned",
         "anchor_changed_at",
     },
+    "archive.message": {"first_published_at"},
+    "archive.event": {"first_published_at"},
 }
 
 
