@@ -131,7 +131,8 @@ class RecordNotesFeed(PublicNotesFeed):
 
 class MessageNotesFeed(RecordNotesFeed):
     def get_object(self, request, external_id):
-        return get_object_or_404(Message.objects.published(), external_id=external_id)
+        messages = Message.objects.published().select_related("sender__person")
+        return get_object_or_404(messages, external_id=external_id)
 
     def feed_url(self, message):
         return reverse("annotations:message_feed", args=[message.external_id])

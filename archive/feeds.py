@@ -12,11 +12,11 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
-from .models import Correction, Event, Message
+from .models import Account, Correction, Event, Message
 
 FEED_ITEMS = 50
 
@@ -61,14 +61,15 @@ class RecordEntry:
 
 
 def latest_entries(limit=FEED_ITEMS):
-    """The `limit` newest entries: three bounded queries (and the recipients), merged by time."""
+    """The `limit` newest entries: four queries (messages, their recipients, events,
+    corrections), each of at most `limit` rows, merged by time."""
     first_published = Q(first_published_at__isnull=False)
     newest = ("-first_published_at", "-pk")
     messages = (
         Message.objects.published()
         .filter(first_published)
         .select_related("sender__person")
-        .prefetch_related("recipients__person")
+        .prefetch_related(Prefetch("recipients", Account.objects.select_related("person")))
         .order_by(*newest)[:limit]
     )
     events = Event.objects.published().filter(first_published).order_by(*newest)[:limit]

@@ -282,7 +282,6 @@ def first_published_field():
 
 
 class MessageQuerySet(PublishingQuerySet):
-
     def for_list(self):
         """What a list of messages shows: sender, recipients, thread, reply counts."""
         return (
