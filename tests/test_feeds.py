@@ -399,3 +399,30 @@ def test_ones_own_notes_list_advertises_no_public_feed(client, users, archive):
     client.force_login(users["author"])
     content = client.get(reverse("annotations:list") + "?mine").content.decode()
     assert alternates(content.split("</head>")[0]) == []
+
+
+def test_the_admins_publish_action_dates_a_first_publication(client, build, users):
+    draft = build.message(external_id="m-draft", is_published=False)
+    assert entries(atom(client.get(reverse("archive:records_feed")))) == []
+    client.force_login(users["curator"])
+    users["curator"].is_superuser = True
+    users["curator"].save()
+    client.post(
+        reverse("admin:archive_message_changelist"),
+        {"action": "publish", "_selected_action": [draft.pk]},
+    )
+    assert Message.objects.get(pk=draft.pk).first_published_at is not None
+    client.logout()
+    (entry,) = entries(atom(client.get(reverse("archive:records_feed"))))
+    assert entry.findtext(A + "title").startswith("New: message m-draft")
+
+
+@pytest.mark.parametrize("publish", [True, False])
+def test_an_import_dates_its_messages_only_when_it_publishes_them(db, tmp_path, publish):
+    from archive.importing.importer import import_path
+    from tests import import_samples as samples
+
+    path = samples.write_mbox(tmp_path / "mail.mbox", samples.sample_emails())
+    import_path(path, publish=publish)
+    dated = Message.objects.filter(first_published_at__isnull=False).count()
+    assert dated == (Message.objects.count() if publish else 0) and Message.objects.exists()
