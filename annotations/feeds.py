@@ -217,7 +217,10 @@ def feed_for_list(annotation_filter):
     data = getattr(annotation_filter.form, "cleaned_data", {})
     tag = normalise_tag(data.get("tag") or "")
     if tag and len(tag) <= MAX_TAG_LENGTH:
-        return {"url": reverse("annotations:tag_feed", args=[tag]), "title": f"Notes tagged {tag}"}
+        return {
+            "url": reverse("annotations:tag_feed", args=[tag]),
+            "title": f"Public notes tagged {tag}",
+        }
     author = data.get("author")
     if author is not None:
         return {
