@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import accounts, protocol, views
+from . import accounts, feeds, protocol, views
 
 app_name = "annotations"
 
@@ -10,6 +10,20 @@ urlpatterns = [
     path("api/annotations/<uuid:uuid>", protocol.annotation_resource, name="w3c_annotation"),
     path("accounts/", accounts.account, name="account"),
     path("accounts/tokens/<int:pk>/revoke/", accounts.revoke_token, name="revoke_token"),
+    # Atom feeds of public notes (annotations/feeds.py).
+    path("feeds/annotations.atom", feeds.PublicNotesFeed(), name="feed"),
+    path(
+        "feeds/annotations/messages/<slug:external_id>.atom",
+        feeds.MessageNotesFeed(),
+        name="message_feed",
+    ),
+    path("feeds/annotations/events/<slug:slug>.atom", feeds.EventNotesFeed(), name="event_feed"),
+    path("feeds/annotations/tags/<str:tag>.atom", feeds.TagNotesFeed(), name="tag_feed"),
+    path(
+        "feeds/annotations/authors/<str:username>.atom",
+        feeds.AuthorNotesFeed(),
+        name="author_feed",
+    ),
     path("annotations/", views.annotation_list, name="list"),
     path("annotations/<uuid:uuid>/", views.annotation_detail, name="detail"),
     path("annotations/<uuid:uuid>/edit/", views.annotation_edit, name="edit"),

@@ -9,6 +9,7 @@ from archive.counting import bounded_count
 from archive.keyset import KeysetPaginator
 from archive.models import Event, Message
 
+from .feeds import feed_for_list
 from .filters import AnnotationFilter
 from .forms import AnnotationForm, FlagForm, SourceLinkFormSet, forms_are_valid
 from .models import Annotation, Flag, changed_parts
@@ -273,5 +274,7 @@ def annotation_list(request):
             "page": page,
             "count": bounded_count(annotation_filter.qs),
             "mine": mine,
+            # One's own notes include private ones: no public feed stands for that list.
+            "feed": None if mine else feed_for_list(annotation_filter),
         },
     )

@@ -38,7 +38,7 @@ public_link.short_description = "Public page"
 
 @admin.action(description="Publish selected records")
 def publish(modeladmin, request, queryset):
-    count = queryset.update(is_published=True)
+    count = queryset.publish()
     forget_figures()  # update() sends no signal: every page's figures must follow now
     modeladmin.message_user(request, f"Published {count} record(s).", messages.SUCCESS)
 

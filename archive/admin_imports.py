@@ -156,7 +156,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
 
     @admin.action(description="Publish every message of the selected batches")
     def publish_batches(self, request, queryset):
-        count = Message.objects.filter(import_batch__in=queryset).update(is_published=True)
+        count = Message.objects.filter(import_batch__in=queryset).publish()
         forget_figures()
         self.message_user(request, f"Published {count} message(s).", messages.SUCCESS)
 

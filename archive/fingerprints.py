@@ -39,10 +39,10 @@ def _digest(value):
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-# Values the app derives from other records and recomputes itself: a note's anchor in its
-# message's text is placed again whenever a curator corrects that text; `check_links` records
-# what a cited address answered. A change there is not an edit of the record, so it is left out
-# of what "changed since loading" (and the admin's edit conflict check) compares.
+# Values the app derives and sets itself, left out of what "changed since loading" (and the
+# admin's edit conflict check) compares: a note's anchor in its message's text is placed again
+# whenever a curator corrects that text; `check_links` records what a cited address answered;
+# a record's first publication is dated by the archive. None of these is an edit.
 DERIVED_FIELDS = {
     "archive.source": set(LINK_CHECK_FIELDS),
     "annotations.sourcelink": set(LINK_CHECK_FIELDS),
@@ -54,6 +54,8 @@ DERIVED_FIELDS = {
         "is_orphaned",
         "anchor_changed_at",
     },
+    "archive.message": {"first_published_at"},
+    "archive.event": {"first_published_at"},
 }
 
 

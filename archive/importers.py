@@ -28,7 +28,7 @@ from .fingerprints import (
     record_state,
     state_fingerprint,
 )
-from .models import LoadedFixture
+from .models import LoadedFixture, note_first_publication
 
 DEFAULT_FIXTURES = [Path(settings.BASE_DIR) / "fixtures" / "archive.json"]
 
@@ -146,6 +146,11 @@ def _save(item, existing, key):
     # A record matched by its natural key is an update, not an insert: unique checks must not
     # count the row against itself.
     instance._state.adding = existing is None
+    if hasattr(instance, "first_published_at"):
+        # The archive dates a record's first publication, never a fixture: keep the stored date,
+        # or date it now (a fixture is loaded raw, without the model's save()).
+        instance.first_published_at = existing.first_published_at if existing else None
+        note_first_publication(instance)
     try:
         instance.full_clean()
     except ValidationError as error:

@@ -3,6 +3,7 @@
 Nothing here imports from the annotations app: the archive loads, browses and curates on its own.
 """
 
+import datetime
 import difflib
 import statistics
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -255,10 +256,40 @@ def _date_range_constraint(name):
     )
 
 
-class MessageQuerySet(models.QuerySet):
+class PublishingQuerySet(models.QuerySet):
+    """Published records, and publishing them: the one place a record becomes public in bulk."""
+
     def published(self):
         return self.filter(is_published=True)
 
+    def publish(self):
+        """Publish these records; those never published before are dated now (see
+        `first_published_at`). Returns how many rows were updated."""
+        return self.update(
+            is_published=True,
+            first_published_at=Coalesce(F("first_published_at"), Value(timezone.now())),
+        )
+
+
+def note_first_publication(record):
+    """Date a record's first publication, once: when it is saved published for the first time."""
+    if record.is_published and record.first_published_at is None:
+        record.first_published_at = timezone.now()
+
+
+# When a record first became public: set by the archive (a save, the admin's publish actions, an
+# import with --publish, `load_archive`), never typed in. Empty for a record published before the
+# archive kept it: that moment is not known, so the records feed leaves such a record out of "new".
+def first_published_field():
+    return models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the record was first published (set by the archive).",
+    )
+
+
+class MessageQuerySet(PublishingQuerySet):
     def for_list(self):
         """What a list of messages shows: sender, recipients, thread, reply counts."""
         return (
@@ -401,6 +432,7 @@ class Message(DatedRecord):
     )
     sources = models.ManyToManyField(Source, related_name="messages")
     is_published = models.BooleanField(default=True)
+    first_published_at = first_published_field()
     # Provenance of an imported message (archive/importing/): the batch, the identifier the
     # original file gave it, and its original unparsed form. Written once, never edited.
     import_batch = models.ForeignKey(
@@ -479,7 +511,13 @@ class Message(DatedRecord):
                 fields=["thread", "position", "id"],
                 name="message_thread_order_idx",
                 condition=Q(is_published=True),
-            )
+            ),
+            # The records feed: the messages published last.
+            models.Index(
+                fields=["first_published_at", "id"],
+                name="message_first_published_idx",
+                condition=Q(is_published=True, first_published_at__isnull=False),
+            ),
         ]
 
     def __str__(self):
@@ -527,6 +565,7 @@ class Message(DatedRecord):
         ]
 
     def save(self, *args, **kwargs):
+        note_first_publication(self)
         if not self.make_room_on_save:
             return super().save(*args, **kwargs)
         with transaction.atomic():
@@ -620,10 +659,7 @@ class Message(DatedRecord):
         return None
 
 
-class EventQuerySet(models.QuerySet):
-    def published(self):
-        return self.filter(is_published=True)
-
+class EventQuerySet(PublishingQuerySet):
     def chronological(self):
         return self.order_by(F("date_earliest").asc(nulls_last=True), "external_id")
 
@@ -646,6 +682,7 @@ class Event(DatedRecord):
     messages = models.ManyToManyField(Message, related_name="events", blank=True)
     sources = models.ManyToManyField(Source, related_name="events")
     is_published = models.BooleanField(default=True)
+    first_published_at = first_published_field()
 
     objects = ExternalIdManager.from_queryset(EventQuerySet)()
     # What full-text search reads (archive/search/schema.py indexes the same columns).
@@ -671,6 +708,11 @@ class Event(DatedRecord):
                 name="event_timeline_idx",
                 condition=Q(is_published=True),
             ),
+            models.Index(
+                fields=["first_published_at", "id"],
+                name="event_first_published_idx",
+                condition=Q(is_published=True, first_published_at__isnull=False),
+            ),
         ]
 
     def __str__(self):
@@ -680,6 +722,7 @@ class Event(DatedRecord):
         return (self.external_id,)
 
     def save(self, *args, **kwargs):
+        note_first_publication(self)
         if not self.slug:
             self.slug = event_slug(self.external_id, self.title)
         super().save(*args, **kwargs)
@@ -891,6 +934,12 @@ class Correction(models.Model):
     def __str__(self):
         record = self.message or self.event
         return f"Correction of {record.external_id} at {self.created:%Y-%m-%d %H:%M}"
+
+    @property
+    def anchor(self):
+        """'correction-20161003T201000123456Z': its place on the record's page, by its UTC time
+        (stable across a reload of the database, unlike its key)."""
+        return f"correction-{self.created.astimezone(datetime.UTC):%Y%m%dT%H%M%S%fZ}"
 
     @classmethod
     def record(cls, before, after, editor=None, note=""):

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import views
+from . import feeds, views
 
 
 class CitationFormatConverter:
@@ -21,6 +21,7 @@ app_name = "archive"
 
 urlpatterns = [
     path("search/", views.search, name="search"),
+    path("feeds/records.atom", feeds.RecordsFeed(), name="records_feed"),
     path("messages/", views.message_list, name="message_list"),
     path("messages/<slug:external_id>/", views.message_detail, name="message_detail"),
     path(

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 from ..caching import forget_figures
@@ -327,6 +328,8 @@ class _Writer:
         }
 
     def _write_chunk(self, items):
+        # bulk_create skips Message.save(): date the first publication here (the records feed).
+        published_at = timezone.now() if self.publish else None
         keyed = []
         for item in items:
             key = item.original_id
@@ -373,6 +376,7 @@ class _Writer:
                 date_earliest=item.day,
                 date_latest=item.day_latest or item.day,
                 is_published=self.publish,
+                first_published_at=published_at,
                 import_batch=self.batch,
                 original_id=item.original_id[:500],
                 original=item.original,
