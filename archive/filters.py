@@ -272,3 +272,17 @@ class TimelineEventFilter(TimelineFilter):
             event=OuterRef("pk"), person=person
         )
         return queryset.filter(Exists(participants))
+
+
+class PersonFilter(django_filters.FilterSet):
+    """The people list (and its export): words in name or description, and kind."""
+
+    q = words_filter("Words in name or description")
+    kind = django_filters.ChoiceFilter(choices=Person.Kind.choices, label="Kind")
+
+    class Meta:
+        model = Person
+        fields = ["q", "kind"]
+
+    def filter_words(self, queryset, name, value):
+        return found_by(queryset, value, in_order=False)

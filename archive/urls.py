@@ -38,6 +38,7 @@ urlpatterns = [
         {"kind": "event"},
         name="event_citation",
     ),
+    path("people/", views.person_list, name="person_list"),
     path("people/<slug:external_id>/", views.person_detail, name="person_detail"),
     path("sources/", views.source_list, name="source_list"),
     path("sources/<slug:external_id>/", views.source_detail, name="source_detail"),
