@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import CharField, Count, Max, Min, Prefetch, Q
 from django.db.models.functions import Cast, Length, Substr
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
@@ -32,6 +32,7 @@ from .filters import (
 from .keyset import InterleavedPaginator, KeysetPaginator
 from .models import (
     AnswerRate,
+    DatasetRelease,
     Discrepancy,
     DiscrepancyReading,
     Event,
@@ -41,6 +42,7 @@ from .models import (
     Source,
     Thread,
 )
+from .release import releases_dir
 from .search import results as search_results
 from .search.forms import SearchForm
 from .slugs import external_ids_in_slug
@@ -800,6 +802,23 @@ def citation(request, kind, key, export_format):
         )
         response["Content-Disposition"] = f'attachment; filename="{filename}.json"'
     return response
+
+
+def data(request):
+    """Anyone: the dataset releases with their checksums, and what the exports hold."""
+    releases = list(DatasetRelease.objects.all())
+    for release in releases:
+        release.is_here = (releases_dir() / release.file_name).is_file()
+    return render(request, "archive/data.html", {"releases": releases})
+
+
+def data_download(request, file_name):
+    """Anyone: a recorded release's zip, from MEDIA_ROOT/releases."""
+    release = get_object_or_404(DatasetRelease, file_name=file_name)
+    path = releases_dir() / release.file_name
+    if not path.is_file():
+        raise Http404("This release's file is not on this server.")
+    return FileResponse(path.open("rb"), as_attachment=True, filename=release.file_name)
 
 
 def robots_txt(request):
