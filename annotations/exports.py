@@ -94,7 +94,7 @@ def as_jsonld(notes, base, collection_id, label=None):
     """A W3C AnnotationCollection of the notes (annotations/w3c.py), as text."""
     notes = list(NOTES.prepare(notes))
     collection = w3c.collection_to_jsonld(notes, base, collection_id, label=label)
-    return json.dumps(collection, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    return json.dumps(collection, ensure_ascii=False, indent=2) + "\n"
 
 
 def markdown_chunks(rows, title="Notes from Backchannel"):
