@@ -62,10 +62,14 @@ def _negotiated_type(request):
     """application/ld+json (the default, also for no Accept) or application/json; else 406."""
     if not request.META.get("HTTP_ACCEPT", "").strip():
         return JSON_LD
-    chosen = request.get_preferred_type([JSON_LD, JSON])
+    # Offered with and without the annotation profile: an Accept naming the profile matches
+    # only the first, a bare application/ld+json the second.
+    chosen = request.get_preferred_type([w3c.MEDIA_TYPE, JSON_LD, JSON])
     if chosen is None:
-        raise ProtocolError(406, "This resource is JSON-LD: accept application/ld+json or JSON.")
-    return chosen
+        raise ProtocolError(
+            406, "This resource is W3C annotation JSON-LD: accept application/ld+json or JSON."
+        )
+    return JSON if chosen == JSON else JSON_LD
 
 
 def _json_response(request, payload, *, status=200, links, allow, etag=None, extra_vary=()):

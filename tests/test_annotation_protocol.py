@@ -112,6 +112,9 @@ def test_json_is_negotiated_and_other_formats_are_406(client, users, message):
     iri = f"{CONTAINER}{note.uuid}"
     assert client.get(iri, HTTP_ACCEPT="application/json")["Content-Type"] == "application/json"
     assert client.get(iri, HTTP_ACCEPT="application/ld+json")["Content-Type"] == LD
+    assert client.get(iri, HTTP_ACCEPT=LD)["Content-Type"] == LD
+    assert client.get(CONTAINER, HTTP_ACCEPT=LD)["Content-Type"] == LD
+    assert client.get(iri, HTTP_ACCEPT="text/html, application/*;q=0.2").status_code == 200
     refused = client.get(iri, HTTP_ACCEPT="text/html")
     assert refused.status_code == 406 and refused.json()["status"] == 406
 
@@ -472,3 +475,31 @@ def test_every_checklist_item_has_a_test_here_or_is_declared_a_deployment_matter
 def test_record_pages_advertise_the_annotation_service(client, message):
     page = client.get(message.get_absolute_url())
     assert f'<{BASE}{CONTAINER}>; rel="http://www.w3.org/ns/oa#annotationService"' in page["Link"]
+
+
+def test_a_notes_page_links_to_its_w3c_form(client, users, message):
+    note = make_annotation(users["author"], message=message, visibility="public")
+    page = client.get(f"/annotations/{note.uuid}/").content.decode()
+    assert 'type="application/ld+json" title="This note as a W3C Web Annotation"' in page
+    assert f'href="{CONTAINER}{note.uuid}"' in page
+
+
+@pytest.mark.parametrize("count", [1, 30])
+def test_the_container_reads_a_bounded_number_of_queries(
+    client, build, users, count, django_assert_max_num_queries
+):
+    group = make_group(users["author"], users["member"])
+    for n in range(count):
+        message = build.message()
+        note = make_annotation(
+            users["author"],
+            message=message,
+            visibility="group" if n % 2 else "public",
+            group=group if n % 2 else None,
+        )
+        note.links.create(url=f"https://example.org/{n}")
+    client.force_login(users["member"])
+    with django_assert_max_num_queries(8):
+        assert client.get(CONTAINER).status_code == 200
+    with django_assert_max_num_queries(8):
+        assert client.get(f"{CONTAINER}{note.uuid}").status_code == 200
