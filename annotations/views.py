@@ -9,6 +9,7 @@ from archive.counting import bounded_count
 from archive.keyset import KeysetPaginator
 from archive.models import Event, Message
 
+from .exports import NOTE_FORMATS, notes_response
 from .feeds import feed_for_list
 from .filters import AnnotationFilter
 from .forms import AnnotationForm, FlagForm, SourceLinkFormSet, forms_are_valid
@@ -257,12 +258,21 @@ def annotation_flag(request, uuid):
 
 
 def annotation_list(request):
-    """Anyone: the annotations they may see, filtered; ?mine for one's own."""
+    """Anyone: the annotations they may see, filtered; ?mine for one's own; ?format=csv, json,
+    jsonld (W3C) or markdown downloads the filtered set."""
     annotations = Annotation.objects.visible_to(request.user).for_list().order_by("-created", "-pk")
     mine = "mine" in request.GET and request.user.is_authenticated
     if mine:
         annotations = annotations.filter(author=request.user)
     annotation_filter = AnnotationFilter(request.GET, queryset=annotations, request=request)
+    export_format = request.GET.get("format")
+    if export_format in NOTE_FORMATS:
+        # The same FilterSet over the same visible notes, read for a file (annotations/exports.py).
+        visible = Annotation.objects.visible_to(request.user)
+        if mine:
+            visible = visible.filter(author=request.user)
+        to_export = AnnotationFilter(request.GET, queryset=visible, request=request)
+        return notes_response(request, to_export, export_format, mine=mine)
     page = KeysetPaginator(annotation_filter.qs, ANNOTATIONS_PER_PAGE).page(
         request.GET.get("cursor")
     )

@@ -15,6 +15,7 @@ from .caching import forget_figures
 from .models import (
     Account,
     Correction,
+    DatasetRelease,
     Discrepancy,
     DiscrepancyReading,
     Event,
@@ -528,3 +529,31 @@ class DiscrepancyAdmin(EditConflictAdminMixin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return ["external_id"] if obj else []
+
+
+@admin.register(DatasetRelease)
+class DatasetReleaseAdmin(admin.ModelAdmin):
+    """Releases are made by `manage.py release_dataset` and never changed: read-only here."""
+
+    list_display = ["version", "date", "licence", "file_name", "size", "sha256"]
+    search_fields = ["version", "sha256"]
+    date_hierarchy = "date"
+    readonly_fields = [
+        "version",
+        "date",
+        "licence",
+        "file_name",
+        "size",
+        "sha256",
+        "counts",
+        "created",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def view_on_site(self, obj):
+        return obj.get_absolute_url()

@@ -324,6 +324,8 @@ class EventFilter(django_filters.FilterSet):
 
 
 class PersonFilter(django_filters.FilterSet):
+    """The people list, its export and the API: words in name or description, and kind."""
+
     q = words_filter("Words in name or description")
     kind = django_filters.ChoiceFilter(choices=Person.Kind.choices, label="Kind")
 

@@ -1044,3 +1044,25 @@ class SourceSearchEntry(SearchEntry):
 
     class Meta(SearchEntry.Meta):
         db_table = "archive_source_fts"
+
+
+class DatasetRelease(models.Model):
+    """One versioned dataset release (archive/release.py): its zip, checksum and counts."""
+
+    version = models.CharField(max_length=40, unique=True)
+    date = models.DateField(help_text="The date the release carries (in its manifest).")
+    licence = models.CharField(max_length=100)
+    file_name = models.CharField(max_length=200, unique=True)
+    size = models.BigIntegerField(help_text="Bytes.")
+    sha256 = models.CharField(max_length=64)
+    counts = models.JSONField(default=dict, help_text='{"messages": 24, "notes": 9, …}')
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-date", "-created", "-pk"]
+
+    def __str__(self):
+        return f"{self.file_name} ({self.date})"
+
+    def get_absolute_url(self):
+        return reverse("archive:data_download", args=[self.file_name])

@@ -39,7 +39,10 @@ urlpatterns = [
         {"kind": "event"},
         name="event_citation",
     ),
+    path("people/", views.person_list, name="person_list"),
     path("people/<slug:external_id>/", views.person_detail, name="person_detail"),
+    path("data/", views.data, name="data"),
+    path("data/<str:file_name>", views.data_download, name="data_download"),
     path("sources/", views.source_list, name="source_list"),
     path("sources/<slug:external_id>/", views.source_detail, name="source_detail"),
     path(

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import CharField, Count, Max, Min, Prefetch, Q
 from django.db.models.functions import Cast, Length, Substr
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
@@ -18,14 +18,14 @@ from annotations.highlighting import segments
 from annotations.models import Annotation
 from annotations.protocol import annotation_service_link
 
-from . import citations, keyset
+from . import citations, exports, keyset
 from .caching import cached_figures
 from .conversation import build_conversation, side_stats
 from .counting import bounded_count, cached_count
-from .exports import export_messages
 from .filters import (
     MessageCountFilter,
     MessageFilter,
+    PersonFilter,
     SourceFilter,
     TimelineEventFilter,
     TimelineMessageFilter,
@@ -33,6 +33,7 @@ from .filters import (
 from .keyset import InterleavedPaginator, KeysetPaginator
 from .models import (
     AnswerRate,
+    DatasetRelease,
     Discrepancy,
     DiscrepancyReading,
     Event,
@@ -42,6 +43,7 @@ from .models import (
     Source,
     Thread,
 )
+from .release import releases_dir
 from .search import results as search_results
 from .search.forms import SearchForm
 from .slugs import external_ids_in_slug
@@ -51,6 +53,8 @@ from .slugs import external_ids_in_slug
 ISO_MONTH = Substr(Cast("date_earliest", CharField()), 1, 7)
 
 MESSAGES_PER_PAGE = 50
+PEOPLE_PER_PAGE = 100
+EXPORT_FORMATS = {"csv", "json"}
 THREAD_PAGE_SIZE = 100
 PERSON_LIST_LIMIT = 25
 LATEST_NOTES = 3
@@ -167,17 +171,15 @@ def correspondence_at_a_glance(thread):
 
 def message_list(request):
     """Anyone: published messages, filtered and sorted from the URL; CSV/JSON export of the set."""
+    export_format = request.GET.get("format")
+    if export_format in EXPORT_FORMATS:
+        # The same FilterSet over the rows the export reads (archive/exports.py).
+        to_export = MessageFilter(
+            request.GET, queryset=Message.objects.published().newest_first(), request=request
+        )
+        return exports.export_response(request, exports.MESSAGES, to_export, export_format)
     messages = Message.objects.published().for_list().newest_first()
     message_filter = MessageFilter(request.GET, queryset=messages, request=request)
-    export = request.GET.get("format")
-    if export in {"csv", "json"}:
-        if not message_filter.is_valid():
-            return HttpResponse(
-                json.dumps({"errors": message_filter.errors.get_json_data()}),
-                status=400,
-                content_type="application/json",
-            )
-        return export_messages(request, message_filter.qs, export)
     results = message_filter.qs
     is_filtered = _has_filters(request)
     cursor, page_number_refused = _cursor_or_page_number(request, results)
@@ -477,6 +479,13 @@ def timeline(request):
     )
     message_filter = TimelineMessageFilter(request.GET, queryset=messages)
     event_filter = TimelineEventFilter(request.GET, queryset=events)
+    export_format = request.GET.get("format")
+    if export_format in EXPORT_FORMATS:
+        # The timeline's events, as its filters choose them (messages export from their list).
+        to_export = TimelineEventFilter(
+            request.GET, queryset=Event.objects.published().chronological()
+        )
+        return exports.export_response(request, exports.EVENTS, to_export, export_format)
     page, all_months = None, []
     if message_filter.is_valid() and event_filter.is_valid():
         # One chronology of two tables, paged by keyset (archive/keyset.py): `start` is where
@@ -653,6 +662,26 @@ def person_detail(request, external_id):
     )
 
 
+def person_list(request):
+    """Anyone: the people and organisations the archive names, filtered by words and kind;
+    ?format=csv|json downloads the filtered set."""
+    # Only people a published record names: an import waiting for review names no one yet.
+    people = Person.objects.in_published_records().order_by("name", "pk")
+    person_filter = PersonFilter(request.GET, queryset=people)
+    export_format = request.GET.get("format")
+    if export_format in EXPORT_FORMATS:
+        return exports.export_response(request, exports.PEOPLE, person_filter, export_format)
+    page = None
+    if person_filter.is_valid():
+        people = person_filter.qs.prefetch_related("accounts")
+        page = KeysetPaginator(people, PEOPLE_PER_PAGE).page(request.GET.get("cursor"))
+    return render(
+        request,
+        "archive/person_list.html",
+        {"filter": person_filter, "page": page, "is_filtered": _has_filters(request)},
+    )
+
+
 def person_stats(person):
     """Messages sent, how many got a reply, and the median reply delay where it is known."""
     counts = Person.objects.with_message_counts().values("sent_count", "answered_count")
@@ -682,7 +711,12 @@ def person_stats(person):
 
 def source_list(request):
     """Anyone: the bibliography, grouped by publisher, each source with the records it attests;
-    narrowed by the same FilterSet as the API's list of sources."""
+    narrowed by the same FilterSet as the API's list of sources; ?format=csv|json downloads
+    the filtered bibliography."""
+    export_format = request.GET.get("format")
+    if export_format in EXPORT_FORMATS:
+        to_export = SourceFilter(request.GET, queryset=exports.all_sources())
+        return exports.export_response(request, exports.SOURCES, to_export, export_format)
     sources = Source.objects.order_by("publisher", "external_id").prefetch_related(
         Prefetch(
             "messages",
@@ -778,6 +812,23 @@ def citation(request, kind, key, export_format):
         )
         response["Content-Disposition"] = f'attachment; filename="{filename}.json"'
     return response
+
+
+def data(request):
+    """Anyone: the dataset releases with their checksums, and what the exports hold."""
+    releases = list(DatasetRelease.objects.all())
+    for release in releases:
+        release.is_here = (releases_dir() / release.file_name).is_file()
+    return render(request, "archive/data.html", {"releases": releases})
+
+
+def data_download(request, file_name):
+    """Anyone: a recorded release's zip, from MEDIA_ROOT/releases."""
+    release = get_object_or_404(DatasetRelease, file_name=file_name)
+    path = releases_dir() / release.file_name
+    if not path.is_file():
+        raise Http404("This release's file is not on this server.")
+    return FileResponse(path.open("rb"), as_attachment=True, filename=release.file_name)
 
 
 def robots_txt(request):

@@ -143,7 +143,8 @@ def test_csv_export_parses_and_honours_filters(client, archive):
     response = client.get(URL, {"sender": "donald-trump-jr", "reply": "yes", "format": "csv"})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    body = b"".join(response.streaming_content).decode()
+    # The default dialect is for spreadsheets: UTF-8 with a byte-order mark.
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(body)))
     assert {row["id"] for row in rows} == {"m02", "m06", "m07"}
     assert rows[0]["url"].startswith("http://testserver/messages/")
