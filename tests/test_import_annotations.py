@@ -181,3 +181,22 @@ def test_notes_in_a_group_need_the_author_to_be_a_member(build, users, tmp_path)
 def test_a_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(CommandError, match="no such file"):
         run(tmp_path / "nope.json")
+
+
+def test_export_annotations_then_import_annotations_gives_back_the_same_notes(
+    build, users, tmp_path
+):
+    """The curators' export (manage.py export_annotations) → an empty archive of notes →
+    manage.py import_annotations: the notes serialise exactly as before."""
+    shapes = make_every_shape(build, users)
+    Annotation.objects.filter(pk=shapes["hidden (as its author reads it)"].pk).delete()
+    exported = tmp_path / "notes.jsonld"
+    call_command("export_annotations", "--format", "jsonld", "--output", str(exported))
+    before = json.loads(exported.read_text(encoding="utf-8"))
+    Annotation.objects.all().delete()
+    run(exported)
+    again = tmp_path / "again.jsonld"
+    call_command("export_annotations", "--format", "jsonld", "--output", str(again))
+    after = json.loads(again.read_text(encoding="utf-8"))
+    assert after["total"] == before["total"] == len(shapes) - 1
+    assert after == before
