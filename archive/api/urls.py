@@ -3,7 +3,7 @@ from django.views.decorators.cache import cache_page
 from drf_spectacular.views import SpectacularJSONAPIView
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import downloads, views
 
 app_name = "api"
 
@@ -18,5 +18,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     # Built from the code alone (a third of a second), so kept for an hour per server.
     path("openapi.json", cache_page(60 * 60)(SpectacularJSONAPIView.as_view()), name="openapi"),
+    # Whole filtered sets as files (CSV in either dialect, JSON; notes also JSON-LD, Markdown).
+    path("exports/<slug:kind>.<slug:export_format>", downloads.download, name="download"),
     *router.urls,
 ]
