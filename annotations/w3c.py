@@ -224,6 +224,7 @@ def collection_to_jsonld(annotations, base, collection_id, *, label=None):
             prev_id=None,
             iris=False,
         )
+        collection["last"] = collection["first"]["id"]
     return collection
 
 
