@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from annotations import accounts
 from archive import views as archive_views
+from archive.health import healthz
 from archive.sitemaps import SITEMAPS
 
 urlpatterns = [
@@ -20,6 +21,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", archive_views.robots_txt, name="robots_txt"),
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     # The read-only JSON API; /api/annotations/ is the annotation container's.
     path("api/", include("archive.api.urls")),
