@@ -46,7 +46,8 @@ format: install-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# Production-style serving: DEBUG off; needs DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS.
+# Production-style serving: DEBUG off; needs DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS; HTTPS only
+# unless DJANGO_ALLOW_PLAIN_HTTP=1.
 serve: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput

@@ -30,6 +30,7 @@ def production_environment(database_url):
         "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY") or secrets.token_urlsafe(40),
         "DJANGO_ALLOWED_HOSTS": HOST,
         "DJANGO_SECURE_COOKIES": "0",
+        "DJANGO_ALLOW_PLAIN_HTTP": "1",
         "DJANGO_LOG_LEVEL": "ERROR",
     }
 

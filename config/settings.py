@@ -255,7 +255,22 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
-SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
+# HTTPS by default when DEBUG is off: a plain-HTTP request is redirected, and browsers are told
+# (HSTS, one year, subdomains too) to use HTTPS only. DJANGO_ALLOW_PLAIN_HTTP=1 is the explicit
+# opt-out, for a trusted network or a local benchmark. HSTS preloading is a commitment browsers
+# keep for months, so it is on only when asked (DJANGO_HSTS_PRELOAD=1).
+ALLOW_PLAIN_HTTP = env_bool("DJANGO_ALLOW_PLAIN_HTTP", default=DEBUG)
+SECURE_SSL_REDIRECT = not ALLOW_PLAIN_HTTP
+SECURE_HSTS_SECONDS = 0 if ALLOW_PLAIN_HTTP else 365 * 24 * 3600
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not ALLOW_PLAIN_HTTP
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD") and not ALLOW_PLAIN_HTTP
+# Load balancers ask for /healthz over plain HTTP on their own network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+if not SECURE_HSTS_PRELOAD:
+    # W021 asks for preloading; ours is opt-in (above), so not asking is no warning.
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", default=not ALLOW_PLAIN_HTTP)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

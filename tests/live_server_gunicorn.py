@@ -156,6 +156,7 @@ def _server_env(database_url):
         DJANGO_SECRET_KEY="live-gunicorn-tests-only",
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
         DJANGO_SECURE_COOKIES="0",
+        DJANGO_ALLOW_PLAIN_HTTP="1",
     )
     return env
 
