@@ -29,3 +29,20 @@ class IntegrityErrorMiddleware:
             "Refused by a database rule: %s %s", request.method, request.path, exc_info=True
         )
         return render(request, "409.html", status=409)
+
+
+class PermissionsPolicyMiddleware:
+    """Send `Permissions-Policy` (settings.PERMISSIONS_POLICY) on every response: the browser
+    features this site never uses are denied to it and to anything it embeds, so injected code
+    could not turn them on either."""
+
+    def __init__(self, get_response):
+        from django.conf import settings
+
+        self.get_response = get_response
+        self.value = settings.PERMISSIONS_POLICY
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", self.value)
+        return response

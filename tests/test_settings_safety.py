@@ -110,3 +110,13 @@ def test_a_plain_http_request_is_redirected_to_https_but_healthz_is_not(client, 
     secure = client.get("/robots.txt", secure=True)
     assert secure["Strict-Transport-Security"] == "max-age=31536000"
     assert client.get("/healthz").status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url", ["/", "/api/messages/", "/api/annotations/", "/no-such-page/", "/healthz"]
+)
+def test_every_response_denies_the_browser_features_we_never_use(client, url):
+    policy = client.get(url)["Permissions-Policy"]
+    for feature in ("camera", "microphone", "geolocation", "payment", "usb", "browsing-topics"):
+        assert f"{feature}=()" in policy
