@@ -7,11 +7,15 @@ the admin included.
 """
 
 import logging
+import re
+import time
+import uuid
 
 from django.db import IntegrityError
 from django.shortcuts import render
 
 logger = logging.getLogger(__name__)
+request_logger = logging.getLogger("backchannel.requests")
 
 
 class IntegrityErrorMiddleware:
@@ -45,4 +49,46 @@ class PermissionsPolicyMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         response.setdefault("Permissions-Policy", self.value)
+        return response
+
+
+class RequestIdMiddleware:
+    """Give every request an id, send it back as `X-Request-ID` (error pages show it, so a reader
+    can quote it), and log one JSON line per request: method, path without its query, status,
+    duration, user id or "anonymous", request id.
+
+    Behind the declared TLS proxy an id the proxy sent is kept (so its logs and ours match);
+    otherwise, or when it is not a plain token, a new one is made.
+    """
+
+    SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+    def __init__(self, get_response):
+        from django.conf import settings
+
+        self.get_response = get_response
+        self.trust_incoming = settings.BEHIND_TLS_PROXY
+
+    def __call__(self, request):
+        started = time.monotonic()
+        incoming = request.META.get("HTTP_X_REQUEST_ID", "")
+        keep = self.trust_incoming and self.SAFE_ID.match(incoming)
+        request.request_id = incoming if keep else uuid.uuid4().hex
+        response = self.get_response(request)
+        response["X-Request-ID"] = request.request_id
+        user = getattr(request, "user", None)
+        request_logger.info(
+            "%s %s %s",
+            request.method,
+            request.path,
+            response.status_code,
+            extra={
+                "request_id": request.request_id,
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": round((time.monotonic() - started) * 1000, 1),
+                "user": user.pk if user is not None and user.is_authenticated else "anonymous",
+            },
+        )
         return response

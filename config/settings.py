@@ -72,6 +72,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every response, redirects and errors included, carries the request's id.
+    "archive.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "archive.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -321,12 +323,22 @@ ARCHIVE_INTRO = os.environ.get(
     "date only as precisely as the sources do.",
 )
 
+# One JSON line per request (backchannel.requests, at INFO) and per warning or error, on stderr.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "archive.log_format.JsonFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
+    "loggers": {
+        "backchannel.requests": {
+            "handlers": ["console"],
+            "level": os.environ.get("DJANGO_REQUEST_LOG_LEVEL", "INFO"),
+            "propagate": False,
+        },
+    },
 }
+CSRF_FAILURE_VIEW = "archive.api.errors.csrf_failure"
 FILTERS_EMPTY_CHOICE_LABEL = "Any"
 
 # The read-only JSON API (archive/api/): anonymous, JSON only, errors as JSON, paged by keyset.

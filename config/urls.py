@@ -29,5 +29,6 @@ urlpatterns = [
 
 # JSON under /api/, the site's pages elsewhere (archive/api/errors.py).
 handler400 = "archive.api.errors.bad_request"
+handler403 = "archive.api.errors.permission_denied"
 handler404 = "archive.api.errors.page_not_found"
 handler500 = "archive.api.errors.server_error"

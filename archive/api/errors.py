@@ -2,8 +2,9 @@
 parameter's messages) when the request's values were refused. No HTML error page reaches a
 script, whether DRF raised the error or Django's URL resolver did."""
 
-from django.http import JsonResponse
-from django.views import defaults
+from django.http import HttpResponseBadRequest, HttpResponseServerError, JsonResponse
+from django.shortcuts import render
+from django.template import loader
 from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -48,19 +49,44 @@ def _is_api(request):
 
 
 def bad_request(request, exception, template_name="400.html"):
+    """A request Django refused (a bad host header, a malformed upload…): our page, or JSON.
+    The page uses nothing of the request but its id: its host may be the bad part."""
     if _is_api(request):
         return JsonResponse(error_body(400, "Bad request."), status=400)
-    return defaults.bad_request(request, exception)
+    page = loader.get_template(template_name).render(
+        {"request_id": getattr(request, "request_id", "")}
+    )
+    return HttpResponseBadRequest(page)
+
+
+def permission_denied(request, exception, template_name="403.html"):
+    if _is_api(request):
+        return JsonResponse(error_body(403, "Forbidden."), status=403)
+    return render(request, template_name, status=403)
+
+
+def csrf_failure(request, reason="", template_name="403_csrf.html"):
+    """A form sent without its CSRF token (an expired page, cookies off): why, and what to do."""
+    if _is_api(request):
+        return JsonResponse(error_body(403, "CSRF check failed."), status=403)
+    return render(request, template_name, status=403)
 
 
 def page_not_found(request, exception, template_name="404.html"):
-    """Django's 404 page, or JSON for an address under /api/ that matches no endpoint."""
+    """Our 404 page, or JSON for an address under /api/ that matches no endpoint."""
     if _is_api(request):
         return JsonResponse(error_body(404, "Not found."), status=404)
-    return defaults.page_not_found(request, exception)
+    return render(request, template_name, status=404)
 
 
 def server_error(request, template_name="500.html"):
+    """A page that needs nothing that may have failed (no database, no context processors),
+    with the request id to quote."""
     if _is_api(request):
-        return JsonResponse(error_body(500, "Server error."), status=500)
-    return defaults.server_error(request)
+        body = error_body(500, "Server error.")
+        body["request_id"] = getattr(request, "request_id", "")
+        return JsonResponse(body, status=500)
+    page = loader.get_template(template_name).render(
+        {"request_id": getattr(request, "request_id", "")}
+    )
+    return HttpResponseServerError(page)
