@@ -1,0 +1,144 @@
+"""Two gunicorn app servers on one database and one Redis (REDIS_URL), as the README's
+"several app servers" deployment runs: a session made on one is valid on the other, a write
+through one is read through the other at once, a sign-in lockout on one holds on the other, and
+a publish through one clears the cached figures both serve."""
+
+import os
+import re
+import subprocess
+import sys
+import uuid
+
+import pytest
+
+from archive.models import Message
+from tests.annotation_helpers import note_form_data
+from tests.live_server_gunicorn import (
+    ALIAS,
+    ROOT,
+    Visitor,
+    _orm_alias,
+    _server_env,
+    _wait_until_answering,
+    free_port,
+    fresh_database,
+    make_message,
+    make_user,
+)
+
+pytestmark = pytest.mark.concurrency
+
+PASSWORD = "pw-two-servers-123"
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or "0"
+# A Redis database of its own (the in-process tests use 8-15).
+REDIS_URL = f"redis://127.0.0.1:6379/{2 + int(WORKER) % 4}"
+
+
+@pytest.fixture
+def two_servers(tmp_path, django_db_blocker):
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    with fresh_database(tmp_path) as database_url:
+        env = {**_server_env(database_url), "REDIS_URL": REDIS_URL}
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--noinput"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        processes, urls = [], []
+        try:
+            for name in ("a", "b"):
+                port = free_port()
+                log = open(tmp_path / f"gunicorn-{name}.log", "wb")  # noqa: SIM115
+                processes.append(
+                    subprocess.Popen(
+                        [
+                            sys.executable,
+                            "-m",
+                            "gunicorn",
+                            "config.wsgi",
+                            f"--bind=127.0.0.1:{port}",
+                            "--workers=2",
+                            "--timeout=60",
+                        ],
+                        cwd=ROOT,
+                        env=env,
+                        stdout=log,
+                        stderr=subprocess.STDOUT,
+                    )
+                )
+                urls.append(f"http://127.0.0.1:{port}")
+                _wait_until_answering(urls[-1], processes[-1], tmp_path / f"gunicorn-{name}.log")
+            with django_db_blocker.unblock(), _orm_alias(database_url):
+                yield urls
+        finally:
+            for process in processes:
+                process.terminate()
+                process.wait(timeout=10)
+            redis.Redis.from_url(REDIS_URL).flushdb()
+
+
+def test_a_session_made_on_one_server_is_valid_on_the_other(two_servers):
+    a, b = two_servers
+    user = make_user(f"both-{uuid.uuid4().hex[:6]}", PASSWORD)
+    on_a = Visitor(a).login(user.username, PASSWORD)
+    on_b = Visitor(b, cookies=on_a.http.cookies)
+    account = on_b.get("/accounts/")
+    assert account.status_code == 200 and user.username in account.text
+
+
+def test_a_write_through_one_is_read_through_the_other_at_once(two_servers):
+    a, b = two_servers
+    user = make_user(f"writer-{uuid.uuid4().hex[:6]}", PASSWORD)
+    message = make_message("Written on one server, read on the other.")
+    writer = Visitor(a).login(user.username, PASSWORD)
+    body = f"Seen from the other server {uuid.uuid4().hex[:6]}"
+    saved = writer.post(f"/messages/{message.external_id}/annotate/", note_form_data(body=body))
+    assert saved.status_code == 302
+    assert body in Visitor(b).get(f"/messages/{message.external_id}/").text
+
+
+def test_a_lockout_on_one_server_holds_on_the_other(two_servers):
+    a, b = two_servers
+    user = make_user(f"locked-{uuid.uuid4().hex[:6]}", PASSWORD)
+    for _ in range(5):
+        visitor = Visitor(a)  # a new browser each time, as an attacker would
+        form = visitor.http.get("/accounts/login/")
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text).group(1)
+        visitor.http.post(
+            "/accounts/login/",
+            data={"csrfmiddlewaretoken": token, "username": user.username, "password": "wrong"},
+        )
+    visitor = Visitor(b)
+    form = visitor.http.get("/accounts/login/")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text).group(1)
+    refused = visitor.http.post(
+        "/accounts/login/",
+        data={"csrfmiddlewaretoken": token, "username": user.username, "password": PASSWORD},
+    )
+    assert refused.status_code == 429
+
+
+def test_a_publish_through_one_clears_the_figures_both_serve(two_servers):
+    a, b = two_servers
+    make_message("Published from the start.")
+    waiting = make_message("Waiting for a curator.")
+    Message.objects.using(ALIAS).filter(pk=waiting.pk).update(is_published=False)
+    count = re.compile(r"<strong>(\d+)</strong> messages")
+    assert count.search(Visitor(a).get("/").text).group(1) == "1"
+    assert count.search(Visitor(b).get("/").text).group(1) == "1"  # now cached on both
+    curator = make_user(
+        f"curator-{uuid.uuid4().hex[:6]}", PASSWORD, is_staff=True, is_superuser=True
+    )
+    admin = Visitor(a).login(curator.username, PASSWORD)
+    admin.get("/admin/archive/message/")
+    published = admin.post(
+        "/admin/archive/message/",
+        {"action": "publish", "_selected_action": str(waiting.pk), "index": "0"},
+    )
+    assert published.status_code == 302
+    assert count.search(Visitor(b).get("/").text).group(1) == "2"
+    assert count.search(Visitor(a).get("/").text).group(1) == "2"
