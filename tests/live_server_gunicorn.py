@@ -176,21 +176,21 @@ def _wait_until_answering(url, process, log_path, seconds=30):
 
 
 @contextmanager
-def _orm_alias(database_url):
-    """Make the live database reachable from this process as connections['live']."""
+def _orm_alias(database_url, alias=ALIAS):
+    """Make the live database reachable from this process as connections[alias] ('live')."""
     from django.db import connections
 
     config = dj_database_url.parse(database_url)
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # The app's own SQLite options: wait for the write lock instead of failing.
         config["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
-    connections.settings[ALIAS] = connections.configure_settings({"default": config})["default"]
+    connections.settings[alias] = connections.configure_settings({"default": config})["default"]
     try:
         yield
     finally:
-        connections[ALIAS].close()
-        del connections[ALIAS]
-        del connections.settings[ALIAS]
+        connections[alias].close()
+        del connections[alias]
+        del connections.settings[alias]
 
 
 @pytest.fixture(scope="session")
@@ -247,27 +247,27 @@ def live(live_gunicorn, django_db_blocker):
         live_gunicorn.close_visitors()
 
 
-def make_user(username, password, **fields):
+def make_user(username, password, alias=ALIAS, **fields):
     from django.contrib.auth import get_user_model
 
     return (
         get_user_model()
-        .objects.db_manager(ALIAS)
+        .objects.db_manager(alias)
         .create_user(username, password=password, **fields)
     )
 
 
-def make_message(text, external_id=None):
+def make_message(text, external_id=None, alias=ALIAS):
     """A published message on the live database (with the account and thread it needs)."""
     from archive.models import Account, Message, Person, Thread
 
     key = external_id or f"live-{uuid.uuid4().hex[:10]}"
-    person = Person.objects.using(ALIAS).create(external_id=f"{key}-p", name=f"Person {key}")
-    account = Account.objects.using(ALIAS).create(
+    person = Person.objects.using(alias).create(external_id=f"{key}-p", name=f"Person {key}")
+    account = Account.objects.using(alias).create(
         external_id=f"{key}-a", person=person, platform="twitter", handle=f"@{key}"
     )
-    thread = Thread.objects.using(ALIAS).create(external_id=f"{key}-t", title=f"Thread {key}")
-    return Message.objects.using(ALIAS).create(
+    thread = Thread.objects.using(alias).create(external_id=f"{key}-t", title=f"Thread {key}")
+    return Message.objects.using(alias).create(
         external_id=key,
         thread=thread,
         position=1,

@@ -18,7 +18,7 @@ from annotations.models import Annotation
 from tests.annotation_helpers import note_form_data
 from tests.live_server_gunicorn import ROOT, _is_postgres, _server_env, make_message, make_user
 
-pytestmark = pytest.mark.concurrency
+pytestmark = [pytest.mark.concurrency, pytest.mark.system]
 
 PASSWORD = "pw-backup-123"
 RESEARCHERS = 4

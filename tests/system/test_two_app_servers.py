@@ -14,7 +14,6 @@ import pytest
 from archive.models import Message
 from tests.annotation_helpers import note_form_data
 from tests.live_server_gunicorn import (
-    ALIAS,
     ROOT,
     Visitor,
     _orm_alias,
@@ -26,9 +25,11 @@ from tests.live_server_gunicorn import (
     make_user,
 )
 
-pytestmark = pytest.mark.concurrency
+pytestmark = [pytest.mark.concurrency, pytest.mark.system]
 
 PASSWORD = "pw-two-servers-123"
+# The two servers' database, as this process reaches it (not the `live` fixture's).
+ALIAS = "two_servers"
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or "0"
 # A Redis database of its own (the in-process tests use 8-15).
 REDIS_URL = f"redis://127.0.0.1:6379/{2 + int(WORKER) % 4}"
@@ -72,7 +73,7 @@ def two_servers(tmp_path, django_db_blocker):
                 )
                 urls.append(f"http://127.0.0.1:{port}")
                 _wait_until_answering(urls[-1], processes[-1], tmp_path / f"gunicorn-{name}.log")
-            with django_db_blocker.unblock(), _orm_alias(database_url):
+            with django_db_blocker.unblock(), _orm_alias(database_url, ALIAS):
                 yield urls
         finally:
             for process in processes:
@@ -83,7 +84,7 @@ def two_servers(tmp_path, django_db_blocker):
 
 def test_a_session_made_on_one_server_is_valid_on_the_other(two_servers):
     a, b = two_servers
-    user = make_user(f"both-{uuid.uuid4().hex[:6]}", PASSWORD)
+    user = make_user(f"both-{uuid.uuid4().hex[:6]}", PASSWORD, alias=ALIAS)
     on_a = Visitor(a).login(user.username, PASSWORD)
     on_b = Visitor(b, cookies=on_a.http.cookies)
     account = on_b.get("/accounts/")
@@ -92,8 +93,8 @@ def test_a_session_made_on_one_server_is_valid_on_the_other(two_servers):
 
 def test_a_write_through_one_is_read_through_the_other_at_once(two_servers):
     a, b = two_servers
-    user = make_user(f"writer-{uuid.uuid4().hex[:6]}", PASSWORD)
-    message = make_message("Written on one server, read on the other.")
+    user = make_user(f"writer-{uuid.uuid4().hex[:6]}", PASSWORD, alias=ALIAS)
+    message = make_message("Written on one server, read on the other.", alias=ALIAS)
     writer = Visitor(a).login(user.username, PASSWORD)
     body = f"Seen from the other server {uuid.uuid4().hex[:6]}"
     saved = writer.post(f"/messages/{message.external_id}/annotate/", note_form_data(body=body))
@@ -103,7 +104,7 @@ def test_a_write_through_one_is_read_through_the_other_at_once(two_servers):
 
 def test_a_lockout_on_one_server_holds_on_the_other(two_servers):
     a, b = two_servers
-    user = make_user(f"locked-{uuid.uuid4().hex[:6]}", PASSWORD)
+    user = make_user(f"locked-{uuid.uuid4().hex[:6]}", PASSWORD, alias=ALIAS)
     for _ in range(5):
         visitor = Visitor(a)  # a new browser each time, as an attacker would
         form = visitor.http.get("/accounts/login/")
@@ -124,14 +125,14 @@ def test_a_lockout_on_one_server_holds_on_the_other(two_servers):
 
 def test_a_publish_through_one_clears_the_figures_both_serve(two_servers):
     a, b = two_servers
-    make_message("Published from the start.")
-    waiting = make_message("Waiting for a curator.")
+    make_message("Published from the start.", alias=ALIAS)
+    waiting = make_message("Waiting for a curator.", alias=ALIAS)
     Message.objects.using(ALIAS).filter(pk=waiting.pk).update(is_published=False)
     count = re.compile(r"<strong>(\d+)</strong> messages")
     assert count.search(Visitor(a).get("/").text).group(1) == "1"
     assert count.search(Visitor(b).get("/").text).group(1) == "1"  # now cached on both
     curator = make_user(
-        f"curator-{uuid.uuid4().hex[:6]}", PASSWORD, is_staff=True, is_superuser=True
+        f"curator-{uuid.uuid4().hex[:6]}", PASSWORD, ALIAS, is_staff=True, is_superuser=True
     )
     admin = Visitor(a).login(curator.username, PASSWORD)
     admin.get("/admin/archive/message/")
