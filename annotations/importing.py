@@ -94,7 +94,7 @@ def _import_one(item, hosts, users, default_author, default_visibility):
     canonical = item.get("canonical") if isinstance(item.get("canonical"), str) else ""
     if canonical and Annotation.objects.filter(canonical=canonical).exists():
         raise Refused(f"already in the archive (canonical {canonical})")
-    sent_id = w3c._iri(item) or ""
+    sent_id = w3c.iri_of(item) or ""
     if sent_id and not our_uuid and Annotation.objects.filter(via=sent_id).exists():
         raise Refused(f"already imported from {sent_id}")
 
@@ -143,7 +143,7 @@ def _import_one(item, hosts, users, default_author, default_visibility):
 
 
 def _author(item, users, default_author):
-    creator = next(iter(w3c._as_list(item.get("creator"))), None)
+    creator = next(iter(w3c.as_list(item.get("creator"))), None)
     nickname = creator.get("nickname") if isinstance(creator, dict) else None
     if isinstance(nickname, str) and nickname:
         user = users.filter(username=nickname, is_active=True).first()

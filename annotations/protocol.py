@@ -13,7 +13,7 @@ import json
 import re
 
 from django.core.exceptions import RequestDataTooBig
-from django.db.models import Max
+from django.db.models import Count, Max
 from django.http import HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.cache import patch_vary_headers
@@ -133,7 +133,7 @@ def _read_body(request):
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise ProtocolError(400, "The body is not valid JSON.") from None
-    if not isinstance(data, dict) or "Annotation" not in w3c._types(data):
+    if not isinstance(data, dict) or "Annotation" not in w3c.types_of(data):
         raise ProtocolError(400, 'The body must be one annotation ("type": "Annotation").')
     return data
 
@@ -195,8 +195,8 @@ def container(request):
         raise ProtocolError(405, f"{request.method} is not allowed here; use {allow}.")
     _negotiated_type(request)
     notes = Annotation.objects.visible_to(request.user)
-    summary = notes.aggregate(latest=Max("modified"), last_pk=Max("pk"))
-    total = notes.count()
+    summary = notes.aggregate(latest=Max("modified"), last_pk=Max("pk"), total=Count("pk"))
+    total = summary["total"]
     base = w3c.base_url(request)
     iri = w3c.container_iri(base)
     page_number = _page_number(request)
@@ -251,20 +251,16 @@ def container(request):
 
 def _page(request, notes, base, number, last_page, page_iri, collection, iris):
     rows = notes.for_list().order_by("created", "pk")[number * PAGE_SIZE : (number + 1) * PAGE_SIZE]
-    part_of = collection if collection is not None else page_iri(0).split("&page=")[0]
     page = w3c.page_to_jsonld(
         rows,
         base,
         page_id=page_iri(number),
-        collection=part_of,
+        collection=collection,
         start_index=number * PAGE_SIZE,
         next_id=page_iri(number + 1) if number < last_page else None,
         prev_id=page_iri(number - 1) if number > 0 else None,
         iris=iris,
     )
-    if collection is None:
-        # Embedded in the collection: its partOf is the collection this page is in.
-        page.pop("partOf")
     return page
 
 
@@ -316,7 +312,7 @@ def _create(request):
     if isinstance(canonical, str):
         annotation.canonical = canonical[:2000]
     # The server names the new note; an id the client sent is where it came from (P-CRE-2).
-    sent_id = w3c._iri(data) or (data.get("via") if isinstance(data.get("via"), str) else "")
+    sent_id = w3c.iri_of(data) or (data.get("via") if isinstance(data.get("via"), str) else "")
     annotation.via = (sent_id or "")[:2000]
     form, links = _bind(request, annotation, data)
     if not within_rate("note_create", request.user.pk):
@@ -341,8 +337,10 @@ def _allow(request, annotation):
     return "GET, HEAD, OPTIONS"
 
 
-def _annotation_response(request, annotation, *, status=200):
-    annotation = Annotation.objects.for_list().get(pk=annotation.pk)
+def _annotation_response(request, annotation, *, status=200, reread=True):
+    """The note as stored; `reread=False` when it was just read with for_list()."""
+    if reread:
+        annotation = Annotation.objects.for_list().get(pk=annotation.pk)
     payload, etag = _representation(request, annotation)
     return _json_response(
         request,
@@ -377,7 +375,7 @@ def annotation_resource(request, uuid):
         response["Allow"], response["Link"] = allow, LINK_ANNOTATION
         return response
     if request.method in ("GET", "HEAD"):
-        return _annotation_response(request, note)
+        return _annotation_response(request, note, reread=False)
     if request.method not in ("PUT", "DELETE"):
         raise ProtocolError(405, f"{request.method} is not allowed here; use {allow}.")
     _signed_in(request)

@@ -184,12 +184,15 @@ def annotation_to_jsonld(annotation, base, *, with_context=True):
 
 
 def page_to_jsonld(annotations, base, *, page_id, collection, start_index, next_id, prev_id, iris):
-    """An AnnotationPage of a collection; items are IRIs (iris=True) or whole annotations."""
+    """An AnnotationPage; items are IRIs (iris=True) or whole annotations. `collection` (an IRI
+    or the collection's summary) is its partOf; None for a page embedded in its collection."""
     items = [
         annotation_iri(base, a) if iris else annotation_to_jsonld(a, base, with_context=False)
         for a in annotations
     ]
-    page = {"id": page_id, "type": "AnnotationPage", "partOf": collection}
+    page = {"id": page_id, "type": "AnnotationPage"}
+    if collection is not None:
+        page["partOf"] = collection
     if next_id:
         page["next"] = next_id
     if prev_id:
@@ -241,7 +244,7 @@ def annotations_in(document):
         return found
     if not isinstance(document, dict):
         raise W3CError("Expected a JSON object or a list of them.")
-    kinds = _types(document)
+    kinds = types_of(document)
     if "Annotation" in kinds:
         return [document]
     if "AnnotationPage" in kinds:
@@ -257,18 +260,18 @@ def annotations_in(document):
     raise W3CError("This is not a W3C Web Annotation, AnnotationPage or AnnotationCollection.")
 
 
-def _types(value):
+def types_of(value):
     kinds = value.get("type", value.get("@type", []))
     return set(kinds if isinstance(kinds, list) else [kinds])
 
 
-def _as_list(value):
+def as_list(value):
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
 
 
-def _iri(value):
+def iri_of(value):
     if isinstance(value, str):
         return value
     if isinstance(value, dict):
@@ -305,17 +308,17 @@ def record_for(iri, allowed_hosts=None):
 
 def target_of(data, allowed_hosts=None):
     """(record, quote fields) from an annotation's target."""
-    targets = _as_list(data.get("target"))
+    targets = as_list(data.get("target"))
     if len(targets) != 1:
         raise W3CError("A note has exactly one target: a message's or an event's permalink.")
     target = targets[0]
     quote = {}
     if isinstance(target, dict) and "source" in target:
-        record = record_for(_iri(target["source"]), allowed_hosts)
-        for selector in _as_list(target.get("selector")):
+        record = record_for(iri_of(target["source"]), allowed_hosts)
+        for selector in as_list(target.get("selector")):
             if not isinstance(selector, dict):
                 continue
-            kinds = _types(selector)
+            kinds = types_of(selector)
             if "TextQuoteSelector" in kinds:
                 quote.update(
                     quote_exact=_text(selector.get("exact")),
@@ -329,7 +332,7 @@ def target_of(data, allowed_hosts=None):
         if "quote_exact" not in quote and quote:
             raise W3CError("A position without the quoted words cannot be anchored here.")
     else:
-        record = record_for(_iri(target), allowed_hosts)
+        record = record_for(iri_of(target), allowed_hosts)
     return record, quote
 
 
@@ -359,26 +362,26 @@ def form_data(data, *, existing_links=()):
     texts, tags, links = [], [], []
     if isinstance(data.get("bodyValue"), str):
         texts.append(data["bodyValue"])
-    for body in _as_list(data.get("body")):
+    for body in as_list(data.get("body")):
         if isinstance(body, str):
             links.append({"url": body})
             continue
         if not isinstance(body, dict):
             raise W3CError("Each body is an object or an IRI.")
-        purposes = set(_as_list(body.get("purpose")))
-        kinds = _types(body)
+        purposes = set(as_list(body.get("purpose")))
+        kinds = types_of(body)
         if "TextualBody" in kinds or ("value" in body and "source" not in body):
             value = _text(body.get("value"))
             (tags if "tagging" in purposes else texts).append(value)
         elif "SpecificResource" in kinds or "source" in body:
             links.append(_link_from(body))
-        elif _iri(body):
-            links.append({"url": _iri(body)})
+        elif iri_of(body):
+            links.append({"url": iri_of(body)})
         else:
             raise W3CError("A body must be a TextualBody, a SpecificResource or an IRI.")
     motivation = data.get(f"{OUR_PREFIX}:motivation")
     if motivation is None:
-        w3c = next(iter(_as_list(data.get("motivation"))), "commenting")
+        w3c = next(iter(as_list(data.get("motivation"))), "commenting")
         motivation = OUR_MOTIVATION.get(w3c, "commenting") if isinstance(w3c, str) else None
     fields = {
         "body": "\n\n".join(text for text in texts if text),
@@ -393,7 +396,7 @@ def form_data(data, *, existing_links=()):
 
 def _link_from(body):
     source = body.get("source")
-    url = _iri(source)
+    url = iri_of(source)
     if not url:
         raise W3CError("A linked source needs an address (source or source.id).")
     link = {"url": url}
@@ -402,9 +405,9 @@ def _link_from(body):
         link["publisher"] = _text(source.get("dcterms:publisher"))
     archived = body.get(f"{OUR_PREFIX}:archivedCopy")
     accessed = _day(body.get(f"{OUR_PREFIX}:accessedOn"))
-    for state in _as_list(body.get("state")):
+    for state in as_list(body.get("state")):
         if isinstance(state, dict) and "cached" in state:
-            archived = archived or _iri(state["cached"])
+            archived = archived or iri_of(state["cached"])
             accessed = accessed or _day(state.get("sourceDate"))
     if archived:
         link["archived_url"] = archived
@@ -454,10 +457,10 @@ def post_data(fields, *, annotation=None, version=None, groups=None):
     return data
 
 
-def uuid_from(data, base_path=None):
+def uuid_from(data):
     """The uuid an annotation of ours had: from its id (…/api/annotations/<uuid>) or its
     canonical urn:uuid:…; None for notes made elsewhere."""
-    path = urlsplit(_iri(data) or "").path
+    path = urlsplit(iri_of(data) or "").path
     container = reverse("annotations:w3c_container")
     if path.startswith(container):
         try:
