@@ -13,8 +13,11 @@ import time
 from django.core.cache import cache
 from django.db import transaction
 
+from .replicas import primary_reads
+
 FIGURES_SECONDS = 60
 GENERATION_KEY = "archive:figures-generation"
+_MISSING = object()
 
 
 def _generation():
@@ -27,8 +30,19 @@ def _generation():
 
 
 def cached_figures(name, compute, timeout=FIGURES_SECONDS):
-    """compute() cached under `archive:<name>` until the timeout or the next change."""
-    return cache.get_or_set(f"archive:{name}:g{_generation()}", compute, timeout)
+    """compute() cached under `archive:<name>` until the timeout or the next change.
+
+    Computed from the primary, even in a page view that reads from a replica: a figure that a
+    lagging replica computed just after a change would be kept, under the new generation, for
+    the whole timeout.
+    """
+    key = f"archive:{name}:g{_generation()}"
+    figures = cache.get(key, _MISSING)
+    if figures is _MISSING:
+        with primary_reads():
+            figures = compute()
+        cache.add(key, figures, timeout)
+    return figures
 
 
 def _bump():

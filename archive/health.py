@@ -2,11 +2,13 @@
 
 200 with {"status": "ok", …} when the database answers, the cache stores and reads back, and
 every migration is applied; 503 naming what failed otherwise. Cheap (two small queries and a
-cache round trip), and never cached by anyone.
+cache round trip), and never cached by anyone. Read replicas, when there are any, are listed with
+their state but do not make it 503: pages then read from the primary.
 """
 
 import uuid
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
@@ -51,6 +53,19 @@ def healthz(request):
         except Exception as error:  # any failure of a dependency is a 503, never a 500
             results[name] = f"failed: {type(error).__name__}"
     healthy = all(value == "ok" for value in results.values())
-    return JsonResponse(
-        {"status": "ok" if healthy else "unavailable", **results}, status=200 if healthy else 503
-    )
+    body = {"status": "ok" if healthy else "unavailable", **results}
+    if settings.DATABASE_REPLICAS:
+        # Reported, not counted: without its replicas this server still serves, from the primary.
+        body["replicas"] = {alias: _replica(alias) for alias in settings.DATABASE_REPLICAS}
+    return JsonResponse(body, status=200 if healthy else 503)
+
+
+def _replica(alias):
+    try:
+        with connections[alias].cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as error:  # a replica that does not answer is reported, never a 500
+        connections[alias].close()
+        return f"failed: {type(error).__name__}"
+    return "ok"

@@ -77,6 +77,8 @@ class RequestIdMiddleware:
         response = self.get_response(request)
         response["X-Request-ID"] = request.request_id
         user = getattr(request, "user", None)
+        # With read replicas, which database this request read from (archive/replicas.py).
+        routed = {"reads_from": request.reads_from} if hasattr(request, "reads_from") else {}
         request_logger.info(
             "%s %s %s",
             request.method,
@@ -89,6 +91,7 @@ class RequestIdMiddleware:
                 "status": response.status_code,
                 "duration_ms": round((time.monotonic() - started) * 1000, 1),
                 "user": user.pk if user is not None and user.is_authenticated else "anonymous",
+                **routed,
             },
         )
         return response

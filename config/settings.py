@@ -79,6 +79,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before CommonMiddleware, so a preflight is answered before any redirect (see CORS_*).
     "corsheaders.middleware.CorsMiddleware",
+    # Before anything reads: anonymous page views read from a replica (when there are any).
+    "archive.replicas.ReplicaReadsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -169,6 +171,27 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # still chooses to JIT-compile (0.8 s of a deep list page at a million rows, for nothing).
     options = DATABASES["default"].setdefault("OPTIONS", {})
     options["options"] = " ".join(filter(None, [options.get("options"), "-c jit=off"]))
+
+# Read replicas (PostgreSQL hot standbys), comma-separated: anonymous page views read from them,
+# everything else reads and writes on the primary (archive/replicas.py). Each becomes an alias
+# replica_1, replica_2, … with the primary's options; tests mirror them onto the primary.
+DATABASE_REPLICAS = []
+for _number, _url in enumerate(
+    filter(None, (part.strip() for part in os.environ.get("DATABASE_REPLICA_URLS", "").split(","))),
+    start=1,
+):
+    _replica = dj_database_url.parse(_url, conn_max_age=60, conn_health_checks=True)
+    if _replica["ENGINE"] != DATABASES["default"]["ENGINE"]:
+        raise ImproperlyConfigured("DATABASE_REPLICA_URLS must use the primary's database engine")
+    if "OPTIONS" in DATABASES["default"]:
+        _replica["OPTIONS"] = {**DATABASES["default"]["OPTIONS"], **_replica.get("OPTIONS", {})}
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica_{_number}"] = _replica
+    DATABASE_REPLICAS.append(f"replica_{_number}")
+if DATABASE_REPLICAS:
+    DATABASE_ROUTERS = ["archive.replicas.ReplicaRouter"]
+# After a write, the same browser reads from the primary for this long (read-your-writes).
+READ_YOUR_WRITES_SECONDS = int(os.environ.get("BACKCHANNEL_READ_YOUR_WRITES_SECONDS", "10"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
