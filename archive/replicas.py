@@ -15,8 +15,8 @@ once per request and from its cookies and headers alone (no query), where that r
   it gone at once, even while a replica is a moment behind.
 
 Every write goes to the primary; a replica is never migrated. A replica that does not answer is
-skipped for `REPLICA_RETRY_SECONDS` and its readers are served by the primary: a lost replica
-slows pages, it does not break them.
+skipped for `BACKCHANNEL_REPLICA_RETRY_SECONDS` (30) and its readers are served by the primary:
+a lost replica slows pages, it does not break them.
 """
 
 import contextvars
@@ -32,7 +32,6 @@ from django.db import DEFAULT_DB_ALIAS, connections
 logger = logging.getLogger(__name__)
 
 RECENT_WRITE_COOKIE = "bc_wrote"
-REPLICA_RETRY_SECONDS = 30
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 # Where the ORM reads in the current request; the primary unless the middleware says otherwise.
@@ -96,7 +95,7 @@ def _available(alias):
         connection.ensure_connection()
     except Exception:  # any failure to reach a replica means: read from the primary
         logger.warning("Replica %s is unavailable; reading from the primary", alias, exc_info=True)
-        _unavailable_until[alias] = time.monotonic() + REPLICA_RETRY_SECONDS
+        _unavailable_until[alias] = time.monotonic() + settings.REPLICA_RETRY_SECONDS
         connection.close()
         return False
     _unavailable_until.pop(alias, None)

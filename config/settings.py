@@ -192,6 +192,8 @@ if DATABASE_REPLICAS:
     DATABASE_ROUTERS = ["archive.replicas.ReplicaRouter"]
 # After a write, the same browser reads from the primary for this long (read-your-writes).
 READ_YOUR_WRITES_SECONDS = int(os.environ.get("BACKCHANNEL_READ_YOUR_WRITES_SECONDS", "10"))
+# A replica that fails to connect is left alone this long (its readers go to the primary).
+REPLICA_RETRY_SECONDS = int(os.environ.get("BACKCHANNEL_REPLICA_RETRY_SECONDS", "30"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
