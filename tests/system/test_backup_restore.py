@@ -1,8 +1,11 @@
-"""A backup taken while researchers write (over real HTTP, against gunicorn) restores into a fresh
-database holding every write acknowledged before the backup began, and nothing that was never
-acknowledged. SQLite through `manage.py backup`/`restore` (the online backup API); PostgreSQL
-through the pg_dump/pg_restore commands those print, run as printed."""
+"""A backup taken while researchers write (over real HTTP, against gunicorn) and a curator imports
+files restores into a fresh database holding every write acknowledged before the backup began,
+and nothing that was never acknowledged: notes with their revisions and links, reports to the
+curators (flags), import batches with the archive messages they brought. SQLite through
+`manage.py backup`/`restore` (the online backup API); PostgreSQL through the pg_dump/pg_restore
+commands those print, run as printed."""
 
+import hashlib
 import shlex
 import sqlite3
 import subprocess
@@ -38,71 +41,122 @@ def printed_command(output, program):
     return shlex.split(line.strip())
 
 
-def bodies_in_sqlite(path):
+# What a restored database holds, by kind: the same SQL on both engines.
+CONTENTS = {
+    "notes": "SELECT body FROM annotations_annotation",
+    "flags": "SELECT reason FROM annotations_flag",
+    "imports": "SELECT sha256 FROM archive_importbatch",
+    "imported messages": (
+        "SELECT original_id FROM archive_message WHERE import_batch_id IS NOT NULL"
+    ),
+}
+NOTES_WITHOUT_REVISION = """SELECT COUNT(*) FROM annotations_annotation a WHERE NOT EXISTS
+    (SELECT 1 FROM annotations_annotationrevision r WHERE r.annotation_id = a.id)"""
+NOTES_WITHOUT_LINK = """SELECT COUNT(*) FROM annotations_annotation a WHERE NOT EXISTS
+    (SELECT 1 FROM annotations_sourcelink l WHERE l.annotation_id = a.id)"""
+
+
+def contents(db):
+    found = {kind: {row[0] for row in db.execute(sql)} for kind, sql in CONTENTS.items()}
+    found["notes without a revision"] = db.execute(NOTES_WITHOUT_REVISION).fetchone()[0]
+    found["notes without a link"] = db.execute(NOTES_WITHOUT_LINK).fetchone()[0]
+    return found
+
+
+def contents_of_sqlite(path):
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        bodies = {row[0] for row in db.execute("SELECT body FROM annotations_annotation")}
-        revisions = db.execute(
-            "SELECT COUNT(DISTINCT annotation_id) FROM annotations_annotationrevision"
-        ).fetchone()[0]
-        links = db.execute("SELECT COUNT(*) FROM annotations_sourcelink").fetchone()[0]
-    return bodies, revisions, links
+        assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+        return contents(db)
 
 
-def bodies_in_postgres(url):
+def contents_of_postgres(url):
     with psycopg.connect(url) as db:
-        bodies = {row[0] for row in db.execute("SELECT body FROM annotations_annotation")}
-        revisions = db.execute(
-            "SELECT COUNT(DISTINCT annotation_id) FROM annotations_annotationrevision"
-        ).fetchone()[0]
-        links = db.execute("SELECT COUNT(*) FROM annotations_sourcelink").fetchone()[0]
-    return bodies, revisions, links
+        return contents(db)
 
 
-def test_a_backup_during_a_burst_of_writes_restores_every_acknowledged_note(live, tmp_path):
+def transcription(run, n):
+    """A two-message CSV transcription of its own (so a batch of its own)."""
+    return (
+        "id,thread,date_earliest,date_latest,sender,recipients,text,text_status,in_reply_to\r\n"
+        f"{run}-{n}-a,imported-{run}-{n},2016-10-03,2016-10-03,@alice,@bob,"
+        f"Imported during the backup {run} {n}.,verbatim,\r\n"
+        f"{run}-{n}-b,imported-{run}-{n},2016-10-04,2016-10-04,@bob,@alice,"
+        f"And its reply {run} {n}.,summary,{run}-{n}-a\r\n"
+    )
+
+
+def test_a_backup_during_a_burst_of_writes_restores_every_acknowledged_row(live, tmp_path):
     message = make_message("The message researchers annotate while the backup runs.")
     visitors = [
         live.visitor(make_user(f"backup-{n}-{uuid.uuid4().hex[:6]}", PASSWORD).username, PASSWORD)
         for n in range(RESEARCHERS)
     ]
-    acknowledged, lock = [], threading.Lock()
-    enough_written, backup_done = threading.Event(), threading.Event()
+    acknowledged = {kind: [] for kind in CONTENTS}
+    lock = threading.Lock()
+    enough_written, writing_done = threading.Event(), threading.Event()
     run = uuid.uuid4().hex[:8]
+    env = _server_env(live.database_url)
 
-    def write(visitor, n):
-        body = f"note {run}-{n}"
-        data = note_form_data([f"https://example.org/{run}/{n}"], body=body)
-        answer = visitor.tab().post(f"/messages/{message.external_id}/annotate/", data)
-        assert answer.status_code == 302, answer.text[:300]
+    def acknowledge(kind, *values):
         with lock:
-            acknowledged.append(body)
-            if len(acknowledged) >= RESEARCHERS * 2:
+            acknowledged[kind].extend(values)
+            if len(acknowledged["notes"]) >= RESEARCHERS * 2:
                 enough_written.set()
 
-    env = _server_env(live.database_url)
+    def write(n):
+        """Researcher n % R writes a note; the next researcher reports it to the curators."""
+        author, reporter = visitors[n % RESEARCHERS], visitors[(n + 1) % RESEARCHERS]
+        body = f"note {run}-{n}"
+        data = note_form_data([f"https://example.org/{run}/{n}"], body=body)
+        answer = author.tab().post(f"/messages/{message.external_id}/annotate/", data)
+        assert answer.status_code == 302, answer.text[:300]
+        acknowledge("notes", body)
+        note_uuid = answer.headers["location"].split("note=")[1][:36]
+        reason = f"flag {run}-{n}"
+        flagged = reporter.tab().post(f"/annotations/{note_uuid}/flag/", {"reason": reason})
+        assert flagged.status_code == 302, flagged.text[:300]
+        acknowledge("flags", reason)
+
+    def import_file(n):
+        path = tmp_path / f"transcription-{n}.csv"
+        path.write_text(transcription(run, n), encoding="utf-8")
+        manage(env, "import_messages", str(path), "--format", "csv")
+        acknowledge("imports", hashlib.sha256(path.read_bytes()).hexdigest())
+        acknowledge("imported messages", f"{run}-{n}-a", f"{run}-{n}-b")
+
+    def import_files():
+        """A curator imports transcriptions, one after another, while the researchers write."""
+        n = 1
+        while not writing_done.is_set():
+            import_file(n)
+            n += 1
+
     backup_path = tmp_path / "backup.db"
     snapshot = {}
 
     def take_backup():
         enough_written.wait(timeout=60)
         with lock:
-            snapshot["before"] = set(acknowledged)
+            snapshot["before"] = {kind: set(values) for kind, values in acknowledged.items()}
         snapshot["output"] = manage(env, "backup", str(backup_path))
         if _is_postgres(live.database_url):
             subprocess.run(printed_command(snapshot["output"], "pg_dump"), check=True)
-        with lock:
-            snapshot["after"] = set(acknowledged)
-        backup_done.set()
 
-    jobs = [(visitors[n % RESEARCHERS], n) for n in range(RESEARCHERS * NOTES_EACH)]
-    with ThreadPoolExecutor(max_workers=RESEARCHERS + 1) as pool:
+    import_file(0)  # one batch before the burst; more while it runs
+    with ThreadPoolExecutor(max_workers=RESEARCHERS + 2) as pool:
         backup = pool.submit(take_backup)
-        list(pool.map(lambda job: write(*job), jobs))
+        importer = pool.submit(import_files)
+        try:
+            list(pool.map(write, range(RESEARCHERS * NOTES_EACH)))
+        finally:
+            writing_done.set()
+        importer.result()
         backup.result()
 
-    assert len(acknowledged) == RESEARCHERS * NOTES_EACH
+    assert len(acknowledged["notes"]) == len(acknowledged["flags"]) == RESEARCHERS * NOTES_EACH
     live_notes = set(Annotation.objects.using(live.alias).values_list("body", flat=True))
-    assert set(acknowledged) <= live_notes
+    assert set(acknowledged["notes"]) <= live_notes
 
     if _is_postgres(live.database_url):
         fresh_name = f"bc_restore_{uuid.uuid4().hex[:10]}"
@@ -113,7 +167,7 @@ def test_a_backup_during_a_burst_of_writes_restores_every_acknowledged_note(live
             fresh_url = f"{server}/{fresh_name}"
             output = manage({**env, "DATABASE_URL": fresh_url}, "restore", str(backup_path))
             subprocess.run(printed_command(output, "pg_restore"), check=True)
-            bodies, revised, links = bodies_in_postgres(fresh_url)
+            restored = contents_of_postgres(fresh_url)
         finally:
             with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
                 admin.execute(f'DROP DATABASE IF EXISTS "{fresh_name}" WITH (FORCE)')
@@ -122,15 +176,25 @@ def test_a_backup_during_a_burst_of_writes_restores_every_acknowledged_note(live
         fresh = tmp_path / "restored.sqlite3"
         output = manage({**env, "DATABASE_URL": f"sqlite:///{fresh}"}, "restore", str(backup_path))
         assert "integrity ok" in output
-        bodies, revised, links = bodies_in_sqlite(fresh)
+        restored = contents_of_sqlite(fresh)
 
-    ours = {body for body in bodies if body.startswith(f"note {run}-")}
-    # Everything acknowledged before the backup began is in it; nothing that was not
-    # acknowledged by the time it ended is.
-    assert snapshot["before"] <= ours <= snapshot["after"]
-    assert len(snapshot["before"]) >= RESEARCHERS * 2
+    before = snapshot["before"]
+    figures = []
+    for kind in CONTENTS:
+        # Imports are this test's alone; the other kinds carry the run's mark.
+        ours = {value for value in restored[kind] if kind == "imports" or run in value}
+        # Everything acknowledged before the backup began is in it, and nothing in it was never
+        # acknowledged. (A write may commit just before the backup and be acknowledged just
+        # after it: a finished import's process still has to exit.)
+        assert before[kind] <= ours <= set(acknowledged[kind]), kind
+        figures.append(
+            f"{kind}: {len(acknowledged[kind])} acknowledged, {len(before[kind])} before the "
+            f"backup began, {len(ours)} restored"
+        )
+    assert len(before["notes"]) >= RESEARCHERS * 2 and len(before["imports"]) >= 1
     # Each note came with its first revision and its source link, in the same transaction.
-    assert revised >= len(ours) and links >= len(ours)
+    assert restored["notes without a revision"] == restored["notes without a link"] == 0
+    print("\n".join(figures))
 
 
 def test_a_backup_never_overwrites_and_restore_needs_an_empty_database(live, tmp_path):
