@@ -2,7 +2,7 @@
 
 import re
 from datetime import UTC, timedelta, timezone
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 def format_day(day):
@@ -43,10 +43,22 @@ def zone(name):
     return ZoneInfo(name)
 
 
+def is_known_zone(name):
+    try:
+        zone(name)
+    except (ValueError, OSError, ZoneInfoNotFoundError):  # OSError: "America" is a directory
+        return False
+    return True
+
+
 def format_clock_time(moment, zone_name, zone_inferred=False):
     """'18:35, time zone not stated' or '18:35 America/New_York (zone inferred)'."""
     if not zone_name:
         return f"{moment.astimezone(UTC):%H:%M}, time zone not stated"
+    if not is_known_zone(zone_name):
+        # Stored before anything checked it (or dropped from the zone database since): the
+        # moment is still right in UTC, and the page says what it could not read.
+        return f"{moment.astimezone(UTC):%H:%M} UTC (stated zone “{zone_name}” not recognised)"
     local = moment.astimezone(zone(zone_name))
     label = f"{local:%H:%M} {local.tzname()}"
     return f"{label} (time zone inferred)" if zone_inferred else label

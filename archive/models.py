@@ -531,6 +531,11 @@ class Message(DatedRecord):
 
     def clean(self):
         errors = {}
+        if self.sent_at_timezone and not dates.is_known_zone(self.sent_at_timezone):
+            errors["sent_at_timezone"] = (
+                f"“{self.sent_at_timezone}” is not a time zone: give an IANA name such as "
+                "America/New_York or Europe/London, or a UTC offset such as +02:00."
+            )
         if self.in_reply_to_id and self.in_reply_to:
             if self.in_reply_to.thread_id != self.thread_id:
                 errors["in_reply_to"] = "A reply must be in the same thread as its parent."

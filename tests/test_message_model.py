@@ -153,3 +153,44 @@ def test_clock_time_shows_its_zone_or_says_none_was_stated(build):
     assert eastern.time_display == "18:35 EST (time zone inferred)"
     floating = build.message(sent_at=datetime(2016, 11, 8, 18, 35, tzinfo=UTC))
     assert floating.time_display == "18:35, time zone not stated"
+
+
+# A clock time's zone: checked on the way in, and never a 500 on the way out.
+
+
+@pytest.mark.parametrize("name", ["America/New_Yrok", "America", "../../etc/passwd", "+25:00"])
+def test_clean_refuses_a_zone_that_is_not_one(build, name):
+    message = build.message(sent_at=datetime(2016, 10, 3, 22, 35, tzinfo=UTC))
+    message.sent_at_timezone = name
+    with pytest.raises(ValidationError) as refused:
+        message.full_clean()
+    assert "is not a time zone" in str(refused.value.message_dict["sent_at_timezone"])
+
+
+def test_the_admin_refuses_a_misspelt_zone_and_keeps_the_curators_input(admin_client, build):
+    from tests.admin_forms import open_change_page, save_change_page
+
+    message = build.message(sent_at=datetime(2016, 10, 3, 22, 35, tzinfo=UTC))
+    page = open_change_page(admin_client, message)
+    refused = save_change_page(admin_client, message, page, sent_at_timezone="America/New_Yrok")
+    assert refused.status_code == 200
+    assert "is not a time zone" in refused.content.decode()
+    assert 'value="America/New_Yrok"' in refused.content.decode()
+    message.refresh_from_db()
+    assert message.sent_at_timezone == ""
+    saved = save_change_page(admin_client, message, page, sent_at_timezone="America/New_York")
+    assert saved.status_code == 302
+
+
+def test_a_zone_stored_unchecked_still_shows_the_page_with_the_time_in_utc(client, build):
+    message = build.message(sent_at=datetime(2016, 10, 3, 22, 35, tzinfo=UTC))
+    Message.objects.filter(pk=message.pk).update(sent_at_timezone="Mars/Olympus_Mons")
+    for path in (
+        f"/messages/{message.external_id}/",
+        "/messages/",
+        f"/api/messages/{message.external_id}/",
+    ):
+        page = client.get(path)
+        assert page.status_code == 200, path
+    html = client.get(f"/messages/{message.external_id}/").content.decode()
+    assert "22:35 UTC (stated zone “Mars/Olympus_Mons” not recognised)" in html
