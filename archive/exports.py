@@ -444,8 +444,9 @@ def published_threads():
     ).order_by("external_id")
 
 
-def all_sources():
-    return Source.objects.order_by("external_id")
+def cited_sources():
+    """The bibliography readers see: sources a published record cites."""
+    return Source.objects.public().order_by("external_id")
 
 
 # Writing ---------------------------------------------------------------------------------------

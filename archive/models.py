@@ -40,15 +40,26 @@ class PersonQuerySet(models.QuerySet):
         """People who received one of `messages`."""
         return self.filter(Exists(messages.filter(recipients__person=OuterRef("pk"))))
 
+    @staticmethod
+    def _named_by(messages, events):
+        """Q: named as a sender or recipient of one of `messages`, or in one of `events`."""
+        return (
+            Exists(messages.filter(sender__person=OuterRef("pk")))
+            | Exists(messages.filter(recipients__person=OuterRef("pk")))
+            | Exists(events.filter(participants=OuterRef("pk")))
+        )
+
     def in_published_records(self):
         """People a public record names: a sender or recipient of a published message, or a
         participant in a published event. Choice lists offer these and no one else."""
-        published = Message.objects.published()
-        return self.filter(
-            Exists(published.filter(sender__person=OuterRef("pk")))
-            | Exists(published.filter(recipients__person=OuterRef("pk")))
-            | Exists(Event.objects.published().filter(participants=OuterRef("pk")))
-        )
+        return self.filter(self._named_by(Message.objects.published(), Event.objects.published()))
+
+    def public(self):
+        """The people readers may look up: those a published record names, and a curator's own
+        entries that no record names yet. Someone named only by records waiting for review (an
+        import not yet published) or by withdrawn records is not shown."""
+        published = self._named_by(Message.objects.published(), Event.objects.published())
+        return self.filter(published | ~self._named_by(Message.objects.all(), Event.objects.all()))
 
     def with_message_counts(self):
         """Per person: messages sent, and how many of those got a (published) reply."""
@@ -149,6 +160,36 @@ class Account(models.Model):
         return (self.external_id,)
 
 
+class SourceQuerySet(LinkCheckQuerySet):
+    @staticmethod
+    def _cited_by(messages, events, discrepancies):
+        """Q: cited by one of `messages` or `events`, or read in one of `discrepancies`."""
+        return (
+            Exists(messages.filter(sources=OuterRef("pk")))
+            | Exists(events.filter(sources=OuterRef("pk")))
+            | Exists(
+                DiscrepancyReading.objects.filter(
+                    source=OuterRef("pk"), discrepancy__in=discrepancies
+                )
+            )
+        )
+
+    def public(self):
+        """The bibliography readers see: sources a published record cites, and a curator's own
+        entries that no record cites (the original article behind the reposts, say). A source
+        that only records waiting for review (an import) or withdrawn records cite is not shown,
+        like the people only such records name."""
+        published = self._cited_by(
+            Message.objects.published(),
+            Event.objects.published(),
+            Discrepancy.objects.filter(Q(message__is_published=True) | Q(event__is_published=True)),
+        )
+        cited = self._cited_by(
+            Message.objects.all(), Event.objects.all(), Discrepancy.objects.all()
+        )
+        return self.filter(published | ~cited)
+
+
 class Source(LinkCheckFields, models.Model):
     class Kind(models.TextChoices):
         NEWS_ARTICLE = "news_article", "News article"
@@ -174,7 +215,7 @@ class Source(LinkCheckFields, models.Model):
     archived_url = models.URLField(max_length=1000, blank=True)
     note = models.TextField(blank=True)
 
-    objects = ExternalIdManager.from_queryset(LinkCheckQuerySet)()
+    objects = ExternalIdManager.from_queryset(SourceQuerySet)()
     # What full-text search reads (archive/search/schema.py indexes the same columns).
     search_fields = ("title", "publisher", "note")
 

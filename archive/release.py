@@ -61,9 +61,9 @@ RECORD_FILES = [
     (
         "people",
         exports.PEOPLE,
-        lambda: Person.objects.in_published_records().order_by("external_id"),
+        lambda: Person.objects.public().order_by("external_id"),
     ),
-    ("sources", exports.SOURCES, exports.all_sources),
+    ("sources", exports.SOURCES, exports.cited_sources),
     ("discrepancies", exports.DISCREPANCIES, exports.published_discrepancies),
 ]
 

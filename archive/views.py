@@ -101,12 +101,13 @@ def archive_summary():
     return {
         # The busiest conversations by name; a large archive has tens of thousands.
         "threads": threads,
-        "thread_total": Thread.objects.count(),
+        "thread_total": Thread.objects.in_published_records().count(),
         "counts": {
             "messages": Message.objects.published().count(),
             "events": Event.objects.published().count(),
-            "people": Person.objects.count(),
-            "sources": Source.objects.count(),
+            # What the public pages list: an import waiting for review adds no one yet.
+            "people": Person.objects.public().count(),
+            "sources": Source.objects.public().count(),
         },
         "glance": correspondence_at_a_glance(threads[0]) if threads else None,
     }
@@ -436,7 +437,9 @@ def _attach_annotation_counts(request, messages=(), events=()):
 
 def thread_detail(request, external_id):
     """Anyone: a conversation read as a chat, in thread order, a page of messages at a time."""
-    thread = get_object_or_404(Thread, external_id=external_id)
+    # A conversation only an import waiting for review holds is not public yet (its title may be
+    # an e-mail's subject line).
+    thread = get_object_or_404(Thread.objects.in_published_records(), external_id=external_id)
     messages = thread.messages.published().for_list().order_by("position", "pk")
     page = KeysetPaginator(messages, THREAD_PAGE_SIZE).page(request.GET.get("cursor"))
     _attach_annotation_counts(request, messages=page.object_list)
@@ -635,7 +638,7 @@ def event_detail(request, slug):
 def person_detail(request, external_id):
     """Anyone: a person's accounts, messages sent and received, answer rate, latency, events."""
     person = get_object_or_404(
-        Person.objects.prefetch_related(
+        Person.objects.public().prefetch_related(
             "accounts", Prefetch("events", queryset=Event.objects.published().chronological())
         ),
         external_id=external_id,
@@ -666,7 +669,7 @@ def person_list(request):
     """Anyone: the people and organisations the archive names, filtered by words and kind;
     ?format=csv|json downloads the filtered set."""
     # Only people a published record names: an import waiting for review names no one yet.
-    people = Person.objects.in_published_records().order_by("name", "pk")
+    people = Person.objects.public().order_by("name", "pk")
     person_filter = PersonFilter(request.GET, queryset=people)
     export_format = request.GET.get("format")
     if export_format in EXPORT_FORMATS:
@@ -715,9 +718,10 @@ def source_list(request):
     the filtered bibliography."""
     export_format = request.GET.get("format")
     if export_format in EXPORT_FORMATS:
-        to_export = SourceFilter(request.GET, queryset=exports.all_sources())
+        to_export = SourceFilter(request.GET, queryset=exports.cited_sources())
         return exports.export_response(request, exports.SOURCES, to_export, export_format)
-    sources = Source.objects.order_by("publisher", "external_id").prefetch_related(
+    sources = Source.objects.public().order_by("publisher", "external_id")
+    sources = sources.prefetch_related(
         Prefetch(
             "messages",
             queryset=Message.objects.published().only("external_id").order_by("external_id"),
@@ -744,7 +748,7 @@ def source_list(request):
 def source_detail(request, external_id):
     """Anyone: one source, what it attests, and how to cite it."""
     source = get_object_or_404(
-        Source.objects.prefetch_related(
+        Source.objects.public().prefetch_related(
             Prefetch(
                 "messages",
                 queryset=Message.objects.published()
@@ -755,7 +759,7 @@ def source_detail(request, external_id):
             Prefetch(
                 "readings",
                 queryset=DiscrepancyReading.objects.filter(
-                    discrepancy__in=Discrepancy.objects.with_two_readings()
+                    discrepancy__in=exports.published_discrepancies()
                 ).select_related("discrepancy__message", "discrepancy__event"),
             ),
         ),
@@ -789,7 +793,7 @@ CITABLE = {
         ),
     ),
     "event": (Event, "slug", lambda: Event.objects.published().prefetch_related("corrections")),
-    "source": (Source, "external_id", lambda: Source.objects.all()),
+    "source": (Source, "external_id", lambda: Source.objects.public()),
 }
 
 

@@ -25,10 +25,10 @@ def _records(kind, request):
         rows = Event.objects.published().chronological()
         return exports.EVENTS, EventFilter(request.GET, queryset=rows)
     if kind == "people":
-        rows = Person.objects.in_published_records().order_by("name", "pk")
+        rows = Person.objects.public().order_by("name", "pk")
         return exports.PEOPLE, PersonFilter(request.GET, queryset=rows)
     if kind == "sources":
-        return exports.SOURCES, SourceFilter(request.GET, queryset=exports.all_sources())
+        return exports.SOURCES, SourceFilter(request.GET, queryset=exports.cited_sources())
     raise Http404(f"No export of {kind}.")
 
 

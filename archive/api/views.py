@@ -144,10 +144,14 @@ class PersonViewSet(ArchiveViewSet):
     filterset_class = PersonFilter
 
     def get_queryset(self):
-        return Person.objects.prefetch_related(
-            "accounts",
-            Prefetch("events", queryset=Event.objects.published().chronological()),
-        ).order_by("name", "external_id")
+        return (
+            Person.objects.public()
+            .prefetch_related(
+                "accounts",
+                Prefetch("events", queryset=Event.objects.published().chronological()),
+            )
+            .order_by("name", "external_id")
+        )
 
 
 @extend_schema(tags=["sources"])
@@ -159,10 +163,14 @@ class SourceViewSet(ArchiveViewSet):
     filterset_class = SourceFilter
 
     def get_queryset(self):
-        return Source.objects.prefetch_related(
-            Prefetch("messages", queryset=_published_refs(Message)),
-            Prefetch("events", queryset=_published_refs(Event, "slug", "title")),
-        ).order_by("publisher", "external_id")
+        return (
+            Source.objects.public()
+            .prefetch_related(
+                Prefetch("messages", queryset=_published_refs(Message)),
+                Prefetch("events", queryset=_published_refs(Event, "slug", "title")),
+            )
+            .order_by("publisher", "external_id")
+        )
 
 
 @extend_schema(tags=["threads"])

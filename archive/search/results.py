@@ -61,9 +61,9 @@ def visible_records(kind, user):
     if kind == "events":
         return Event.objects.published()
     if kind == "people":
-        return Person.objects.all()
+        return Person.objects.public()
     if kind == "sources":
-        return Source.objects.all()
+        return Source.objects.public()
     return Annotation.objects.visible_to(user)
 
 
