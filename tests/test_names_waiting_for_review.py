@@ -96,9 +96,13 @@ def test_a_curators_own_entries_that_no_record_names_stay_public(client, waiting
 
 
 def test_the_home_counts_only_what_readers_can_open(client, waiting):
-    counts = client.get("/").context["counts"]
+    home = client.get("/")
+    counts = home.context["counts"]
     # Public Sender and the curator's own entry; the source of m-public and the curator's.
     assert counts["people"] == 2 and counts["sources"] == 2
+    # Each figure opens the list it counts.
+    assert '<a href="/people/"><strong>2</strong> people and organisations</a>' in body(home)
+    assert '<a href="/sources/"><strong>2</strong> sources</a>' in body(home)
 
 
 def test_once_published_the_names_are_public(client, waiting):
