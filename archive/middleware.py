@@ -14,6 +14,8 @@ import uuid
 from django.db import IntegrityError
 from django.shortcuts import render
 
+from annotations.throttling import client_address
+
 logger = logging.getLogger(__name__)
 request_logger = logging.getLogger("backchannel.requests")
 
@@ -55,7 +57,7 @@ class PermissionsPolicyMiddleware:
 class RequestIdMiddleware:
     """Give every request an id, send it back as `X-Request-ID` (error pages show it, so a reader
     can quote it), and log one JSON line per request: method, path without its query, status,
-    duration, user id or "anonymous", request id.
+    duration, user id or "anonymous", client address, request id.
 
     Behind the declared TLS proxy an id the proxy sent is kept (so its logs and ours match);
     otherwise, or when it is not a plain token, a new one is made.
@@ -91,6 +93,9 @@ class RequestIdMiddleware:
                 "status": response.status_code,
                 "duration_ms": round((time.monotonic() - started) * 1000, 1),
                 "user": user.pk if user is not None and user.is_authenticated else "anonymous",
+                # The address throttling and lockouts count (the proxy's entry behind the
+                # declared TLS proxy, the connection's otherwise), so the two always agree.
+                "client": client_address(request),
                 **routed,
             },
         )

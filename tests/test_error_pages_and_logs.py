@@ -102,3 +102,13 @@ def test_an_error_is_one_json_line_with_its_traceback():
     line = json.loads(JsonFormatter().format(record))
     assert line["message"] == "boom x" and line["level"] == "ERROR"
     assert "ValueError: inside" in line["exception"] and "\n" not in JsonFormatter().format(record)
+
+
+def test_the_request_log_names_the_client_address_throttling_counts(client, settings, request_log):
+    """Behind the declared TLS proxy, the proxy's own (right-most) X-Forwarded-For entry; without
+    one, the connection's address, whatever the header claims."""
+    client.get("/", HTTP_X_FORWARDED_FOR="203.0.113.9", REMOTE_ADDR="198.51.100.7")
+    assert json.loads(request_log.getvalue().splitlines()[-1])["client"] == "198.51.100.7"
+    settings.BEHIND_TLS_PROXY = True
+    client.get("/", HTTP_X_FORWARDED_FOR="203.0.113.9, 192.0.2.44", REMOTE_ADDR="10.0.0.2")
+    assert json.loads(request_log.getvalue().splitlines()[-1])["client"] == "192.0.2.44"
