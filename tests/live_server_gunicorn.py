@@ -9,6 +9,7 @@ Tests take the `live` fixture, build their records through the ORM on the `live`
 """
 
 import os
+import random
 import re
 import socket
 import subprocess
@@ -34,7 +35,9 @@ def free_port():
     spec = os.environ.get("BACKCHANNEL_LIVE_PORTS", "")
     if spec:
         low, high = (int(part) for part in spec.split("-"))
-        candidates = range(low, high + 1)
+        # In a random order: test processes running side by side (xdist) would otherwise all
+        # pick the lowest free port, and one's server would answer another's test.
+        candidates = random.sample(range(low, high + 1), high - low + 1)
     else:
         candidates = [0]
     for port in candidates:
