@@ -5,6 +5,7 @@ from axes.utils import reset as reset_axes_attempts
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.db import IntegrityError, transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -61,11 +62,21 @@ def account(request):
                 f"You have {MAX_ACTIVE_TOKENS} tokens in use: revoke one you no longer need first.",
             )
         if form.is_valid():
-            token, new_key = ApiToken.issue(request.user, form.cleaned_data["name"])
-            form = ApiTokenForm()
-            status = 201
-        else:
-            status = 400
+            name = form.cleaned_data["name"]
+            try:
+                with transaction.atomic():
+                    token, new_key = ApiToken.issue(request.user, name)
+            except IntegrityError:
+                # The same form sent twice (a reload, a double click), or a name in use.
+                form.add_error(
+                    "name",
+                    f"You already have a token in use named “{name}”: it is listed below (its "
+                    "key was shown once, when it was made). Choose another name, or revoke "
+                    "that one first.",
+                )
+            else:
+                form = ApiTokenForm()
+        status = 201 if new_key else 400
     return render(
         request,
         "annotations/account.html",

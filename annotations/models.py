@@ -695,6 +695,16 @@ class ApiToken(models.Model):
 
     class Meta:
         ordering = ["-created", "-pk"]
+        constraints = [
+            # Tokens in use are told apart by name (to revoke the right one); this also makes a
+            # form sent twice (a reload, a double click) one token, not two.
+            models.UniqueConstraint(
+                fields=["user", "name"],
+                condition=Q(revoked_at__isnull=True),
+                name="apitoken_unique_active_name",
+                violation_error_message="You already have a token in use with this name.",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.name} ({self.key_start}…)"

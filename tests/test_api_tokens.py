@@ -95,3 +95,46 @@ def test_a_deactivated_users_token_does_not_work(client, users, build):
 def test_a_malformed_authorization_header_is_401_not_a_500(client):
     for header in ["Bearer", "Basic dXNlcjpwYXNz", "Bearer a b", "Bearer " + "x" * 5000]:
         assert client.get("/api/annotations/", HTTP_AUTHORIZATION=header).status_code == 401
+
+
+def test_the_form_sent_twice_makes_one_token_and_says_where_it_is(client, users):
+    client.force_login(users["author"])
+    first, key = make_token(client, "zotero sync")
+    assert first.status_code == 201 and key
+    again, second_key = make_token(client, "zotero sync")  # a reload of the answer page
+    assert again.status_code == 400 and second_key is None
+    text = again.content.decode()
+    assert "You already have a token in use named “zotero sync”" in text
+    assert 'value="zotero sync"' in text  # the input is kept
+    assert ApiToken.objects.filter(user=users["author"]).count() == 1
+    # A revoked token's name is free again; other users' names are their own.
+    token = ApiToken.objects.get()
+    client.post(reverse("annotations:revoke_token", args=[token.pk]))
+    assert make_token(client, "zotero sync")[0].status_code == 201
+    client.force_login(users["other"])
+    assert make_token(client, "zotero sync")[0].status_code == 201
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_tells_apart_active_tokens_that_shared_a_name():
+    """Tokens made before the rule may share a name; migrating renames all but the first."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before, after = (
+        [("annotations", "0007_link_checks")],
+        [("annotations", "0008_unique_active_token_names")],
+    )
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    user = old.get_model("auth", "User").objects.create(username="early")
+    Token = old.get_model("annotations", "ApiToken")
+    for n, revoked in enumerate([None, None, "2026-01-01T00:00Z", None]):
+        Token.objects.create(
+            user=user, name="scripts", key_digest=f"{n}" * 64, key_start="bc_x", revoked_at=revoked
+        )
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+    names = ApiToken.objects.filter(user_id=user.pk).order_by("pk").values_list("name", flat=True)
+    assert list(names) == ["scripts", "scripts (2)", "scripts", "scripts (3)"]
