@@ -115,6 +115,13 @@ class MessageFilter(django_filters.FilterSet):
         label="Conversation",
         empty_label="Any",
     )
+    source = RecordChoiceFilter(
+        field_name="sources",
+        # Only sources a published message cites: each choice finds something.
+        queryset=Source.objects.cited_by_published_messages().order_by("publisher", "title"),
+        label="Attested by source",
+        empty_label="Any",
+    )
     date_from = django_filters.DateFilter(
         field_name="date_earliest", lookup_expr="gte", label="From", widget=DATE_WIDGET
     )
@@ -157,6 +164,7 @@ class MessageFilter(django_filters.FilterSet):
             "recipient",
             "channel",
             "thread",
+            "source",
             "date_from",
             "date_to",
             "answered",
@@ -168,7 +176,7 @@ class MessageFilter(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        type_ids_when_many(self, ["sender", "recipient", "thread"])
+        type_ids_when_many(self, ["sender", "recipient", "thread", "source"])
 
     def filter_words(self, queryset, name, value):
         return found_by(queryset, value, in_order=self.words_in_order)

@@ -8,12 +8,13 @@ import difflib
 import statistics
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery, Value, Window
+from django.db.models.functions import Coalesce, RowNumber
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import capfirst
@@ -160,6 +161,20 @@ class Account(models.Model):
         return (self.external_id,)
 
 
+# How many of the records a source attests its list entry and its API record name.
+ATTESTATION_REFS = 20
+
+
+class Attestation(NamedTuple):
+    """What one source attests: totals of published messages and events, and the first few of
+    each by id, as (pk, external_id) and (pk, external_id, slug, title)."""
+
+    message_total: int = 0
+    event_total: int = 0
+    first_messages: tuple = ()
+    first_events: tuple = ()
+
+
 class SourceQuerySet(LinkCheckQuerySet):
     @staticmethod
     def _cited_by(messages, events, discrepancies):
@@ -173,6 +188,49 @@ class SourceQuerySet(LinkCheckQuerySet):
                 )
             )
         )
+
+    @staticmethod
+    def attestations(first=ATTESTATION_REFS):
+        """{source pk: Attestation}: for every source that attests a published record, how many
+        published messages and events it attests and the first few of each by id. A handful of
+        grouped and windowed queries over the citation tables, whatever the sizes: a page of
+        sources never loads the ten thousand messages one of them may attest."""
+        found = {}
+        for slot, model, fields in (
+            (0, Message, ("external_id",)),
+            (1, Event, ("external_id", "slug", "title")),
+        ):
+            name = model._meta.model_name
+            published = model.sources.through.objects.filter(**{f"{name}__is_published": True})
+            totals = (
+                published.values("source_id")
+                .annotate(n=Count("pk"))
+                .order_by()
+                .values_list("source_id", "n")
+            )
+            for source_id, n in totals:
+                found.setdefault(source_id, [0, 0, [], []])[slot] = n
+            firsts = (
+                published.annotate(
+                    rank=Window(
+                        RowNumber(),
+                        partition_by=F("source_id"),
+                        order_by=F(f"{name}__external_id").asc(),
+                    )
+                )
+                .filter(rank__lte=first)
+                .order_by("source_id", f"{name}__external_id")
+                .values_list("source_id", f"{name}_id", *(f"{name}__{field}" for field in fields))
+            )
+            for source_id, *record in firsts:
+                found[source_id][2 + slot].append(tuple(record))
+        return {
+            source_id: Attestation(total_m, total_e, tuple(messages), tuple(events))
+            for source_id, (total_m, total_e, messages, events) in found.items()
+        }
+
+    def cited_by_published_messages(self):
+        return self.filter(Exists(Message.objects.published().filter(sources=OuterRef("pk"))))
 
     def public(self):
         """The bibliography readers see: sources a published record cites, and a curator's own

@@ -18,18 +18,22 @@ PAGE_QUERIES = {
     "home":           {"anonymous": 9, "anonymous+notes": 10, "member": 11, "member+notes": 12},
     # Its last page (keyset): the exact count (cached after the first request), the end of the
     # dated messages, then the undated ones; a page inside the dated ones reads one query less.
-    # + one query per dropdown (sender, recipient, conversation) to know if it is short enough to
-    # list (cached with the figures: this table counts every page cold).
+    # + one query per dropdown (sender, recipient, conversation, source) to know if it is short
+    # enough to list (cached with the figures: this table counts every page cold), and one for
+    # each dropdown's choices.
     # + one query for the page's ids, then one reading those rows whole (archive/keyset.py).
-    "message_list":   {"anonymous": 13, "anonymous+notes": 13, "member": 15, "member+notes": 15},
+    "message_list":   {"anonymous": 15, "anonymous+notes": 15, "member": 17, "member+notes": 17},
     # A record page: + its corrections; with notes, + the count and the highlights of the page.
     "message_detail": {"anonymous": 12, "anonymous+notes": 14, "member": 15, "member+notes": 17},
     # Keyset pages in thread order: no count of the thread's messages (the side counts say it).
     "thread":         {"anonymous": 10, "anonymous+notes": 10, "member": 12, "member+notes": 12},
     "timeline":       {"anonymous": 16, "anonymous+notes": 16, "member": 18, "member+notes": 18},
     "person":         {"anonymous": 12, "anonymous+notes": 12, "member": 14, "member+notes": 14},
-    "sources":        {"anonymous": 3, "anonymous+notes": 3, "member": 5, "member+notes": 5},
-    "source":         {"anonymous": 4, "anonymous+notes": 4, "member": 6, "member+notes": 6},
+    # Sources: what each attests, counted and cut to its first few records (a grouped and a
+    # windowed query per kind, cached with the figures); a source's page also reads its first
+    # 50 messages.
+    "sources":        {"anonymous": 5, "anonymous+notes": 5, "member": 7, "member+notes": 7},
+    "source":         {"anonymous": 8, "anonymous+notes": 8, "member": 10, "member+notes": 10},
     "event":          {"anonymous": 7, "anonymous+notes": 9, "member": 10, "member+notes": 12},
     # Keyset pages: the page is read even when the bounded count finds no note.
     "annotations":    {"anonymous": 3, "anonymous+notes": 5, "member": 5, "member+notes": 7},

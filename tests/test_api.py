@@ -411,7 +411,9 @@ ENDPOINTS = {
     "thread": lambda rows: f"/api/threads/{rows[0].external_id}/",
 }
 # Upper bounds: a list reads the page's ids, the rows, then each prefetched relation once;
-# messages also check once whether the sender, recipient and conversation choices are many.
+# messages also check once whether the sender, recipient, conversation and source choices are
+# many; sources add what each attests, counted and cut to its first few (a grouped and a
+# windowed query per kind, cached with the figures) instead of a prefetch of every record.
 MAX_QUERIES = {
     "messages": 16,
     "message": 12,
@@ -419,8 +421,8 @@ MAX_QUERIES = {
     "event": 9,
     "people": 4,
     "person": 3,
-    "sources": 4,
-    "source": 3,
+    "sources": 6,
+    "source": 5,
     "threads": 4,
     "thread": 3,
 }

@@ -12,7 +12,16 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .. import dates
-from ..models import Account, Discrepancy, Event, Message, Person, Source
+from ..models import (
+    ATTESTATION_REFS,
+    Account,
+    Attestation,
+    Discrepancy,
+    Event,
+    Message,
+    Person,
+    Source,
+)
 
 
 def api_url(name):
@@ -259,12 +268,69 @@ class SourceSerializer(SourceRef):
         allow_null=True, help_text="The publication day, when known."
     )
     note = serializers.CharField()
-    messages = MessageRef(many=True, help_text="Published messages it attests.")
-    events = EventRef(many=True, help_text="Published events it attests.")
+    messages = serializers.SerializerMethodField(
+        help_text=f"The first {ATTESTATION_REFS} published messages it attests, by id "
+        "(message_count says how many there are; messages_url lists them all)."
+    )
+    message_count = serializers.SerializerMethodField(
+        help_text="How many published messages it attests."
+    )
+    messages_url = serializers.SerializerMethodField(
+        help_text="All the published messages it attests, in the API, oldest first."
+    )
+    events = serializers.SerializerMethodField(
+        help_text=f"The first {ATTESTATION_REFS} published events it attests, by id."
+    )
+    event_count = serializers.SerializerMethodField(
+        help_text="How many published events it attests."
+    )
 
     @extend_schema_field({"type": ["string", "null"], "format": "uri"})
     def get_archived_url(self, source):
         return source.archived_url or None
+
+    def _attests(self, source):
+        return self.context["attestations"].get(source.pk, Attestation())
+
+    def _ref(self, kind, external_id, page_url):
+        request = self.context["request"]
+        api = reverse(f"api:{kind}-detail", kwargs={"external_id": external_id})
+        return {
+            "id": external_id,
+            "url": request.build_absolute_uri(api),
+            "html_url": request.build_absolute_uri(page_url),
+        }
+
+    @extend_schema_field(MessageRef(many=True))
+    def get_messages(self, source):
+        return [
+            self._ref("message", external_id, reverse("archive:message_detail", args=[external_id]))
+            for _, external_id in self._attests(source).first_messages
+        ]
+
+    @extend_schema_field(EventRef(many=True))
+    def get_events(self, source):
+        return [
+            {
+                **self._ref("event", external_id, reverse("archive:event_detail", args=[slug])),
+                "title": title,
+            }
+            for _, external_id, slug, title in self._attests(source).first_events
+        ]
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_message_count(self, source):
+        return self._attests(source).message_total
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_event_count(self, source):
+        return self._attests(source).event_total
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_messages_url(self, source):
+        request = self.context["request"]
+        query = urlencode({"source": source.external_id, "sort": "oldest"})
+        return request.build_absolute_uri(f"{reverse('api:message-list')}?{query}")
 
 
 class ThreadSerializer(ThreadRef):

@@ -15,7 +15,7 @@ from annotations.models import Annotation
 
 from ..filters import EventFilter, MessageFilter, PersonFilter, SourceFilter, ThreadFilter
 from ..models import Event, Message, Person, Source, Thread
-from ..views import discrepancies_prefetch
+from ..views import discrepancies_prefetch, source_attestations
 from . import serializers as api
 
 # Each list's name in the index, and its route's basename (archive/api/urls.py).
@@ -163,14 +163,12 @@ class SourceViewSet(ArchiveViewSet):
     filterset_class = SourceFilter
 
     def get_queryset(self):
-        return (
-            Source.objects.public()
-            .prefetch_related(
-                Prefetch("messages", queryset=_published_refs(Message)),
-                Prefetch("events", queryset=_published_refs(Event, "slug", "title")),
-            )
-            .order_by("publisher", "external_id")
-        )
+        return Source.objects.public().order_by("publisher", "external_id")
+
+    def get_serializer_context(self):
+        # What each source attests, counted and cut to the first few once for all sources and
+        # cached with the figures: a source may attest ten thousand messages.
+        return {**super().get_serializer_context(), "attestations": source_attestations()}
 
 
 @extend_schema(tags=["threads"])
