@@ -1,44 +1,63 @@
+"""The sitemap: every public page a search engine may index.
+
+Public means what the pages show: published messages and events, conversations holding a
+published message, and the people and sources `public()` lets readers look up (never a name that
+only an import waiting for review carries). A sitemap file holds at most 50,000 addresses; ours
+hold 10,000, so a large archive's /sitemap.xml is an index of files (`/sitemap-messages.xml?p=2`
+…) while a small one's is a single file.
+"""
+
 from django.contrib.sitemaps import Sitemap
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import reverse
 
+from .caching import cached_figures
 from .models import Event, Message, Person, Source, Thread
 
+URLS_PER_FILE = 10_000
 
-class StaticPagesSitemap(Sitemap):
+
+class ArchiveSitemap(Sitemap):
+    limit = URLS_PER_FILE
+
+
+class StaticPagesSitemap(ArchiveSitemap):
     def items(self):
-        return ["home", "archive:message_list", "archive:timeline", "archive:source_list"]
+        return [
+            "home",
+            "archive:message_list",
+            "archive:timeline",
+            "archive:person_list",
+            "archive:source_list",
+        ]
 
     def location(self, item):
         return reverse(item)
 
 
-class MessageSitemap(Sitemap):
+class MessageSitemap(ArchiveSitemap):
     def items(self):
         return Message.objects.published().only("external_id").order_by("external_id")
 
 
-class EventSitemap(Sitemap):
+class EventSitemap(ArchiveSitemap):
     def items(self):
         return Event.objects.published().only("slug").order_by("external_id")
 
 
-class RecordSitemap(Sitemap):
-    model = None
-
+class ThreadSitemap(ArchiveSitemap):
     def items(self):
-        return self.model.objects.only("external_id").order_by("external_id")
+        return Thread.objects.in_published_records().only("external_id").order_by("external_id")
 
 
-class ThreadSitemap(RecordSitemap):
-    model = Thread
+class PersonSitemap(ArchiveSitemap):
+    def items(self):
+        return Person.objects.public().only("external_id").order_by("external_id")
 
 
-class PersonSitemap(RecordSitemap):
-    model = Person
-
-
-class SourceSitemap(RecordSitemap):
-    model = Source
+class SourceSitemap(ArchiveSitemap):
+    def items(self):
+        return Source.objects.public().only("external_id").order_by("external_id")
 
 
 SITEMAPS = {
@@ -49,3 +68,19 @@ SITEMAPS = {
     "people": PersonSitemap,
     "sources": SourceSitemap,
 }
+
+
+def _needs_index():
+    return any(section().paginator.num_pages > 1 for section in SITEMAPS.values())
+
+
+def sitemap(request):
+    """/sitemap.xml: one file while every section fits in one, an index of files otherwise."""
+    if cached_figures("sitemap-needs-index", _needs_index):
+        return sitemap_views.index(request, SITEMAPS, sitemap_url_name="sitemap_section")
+    return sitemap_views.sitemap(request, SITEMAPS)
+
+
+def sitemap_section(request, section):
+    """/sitemap-<section>.xml?p=N: one file of the index."""
+    return sitemap_views.sitemap(request, SITEMAPS, section=section)

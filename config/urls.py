@@ -1,11 +1,10 @@
 from django.contrib import admin
-from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from annotations import accounts
+from archive import sitemaps
 from archive import views as archive_views
 from archive.health import healthz
-from archive.sitemaps import SITEMAPS
 
 urlpatterns = [
     path("", archive_views.home, name="home"),
@@ -19,7 +18,8 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("sitemap.xml", sitemaps.sitemap, name="sitemap"),
+    path("sitemap-<slug:section>.xml", sitemaps.sitemap_section, name="sitemap_section"),
     path("robots.txt", archive_views.robots_txt, name="robots_txt"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),

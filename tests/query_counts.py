@@ -38,7 +38,8 @@ PAGE_QUERIES = {
     # Keyset pages: the page is read even when the bounded count finds no note.
     "annotations":    {"anonymous": 3, "anonymous+notes": 5, "member": 5, "member+notes": 7},
     # Signed in: the session and the user, read to mark the response Cache-Control: private.
-    "sitemap":        {"anonymous": 10, "anonymous+notes": 10, "member": 12, "member+notes": 12},
+    # Cold, + one count per section to know whether it needs an index of files (cached).
+    "sitemap":        {"anonymous": 15, "anonymous+notes": 15, "member": 17, "member+notes": 17},
     # Search: a bounded count per kind (5), then the rows shown, with their recipients and their
     # snippets (one query each). All kinds: a preview of each kind that matches (here messages).
     # One kind: + one query for the facets (its count is the tab's, with no facet chosen).

@@ -143,6 +143,32 @@ def test_unpublished_records_are_not_in_the_sitemap(client, archive):
     assert "/messages/m05/" not in client.get("/sitemap.xml").content.decode()
 
 
+def test_a_large_archive_s_sitemap_is_an_index_of_files_that_list_each_page_once(
+    client, archive, monkeypatch
+):
+    import re
+
+    from archive.sitemaps import ArchiveSitemap
+
+    monkeypatch.setattr(ArchiveSitemap, "limit", 5)  # as 10,000 would at 50,000 messages
+    index = client.get("/sitemap.xml")
+    assert index.status_code == 200 and "<sitemapindex" in index.content.decode()
+    files = re.findall(
+        r"<loc>http://testserver(/sitemap-[a-z]+\.xml(?:\?p=\d+)?)</loc>", index.content.decode()
+    )
+    assert "/sitemap-messages.xml?p=2" in files
+    pages = []
+    for path in files:
+        answer = client.get(path)
+        assert answer.status_code == 200 and "<urlset" in answer.content.decode()
+        pages += re.findall(r"<loc>http://testserver([^<]+)</loc>", answer.content.decode())
+    messages = [page for page in pages if page.startswith("/messages/") and page != "/messages/"]
+    published = Message.objects.published().values_list("external_id", flat=True)
+    assert sorted(messages) == sorted(f"/messages/{m}/" for m in published)
+    assert len(pages) == len(set(pages)) and "/people/" in pages
+    assert client.get("/sitemap-nothing.xml").status_code == 404
+
+
 def test_robots_points_at_the_sitemap(client):
     body = client.get("/robots.txt").content.decode()
     assert "Disallow: /admin/" in body and "Sitemap: http://testserver/sitemap.xml" in body

@@ -68,6 +68,7 @@ LISTS = [
     f"/search/?q={SECRET_PERSON.split()[0]}",
     f"/search/?q={SECRET_SOURCE.split()[1]}",
     "/",
+    "/sitemap.xml",
 ]
 
 
