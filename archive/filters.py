@@ -117,8 +117,9 @@ class MessageFilter(django_filters.FilterSet):
     )
     source = RecordChoiceFilter(
         field_name="sources",
-        # Only sources a published message cites: each choice finds something.
-        queryset=Source.objects.cited_by_published_messages().order_by("publisher", "title"),
+        # Every source readers can look up (its page links here), even one that attests no
+        # published message: the answer is then an empty list, not an error.
+        queryset=Source.objects.public().order_by("publisher", "title"),
         label="Attested by source",
         empty_label="Any",
     )

@@ -61,6 +61,12 @@ def healthz(request):
 
 
 def _replica(alias):
+    from .replicas import unavailable_for
+
+    waiting = unavailable_for(alias)
+    if waiting:
+        # Known down: not asked again (a blackholed replica would hold the check for seconds).
+        return f"failed: unavailable, retried in {waiting:.0f} s"
     try:
         with connections[alias].cursor() as cursor:
             cursor.execute("SELECT 1")

@@ -56,11 +56,10 @@ class PersonQuerySet(models.QuerySet):
         return self.filter(self._named_by(Message.objects.published(), Event.objects.published()))
 
     def public(self):
-        """The people readers may look up: those a published record names, and a curator's own
-        entries that no record names yet. Someone named only by records waiting for review (an
-        import not yet published) or by withdrawn records is not shown."""
-        published = self._named_by(Message.objects.published(), Event.objects.published())
-        return self.filter(published | ~self._named_by(Message.objects.all(), Event.objects.all()))
+        """The people readers may look up: those a published record names, and no one else.
+        Someone named only by records waiting for review (an import not yet published), by
+        withdrawn or deleted ones, or left without accounts by a merge is not shown."""
+        return self.in_published_records()
 
     def with_message_counts(self):
         """Per person: messages sent, and how many of those got a (published) reply."""
@@ -229,14 +228,11 @@ class SourceQuerySet(LinkCheckQuerySet):
             for source_id, (total_m, total_e, messages, events) in found.items()
         }
 
-    def cited_by_published_messages(self):
-        return self.filter(Exists(Message.objects.published().filter(sources=OuterRef("pk"))))
-
     def public(self):
         """The bibliography readers see: sources a published record cites, and a curator's own
         entries that no record cites (the original article behind the reposts, say). A source
-        that only records waiting for review (an import) or withdrawn records cite is not shown,
-        like the people only such records name."""
+        an import made (`import_batch`) is public only while a published record cites it, and
+        one that only records waiting for review or withdrawn records cite is not shown."""
         published = self._cited_by(
             Message.objects.published(),
             Event.objects.published(),
@@ -245,7 +241,7 @@ class SourceQuerySet(LinkCheckQuerySet):
         cited = self._cited_by(
             Message.objects.all(), Event.objects.all(), Discrepancy.objects.all()
         )
-        return self.filter(published | ~cited)
+        return self.filter(published | (~cited & Q(import_batch__isnull=True)))
 
 
 class Source(LinkCheckFields, models.Model):
@@ -272,6 +268,16 @@ class Source(LinkCheckFields, models.Model):
     kind = models.CharField(max_length=30, choices=Kind.choices, default=Kind.NEWS_ARTICLE)
     archived_url = models.URLField(max_length=1000, blank=True)
     note = models.TextField(blank=True)
+
+    # The import that made it (a CSV transcription's source_url), or null for a curator's own.
+    import_batch = models.ForeignKey(
+        "ImportBatch",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="sources",
+    )
 
     objects = ExternalIdManager.from_queryset(SourceQuerySet)()
     # What full-text search reads (archive/search/schema.py indexes the same columns).

@@ -82,10 +82,15 @@ def _wrote_recently(request):
         return False
 
 
+def unavailable_for(alias):
+    """Seconds until a replica that failed is tried again (0 when it is not known to be down)."""
+    return max(0.0, _unavailable_until.get(alias, 0) - time.monotonic())
+
+
 def _available(alias):
     """Connect (or health-check the kept connection); a replica that fails is skipped for a
     while, and logged once per failure."""
-    if _unavailable_until.get(alias, 0) > time.monotonic():
+    if unavailable_for(alias):
         return False
     connection = connections[alias]
     try:

@@ -185,6 +185,10 @@ for _number, _url in enumerate(
         raise ImproperlyConfigured("DATABASE_REPLICA_URLS must use the primary's database engine")
     if "OPTIONS" in DATABASES["default"]:
         _replica["OPTIONS"] = {**DATABASES["default"]["OPTIONS"], **_replica.get("OPTIONS", {})}
+    if _replica["ENGINE"] == "django.db.backends.postgresql":
+        # A replica that accepts the connection and then says nothing must not hold a page:
+        # give up after a few seconds and read from the primary (archive/replicas.py).
+        _replica.setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
     _replica["TEST"] = {"MIRROR": "default"}
     DATABASES[f"replica_{_number}"] = _replica
     DATABASE_REPLICAS.append(f"replica_{_number}")

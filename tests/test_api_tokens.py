@@ -130,11 +130,18 @@ def test_the_migration_tells_apart_active_tokens_that_shared_a_name():
     old = executor.loader.project_state(before).apps
     user = old.get_model("auth", "User").objects.create(username="early")
     Token = old.get_model("annotations", "ApiToken")
-    for n, revoked in enumerate([None, None, "2026-01-01T00:00Z", None]):
+    rows = [
+        ("scripts", None),
+        ("scripts", None),
+        ("scripts", "2026-01-01T00:00Z"),
+        ("scripts (2)", None),  # already taken: the next duplicate skips it
+        ("scripts", None),
+    ]
+    for n, (name, revoked) in enumerate(rows):
         Token.objects.create(
-            user=user, name="scripts", key_digest=f"{n}" * 64, key_start="bc_x", revoked_at=revoked
+            user=user, name=name, key_digest=f"{n}" * 64, key_start="bc_x", revoked_at=revoked
         )
     executor = MigrationExecutor(connection)
     executor.migrate(after)
     names = ApiToken.objects.filter(user_id=user.pk).order_by("pk").values_list("name", flat=True)
-    assert list(names) == ["scripts", "scripts (2)", "scripts", "scripts (3)"]
+    assert list(names) == ["scripts", "scripts (3)", "scripts", "scripts (2)", "scripts (4)"]

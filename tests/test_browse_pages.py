@@ -340,6 +340,7 @@ def test_answer_rate_of_nothing_sent_is_unknown_not_zero(client, build):
     assert AnswerRate(answered=0, sent=3).percent == 0
     assert str(AnswerRate(answered=1, sent=3)) == "33%"
     silent = build.person("Silent Reader")
+    build.message(recipients=[build.account(silent)])  # named by a published record: received
     page = text(client.get(silent.get_absolute_url()))
     assert "<strong>0 of 0</strong> got a reply (—)" in page
 

@@ -3,8 +3,10 @@
 An import waits for a curator's review unpublished; a withdrawn record is unpublished again. The
 names they bring (a correspondent, a cited page, an e-mail's subject as a conversation's title)
 are not public until a published record names them: not on a page, in the API, in a download,
-in search, in the home counts or in a dataset release. A curator's own entry that no record
-names yet (the original article behind the reposts, say) stays public.
+in search, in the home counts, in the sitemap or in a dataset release; nor do they become
+public when the records that named them are deleted, or their accounts merged into someone
+else. A curator's own source that no record cites yet (the original article behind the reposts,
+say) stays public; a source an import made does not.
 """
 
 import io
@@ -89,21 +91,51 @@ def test_names_only_an_unpublished_record_carries_are_nowhere_public(client, wai
             assert secret not in text, (path, secret)
 
 
-def test_a_curators_own_entries_that_no_record_names_stay_public(client, waiting):
-    for path in ("/people/curators-own/", "/sources/curators-source/", "/api/sources/"):
-        assert client.get(path).status_code == 200, path
+def test_a_curators_own_source_stays_public_but_not_a_person_no_record_names(client, waiting):
+    assert client.get("/sources/curators-source/").status_code == 200
     assert "The original article" in body(client.get("/sources/"))
-    assert "Curator&#x27;s Own Entry" in body(client.get("/people/"))
+    assert client.get("/api/sources/curators-source/").status_code == 200
+    # A person is public once a published record names them: there is nothing else to show.
+    assert client.get("/people/curators-own/").status_code == 404
+    assert "Curator&#x27;s Own Entry" not in body(client.get("/people/"))
 
 
 def test_the_home_counts_only_what_readers_can_open(client, waiting):
     home = client.get("/")
     counts = home.context["counts"]
-    # Public Sender and the curator's own entry; the source of m-public and the curator's.
-    assert counts["people"] == 2 and counts["sources"] == 2
+    # Public Sender; the source of m-public and the curator's.
+    assert counts["people"] == 1 and counts["sources"] == 2
     # Each figure opens the list it counts.
-    assert '<a href="/people/"><strong>2</strong> people and organisations</a>' in body(home)
+    assert '<a href="/people/"><strong>1</strong> people and organisations</a>' in body(home)
     assert '<a href="/sources/"><strong>2</strong> sources</a>' in body(home)
+
+
+def test_deleting_the_unreviewed_message_keeps_its_names_private(client, waiting, build):
+    from archive.models import ImportBatch, Source
+
+    batch = ImportBatch.objects.create(
+        file_name="t.csv", file_size=1, sha256="0" * 64, format="csv", importer_version="1"
+    )
+    Source.objects.filter(external_id="unreviewed-source").update(import_batch=batch)
+    waiting.delete()  # a curator rejects the import's message
+    for path in HIDDEN_PAGES:
+        assert client.get(path).status_code == 404, path
+    for path in LISTS:
+        text = body(client.get(path))
+        assert SECRET_PERSON not in text and SECRET_SOURCE not in text, path
+
+
+def test_merging_the_imports_account_into_a_public_person_keeps_its_name_private(client, waiting):
+    from archive.models import Account, Person
+
+    secret = Person.objects.get(external_id="unreviewed-person")
+    public = Person.objects.get(external_id="public-sender")
+    # The admin's "Merge the selected accounts into one person" does this.
+    Account.objects.filter(person=secret).update(person=public, merged_from=secret)
+    for path in ("/people/unreviewed-person/", "/api/people/unreviewed-person/"):
+        assert client.get(path).status_code == 404, path
+    for path in LISTS:
+        assert SECRET_PERSON not in body(client.get(path)), path
 
 
 def test_once_published_the_names_are_public(client, waiting):
@@ -134,4 +166,33 @@ def test_a_dataset_release_leaves_them_out(waiting, tmp_path):
         counts = json.loads(release.read("manifest.json"))["counts"]
     for secret in (SECRET_PERSON, SECRET_SOURCE, SECRET_THREAD):
         assert secret not in text
-    assert counts["people"] == 2 and counts["sources"] == 2
+    assert counts["people"] == 1 and counts["sources"] == 2
+
+
+def test_an_imports_people_and_sources_stay_private_until_published_and_after_rejection(
+    client, db, tmp_path
+):
+    from archive.models import Message, Person, Source
+
+    transcript = tmp_path / "t.csv"
+    transcript.write_text(
+        "id,thread,date_earliest,date_latest,sender,recipients,text,source_url\r\n"
+        "r1,secret-chat,2016-10-03,2016-10-03,@quiet_insider,@someone,Hello.,"
+        "https://leak.example/page\r\n",
+        encoding="utf-8",
+    )
+    call_command("import_messages", str(transcript), "--format", "csv", stdout=io.StringIO())
+    source = Source.objects.get(url="https://leak.example/page")
+    assert source.import_batch is not None
+    for path in ("/sources/", "/people/", "/api/sources/", "/api/people/", "/sitemap.xml"):
+        text = body(client.get(path))
+        assert "leak.example" not in text and "quiet_insider" not in text, path
+    person = Person.objects.get(accounts__handle__icontains="quiet_insider")
+    for words in ("quiet_insider", "leak.example"):
+        found = body(client.get("/search/", {"q": words}))  # the page repeats the words asked
+        assert person.get_absolute_url() not in found and source.get_absolute_url() not in found
+    assert client.get(person.get_absolute_url()).status_code == 404
+    assert client.get(source.get_absolute_url()).status_code == 404
+    Message.objects.filter(import_batch=source.import_batch).delete()  # rejected
+    assert client.get(source.get_absolute_url()).status_code == 404
+    assert "leak.example" not in body(client.get("/sources/"))

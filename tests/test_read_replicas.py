@@ -283,6 +283,8 @@ def test_database_replica_urls_make_one_alias_each_with_the_primarys_options():
     assert replica["TEST"] == {"MIRROR": "default"}
     assert replica["CONN_HEALTH_CHECKS"] is True
     assert "jit=off" in replica["OPTIONS"]["options"]
+    # A replica that accepts and then says nothing gives up after a few seconds.
+    assert replica["OPTIONS"]["connect_timeout"] == 3
 
 
 def test_without_replica_urls_there_is_no_router():
@@ -299,3 +301,48 @@ def test_a_replica_of_another_engine_is_refused_at_startup():
     )
     assert result.returncode != 0
     assert "DATABASE_REPLICA_URLS must use the primary's database engine" in result.stderr
+
+
+def test_a_replica_that_accepts_but_never_answers_is_given_up_on_and_not_asked_again(
+    settings, django_db_blocker, client
+):
+    import socket
+    import threading
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)
+    held = []
+    stop = threading.Event()
+
+    def accept_and_say_nothing():
+        silent.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(silent.accept()[0])
+            except OSError:
+                continue
+
+    threading.Thread(target=accept_and_say_nothing, daemon=True).start()
+    hung = {**unreachable_postgres(), "PORT": str(silent.getsockname()[1])}
+    hung["OPTIONS"] = {"connect_timeout": 1}  # settings give 3 (tested above)
+    settings.DATABASE_REPLICAS = ["replica_hung"]
+    settings.DATABASE_ROUTERS = ROUTERS
+    try:
+        with django_db_blocker.unblock(), database_alias("replica_hung", hung):
+            started = time.monotonic()
+            assert where_reads_go(factory.get("/messages/"))[0]["read"] == DEFAULT_DB_ALIAS
+            assert time.monotonic() - started < 5
+            # Known down now: neither readers nor /healthz wait for it again.
+            started = time.monotonic()
+            assert where_reads_go(factory.get("/"))[0]["read"] == DEFAULT_DB_ALIAS
+            with django_db_blocker.unblock():
+                health = client.get("/healthz")
+            assert time.monotonic() - started < 1
+            assert health.status_code == 200
+            assert health.json()["replicas"]["replica_hung"].startswith("failed: unavailable")
+    finally:
+        stop.set()
+        silent.close()
+        for connection in held:
+            connection.close()

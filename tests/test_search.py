@@ -145,7 +145,9 @@ def test_index_follows_every_change_of_the_text(build, users):
 
 
 def test_people_and_sources_are_searched(build):
-    build.person("Julian Example", external_id="je", description="Editor.")
+    julian = build.person("Julian Example", external_id="je", description="Editor.")
+    build.message(sender=build.account(julian))  # a published record names him
+    build.person("Julian Unnamed", external_id="ju")  # no record names him: not public
     build.source(external_id="src", title="The Atlantic story", publisher="The Atlantic")
     assert found("people", "julian") == ["je"]
     assert found("sources", "atlantic") == ["src"]

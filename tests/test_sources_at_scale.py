@@ -42,8 +42,18 @@ def test_the_messages_list_filters_by_source(client, busy_source):
     assert "80 messages" in text
     api = client.get("/api/messages/", {"source": "busy", "sort": "oldest"}).json()
     assert [m["id"] for m in api["results"]][:3] == ["busy-000", "busy-001", "busy-002"]
-    # A source no published message cites is not a choice: a clear 400, not an empty list.
+    # A source nobody can look up is not a choice: a clear 400.
     assert client.get("/api/messages/", {"source": "nope"}).status_code == 400
+
+
+def test_every_source_s_messages_url_answers_even_with_no_messages(client, busy_source, build):
+    build.event(sources=[build.source(external_id="event-only")])
+    build.source(external_id="cited-by-nothing")
+    for external_id in ("event-only", "cited-by-nothing"):
+        record = client.get(f"/api/sources/{external_id}/").json()
+        assert record["message_count"] == 0
+        listed = client.get(record["messages_url"])
+        assert listed.status_code == 200 and listed.json()["results"] == []
 
 
 def test_the_source_page_lists_the_first_messages_and_links_to_all(client, busy_source):

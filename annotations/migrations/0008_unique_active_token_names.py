@@ -4,16 +4,27 @@ from django.db import migrations, models
 
 def tell_apart_active_tokens_sharing_a_name(apps, schema_editor):
     """Before the rule: a second active token of one user with the same name becomes
-    "name (2)", a third "name (3)"… (names stay within 80 characters). Nothing is revoked."""
+    "name (2)", a third "name (3)"…, skipping any name that user's active tokens already have
+    (names stay within 80 characters). Nothing is revoked."""
     ApiToken = apps.get_model("annotations", "ApiToken")
-    seen = {}
-    for token in ApiToken.objects.filter(revoked_at__isnull=True).order_by("created", "pk"):
-        key = (token.user_id, token.name)
-        seen[key] = seen.get(key, 0) + 1
-        if seen[key] > 1:
-            suffix = f" ({seen[key]})"
-            token.name = token.name[: 80 - len(suffix)] + suffix
-            token.save(update_fields=["name"])
+    active = ApiToken.objects.filter(revoked_at__isnull=True).order_by("created", "pk")
+    taken = set(active.values_list("user_id", "name"))
+    kept = set()
+    for token in active:
+        if (token.user_id, token.name) not in kept:
+            kept.add((token.user_id, token.name))
+            continue
+        n = 2
+        while True:
+            suffix = f" ({n})"
+            name = token.name[: 80 - len(suffix)] + suffix
+            if (token.user_id, name) not in taken:
+                break
+            n += 1
+        taken.add((token.user_id, name))
+        kept.add((token.user_id, name))
+        token.name = name
+        token.save(update_fields=["name"])
 
 
 class Migration(migrations.Migration):

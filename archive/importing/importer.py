@@ -526,6 +526,7 @@ class _Writer:
                     url=url[:1000],
                     kind=Source.Kind.OTHER,
                     note="Named by a CSV transcription's source_url.",
+                    import_batch=self.batch,
                 )
             self.sources[url] = source
         return source
