@@ -15,6 +15,8 @@ from django.db.migrations.executor import MigrationExecutor
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 
+from .replicas import unavailable_for
+
 _migrated = False
 
 
@@ -61,8 +63,6 @@ def healthz(request):
 
 
 def _replica(alias):
-    from .replicas import unavailable_for
-
     waiting = unavailable_for(alias)
     if waiting:
         # Known down: not asked again (a blackholed replica would hold the check for seconds).

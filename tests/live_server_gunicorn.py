@@ -11,12 +11,13 @@ Tests take the `live` fixture, build their records through the ORM on the `live`
 import os
 import random
 import re
+import signal
 import socket
 import subprocess
 import sys
 import time
 import uuid
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -178,6 +179,77 @@ def _wait_until_answering(url, process, log_path, seconds=30):
     raise RuntimeError(f"gunicorn did not answer within {seconds} s:\n{log_path.read_text()}")
 
 
+def migrate(env):
+    """Migrate the database env's DATABASE_URL names, in a process of its own."""
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+
+
+def start_gunicorn(env, log_path, workers=WORKERS, threads=THREADS, attempts=3):
+    """Start `gunicorn config.wsgi` on a free port; return (process, url) once it answers.
+
+    It runs in a process group of its own, so one killpg reaches the master and its workers (a
+    crash test kills them all at once). It must be our master that listens: two test processes
+    may pick the same free port at once, and the other's server would then answer here, so a
+    port found taken is given up for another.
+    """
+    for _ in range(attempts):
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        with open(log_path, "ab") as log:
+            process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "config.wsgi",
+                    f"--bind=127.0.0.1:{port}",
+                    f"--workers={workers}",
+                    f"--threads={threads}",
+                    "--timeout=60",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        listening = f"[{process.pid}] [INFO] Listening at: {url} "
+        taken = f"[{process.pid}] [ERROR] Connection in use"
+        deadline = time.monotonic() + 30
+        while process.poll() is None and time.monotonic() < deadline:
+            log_text = log_path.read_text(errors="replace")
+            if listening in log_text or taken in log_text:
+                break
+            time.sleep(0.05)
+        if listening in log_path.read_text(errors="replace"):
+            try:
+                _wait_until_answering(url, process, log_path)
+            except Exception:
+                stop_gunicorn(process, signal.SIGKILL)
+                raise
+            return process, url
+        stop_gunicorn(process, signal.SIGKILL)
+    raise RuntimeError(f"gunicorn found no port to listen on:\n{log_path.read_text()}")
+
+
+def stop_gunicorn(process, sig=signal.SIGTERM):
+    """Signal the group start_gunicorn made (its pgid is the master's pid); reap the master."""
+    if process.poll() is None:
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, sig)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
 @contextmanager
 def _orm_alias(database_url, alias=ALIAS):
     """Make the live database reachable from this process as connections[alias] ('live')."""
@@ -202,44 +274,13 @@ def live_gunicorn(tmp_path_factory):
     directory = tmp_path_factory.mktemp("live")
     with fresh_database(directory) as database_url:
         env = _server_env(database_url)
-        subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--noinput"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
-        port = free_port()
-        url = f"http://127.0.0.1:{port}"
-        log_path = directory / "gunicorn.log"
-        with open(log_path, "wb") as log:
-            process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "gunicorn",
-                    "config.wsgi",
-                    f"--bind=127.0.0.1:{port}",
-                    f"--workers={WORKERS}",
-                    f"--threads={THREADS}",
-                    "--timeout=60",
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+        migrate(env)
+        process, url = start_gunicorn(env, directory / "gunicorn.log")
         try:
-            _wait_until_answering(url, process, log_path)
             with _orm_alias(database_url):
                 yield LiveGunicorn(url, database_url)
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_gunicorn(process)
 
 
 @pytest.fixture

@@ -11,13 +11,10 @@ synchronous=NORMAL a committed write is in the WAL file the kernel holds, and su
 operating-system crash may lose the last commits before a checkpoint, which no test here shows.
 """
 
-import contextlib
 import os
 import re
 import signal
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -32,16 +29,16 @@ from django.db import connections
 from annotations.models import Annotation
 from tests.annotation_helpers import note_form_data
 from tests.live_server_gunicorn import (
-    ROOT,
     Visitor,
     _is_postgres,
     _orm_alias,
     _server_env,
-    _wait_until_answering,
-    free_port,
     fresh_database,
     make_message,
     make_user,
+    migrate,
+    start_gunicorn,
+    stop_gunicorn,
 )
 
 pytestmark = [pytest.mark.concurrency, pytest.mark.system]
@@ -61,76 +58,12 @@ ACKNOWLEDGED_AT_LEAST = 20
 NOTE = re.compile(r"note=([0-9a-f-]{36})")
 
 
-def start_gunicorn(env, log_path, attempts=3):
-    """gunicorn in a process group of its own, so one killpg reaches the master and its workers.
-
-    It must be our master that listens: two tests may pick the same free port at once, and then
-    the other test's server would answer here. A port found taken is given up for another.
-    """
-    for _ in range(attempts):
-        port = free_port()
-        url = f"http://127.0.0.1:{port}"
-        with open(log_path, "ab") as log:
-            process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "gunicorn",
-                    "config.wsgi",
-                    f"--bind=127.0.0.1:{port}",
-                    "--workers=3",
-                    "--threads=2",
-                    "--timeout=60",
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        listening = f"[{process.pid}] [INFO] Listening at: {url} "
-        taken = f"[{process.pid}] [ERROR] Connection in use"
-        deadline = time.monotonic() + 30
-        while process.poll() is None and time.monotonic() < deadline:
-            log_text = log_path.read_text(errors="replace")
-            if listening in log_text or taken in log_text:
-                break
-            time.sleep(0.05)
-        if listening in log_path.read_text(errors="replace"):
-            try:
-                _wait_until_answering(url, process, log_path)
-            except Exception:
-                stop(process, signal.SIGKILL)
-                raise
-            return process, url
-        stop(process, signal.SIGKILL)
-    raise RuntimeError(f"gunicorn found no port to listen on:\n{log_path.read_text()}")
-
-
-def stop(process, sig=signal.SIGTERM):
-    """Signal the group this test started (its pgid is the master's pid) and reap the master."""
-    if process.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, sig)
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-
-
 @pytest.fixture
 def crash_database(tmp_path, django_db_blocker):
     """A fresh, migrated database; yields (its URL, the server env, the log path)."""
     with fresh_database(tmp_path) as database_url:
         env = _server_env(database_url)
-        subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--noinput"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
+        migrate(env)
         with django_db_blocker.unblock(), _orm_alias(database_url, ALIAS):
             yield database_url, env, tmp_path / "gunicorn.log"
 
@@ -337,6 +270,6 @@ def test_kill_9_mid_burst_loses_no_acknowledged_write(crash_database):
         )
     finally:
         for server in servers:
-            stop(server)
+            stop_gunicorn(server)
         for visitor in visitors:
             visitor.close()

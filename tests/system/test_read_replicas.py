@@ -20,7 +20,6 @@ Replicas are a PostgreSQL deployment, so this runs in the PostgreSQL pass of the
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -31,15 +30,16 @@ import pytest
 
 from tests.annotation_helpers import note_form_data
 from tests.live_server_gunicorn import (
-    ROOT,
     Visitor,
     _is_postgres,
     _orm_alias,
     _server_env,
-    _wait_until_answering,
     free_port,
     make_message,
     make_user,
+    migrate,
+    start_gunicorn,
+    stop_gunicorn,
 )
 
 pytestmark = [pytest.mark.concurrency, pytest.mark.system]
@@ -153,35 +153,14 @@ def site(primary_and_standby, tmp_path_factory, django_db_blocker):
         "BACKCHANNEL_READ_YOUR_WRITES_SECONDS": str(READ_YOUR_WRITES_SECONDS),
         "BACKCHANNEL_REPLICA_RETRY_SECONDS": str(RETRY_SECONDS),
     }
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
+    migrate(env)
     log_path = directory / "gunicorn.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                *("-m", "gunicorn", "config.wsgi", f"--bind=127.0.0.1:{port}"),
-                *("--workers=2", "--timeout=60"),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    process, url = start_gunicorn(env, log_path, workers=2, threads=1)
     try:
-        _wait_until_answering(url, process, log_path)
         with django_db_blocker.unblock(), _orm_alias(primary.url(), ALIAS):
             yield Site(url, primary, standby, log_path)
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        stop_gunicorn(process)
 
 
 class Site:

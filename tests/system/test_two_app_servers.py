@@ -5,8 +5,6 @@ a publish through one clears the cached figures both serve."""
 
 import os
 import re
-import subprocess
-import sys
 import uuid
 
 import pytest
@@ -14,15 +12,15 @@ import pytest
 from archive.models import Message
 from tests.annotation_helpers import note_form_data
 from tests.live_server_gunicorn import (
-    ROOT,
     Visitor,
     _orm_alias,
     _server_env,
-    _wait_until_answering,
-    free_port,
     fresh_database,
     make_message,
     make_user,
+    migrate,
+    start_gunicorn,
+    stop_gunicorn,
 )
 
 pytestmark = [pytest.mark.concurrency, pytest.mark.system]
@@ -42,43 +40,20 @@ def two_servers(tmp_path, django_db_blocker):
     redis.Redis.from_url(REDIS_URL).flushdb()
     with fresh_database(tmp_path) as database_url:
         env = {**_server_env(database_url), "REDIS_URL": REDIS_URL}
-        subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--noinput"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
+        migrate(env)
         processes, urls = [], []
         try:
             for name in ("a", "b"):
-                port = free_port()
-                log = open(tmp_path / f"gunicorn-{name}.log", "wb")  # noqa: SIM115
-                processes.append(
-                    subprocess.Popen(
-                        [
-                            sys.executable,
-                            "-m",
-                            "gunicorn",
-                            "config.wsgi",
-                            f"--bind=127.0.0.1:{port}",
-                            "--workers=2",
-                            "--timeout=60",
-                        ],
-                        cwd=ROOT,
-                        env=env,
-                        stdout=log,
-                        stderr=subprocess.STDOUT,
-                    )
+                process, url = start_gunicorn(
+                    env, tmp_path / f"gunicorn-{name}.log", workers=2, threads=1
                 )
-                urls.append(f"http://127.0.0.1:{port}")
-                _wait_until_answering(urls[-1], processes[-1], tmp_path / f"gunicorn-{name}.log")
+                processes.append(process)
+                urls.append(url)
             with django_db_blocker.unblock(), _orm_alias(database_url, ALIAS):
                 yield urls
         finally:
             for process in processes:
-                process.terminate()
-                process.wait(timeout=10)
+                stop_gunicorn(process)
             redis.Redis.from_url(REDIS_URL).flushdb()
 
 
