@@ -15,14 +15,14 @@ from django.views.decorators.http import require_POST
 
 from .forms import ApiTokenForm
 from .models import ApiToken
-from .throttling import client_address, too_many, within_rate
+from .throttling import client_network, too_many, within_rate
 
 
 class PasswordResetView(auth_views.PasswordResetView):
     """Anyone: ask for a reset link; mails are limited per address asked for and per client."""
 
     def form_valid(self, form):
-        if not within_rate("password_reset_client", client_address(self.request)):
+        if not within_rate("password_reset_client", client_network(self.request)):
             return too_many(
                 self.request,
                 "Too many password-reset requests came from your network. "

@@ -1,10 +1,12 @@
 """Abuse limits: who the client is, how often they may act, and django-axes' two lockouts.
 
-One rule for the client's address (`client_address`) serves axes and every rate limit here.
-Counters live in Django's cache: per process with the default local-memory cache, shared by all
-workers when REDIS_URL is set.
+One rule for who the client is (`client_network`: the address, or an IPv6 address's /64)
+serves axes and every rate limit here. Rate-limit counters live in the database
+(`archive.Counter`), so every worker and app server counts the same actions, with or without
+Redis, and a cache that is down or evicts keys never resets them.
 """
 
+import datetime
 import hashlib
 import ipaddress
 import time
@@ -12,9 +14,10 @@ import time
 from axes.conf import settings as axes_settings
 from axes.handlers.database import AxesDatabaseHandler
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Sum
 from django.shortcuts import render
+
+from archive import counters
 
 # axes keeps the attempted username in a 255-character column.
 RECORDED_USERNAME_LENGTH = 255
@@ -54,25 +57,52 @@ def client_address(request):
     return _valid_address(remote) or remote
 
 
+def client_network(request):
+    """Who throttling counts: the client's address, or for IPv6 its /64 network.
+
+    One IPv6 customer is usually given a whole /64 and can send from any of its 2**64 addresses,
+    so counting by address would give them that many tries. Named by the network's first address
+    (a valid address, as axes stores it); an IPv4 address written in IPv6 is the IPv4 address.
+    """
+    address = client_address(request)
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if parsed.version == 6 and parsed.ipv4_mapped is not None:
+        return str(parsed.ipv4_mapped)
+    if parsed.version == 6:
+        return str(ipaddress.IPv6Network((parsed, 64), strict=False).network_address)
+    return address
+
+
 class AxesHandler(AxesDatabaseHandler):
-    """django-axes with two lockouts: one username from one address, and one address overall.
+    """django-axes with three lockouts: one username from one client, one client overall, and one
+    username from anywhere.
 
     AXES_LOCKOUT_PARAMETERS lists them in that order. axes compares a single failure count with
-    AXES_FAILURE_LIMIT, so the address's count is scaled: AXES_ADDRESS_FAILURE_LIMIT failures
-    across any usernames weigh as much as AXES_FAILURE_LIMIT failures for one username.
+    AXES_FAILURE_LIMIT, so the wider counts are scaled: AXES_ADDRESS_FAILURE_LIMIT failures from
+    one client across any usernames, or AXES_ACCOUNT_FAILURE_LIMIT failures for one username
+    from any number of clients (an attacker with many addresses), weigh as much as
+    AXES_FAILURE_LIMIT failures for one username from one client.
     """
 
     def get_failures(self, request, credentials=None):
-        per_username, per_address = (
+        per_username, per_address, per_account = (
             attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
             for attempts in self.get_user_attempts(request, credentials)
         )
         limit = axes_settings.AXES_FAILURE_LIMIT
-        return max(per_username, per_address * limit // settings.AXES_ADDRESS_FAILURE_LIMIT)
+        return max(
+            per_username,
+            per_address * limit // settings.AXES_ADDRESS_FAILURE_LIMIT,
+            per_account * limit // settings.AXES_ACCOUNT_FAILURE_LIMIT,
+        )
 
     def reset_user_attempts(self, request, credentials=None):
-        # A successful sign-in clears that username's failures from this address only: signing
-        # into one's own account must not wipe the address's count of failures on other accounts.
+        # A successful sign-in clears that username's failures from this client only: signing
+        # into one's own account must not wipe the client's count of failures on other accounts,
+        # nor the failures others made on this account from elsewhere.
         per_username = self.filter_user_attempts(request, credentials)[0]
         count, _ = per_username.delete()
         return count
@@ -86,14 +116,8 @@ def within_rate(name, key):
     count, seconds = settings.RATE_LIMITS[name]
     window = int(time.time()) // seconds
     digest = hashlib.sha256(str(key).encode()).hexdigest()
-    cache_key = f"rate:{name}:{window}:{digest}"
-    # add() is a no-op when the counter exists; incr() is atomic in Redis and in local memory.
-    cache.add(cache_key, 0, seconds + 1)
-    try:
-        used = cache.incr(cache_key)
-    except ValueError:  # the window's counter expired between add() and incr()
-        cache.add(cache_key, 1, seconds + 1)
-        used = 1
+    window_ends = datetime.datetime.fromtimestamp((window + 1) * seconds, tz=datetime.UTC)
+    used = counters.increment(f"rate:{name}:{window}:{digest}", expires_at=window_ends)
     return used <= count
 
 

@@ -6,27 +6,64 @@ change to a record (a save, a delete, a many-to-many change, a fixture load or a
 action that uses `QuerySet.update()` and so sends no signal) bumps the generation, so the next
 request recomputes every figure. One counter, rather than a list of keys to delete, because a
 change to one message can move a thread's, two people's and the home page's figures.
+
+The generation is kept in the database (`archive.Counter`), not in the cache: with the default
+per-process cache a change made on one worker is then seen by every other at its next request,
+and a Redis that was down or lost its keys cannot bring back figures from before a change. It is
+read once per request and bumped when the change commits. Until then, the changing transaction
+keeps its own figures under a key of its own, so its request sees them fresh and nobody else
+sees figures computed from rows that are not committed.
 """
 
-import time
+import contextvars
+import uuid
 
 from django.core.cache import cache
-from django.db import transaction
+from django.core.signals import request_finished, request_started
+from django.db import DEFAULT_DB_ALIAS, transaction
 
+from . import counters
 from .replicas import primary_reads
 
 FIGURES_SECONDS = 60
-GENERATION_KEY = "archive:figures-generation"
+GENERATION = "archive:figures-generation"
 _MISSING = object()
+_UNREAD = object()
+
+# The generation read in the current request (_UNREAD until it is read; None outside requests,
+# where every use reads it again).
+_request_generation = contextvars.ContextVar("figures_generation", default=None)
+
+
+def _start_request(**kwargs):
+    _request_generation.set(_UNREAD)
+
+
+def _finish_request(**kwargs):
+    _request_generation.set(None)
+
+
+request_started.connect(_start_request, dispatch_uid="archive-figures-generation-start")
+request_finished.connect(_finish_request, dispatch_uid="archive-figures-generation-finish")
 
 
 def _generation():
-    generation = cache.get(GENERATION_KEY)
-    if generation is None:
-        # Start from the clock, not 1: if the counter was evicted, an old key cannot come back.
-        cache.add(GENERATION_KEY, time.time_ns() // 1000, timeout=None)
-        generation = cache.get(GENERATION_KEY)
+    memo = _request_generation.get()
+    if memo is not None and memo is not _UNREAD:
+        return memo
+    with primary_reads():
+        generation = counters.value(GENERATION)
+    if memo is _UNREAD:
+        _request_generation.set(generation)
     return generation
+
+
+def _uncommitted_change():
+    """A token naming the current transaction's uncommitted changes to records, or ''."""
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        connection.backchannel_figures_change = ""  # a transaction rolled back left it behind
+    return getattr(connection, "backchannel_figures_change", "")
 
 
 def cached_figures(name, compute, timeout=FIGURES_SECONDS):
@@ -34,9 +71,12 @@ def cached_figures(name, compute, timeout=FIGURES_SECONDS):
 
     Computed from the primary, even in a page view that reads from a replica: a figure that a
     lagging replica computed just after a change would be kept, under the new generation, for
-    the whole timeout.
+    the whole timeout. A cache that does not answer is a miss (archive/cache_backends.py).
     """
     key = f"archive:{name}:g{_generation()}"
+    change = _uncommitted_change()
+    if change:
+        key = f"{key}:{change}"
     figures = cache.get(key, _MISSING)
     if figures is _MISSING:
         with primary_reads():
@@ -45,25 +85,36 @@ def cached_figures(name, compute, timeout=FIGURES_SECONDS):
     return figures
 
 
-def _bump():
-    try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:  # no counter yet (or evicted): nothing cached under it can be found either
-        _generation()
+def _bump(using=DEFAULT_DB_ALIAS):
+    counters.increment(GENERATION, using=using)
+    if _request_generation.get() is not None:
+        _request_generation.set(_UNREAD)  # this request's next figure reads the new generation
 
 
-def forget_figures():
-    """Make every cached figure stale: now, and again when the current transaction commits.
+def forget_figures(using=DEFAULT_DB_ALIAS):
+    """Make every cached figure stale when the current transaction commits (now, outside one).
 
-    Now, so that the change's own request (and a test inside a transaction) sees fresh figures;
-    at commit, so that a figure recomputed from the old rows before the commit is not kept.
+    Until the commit, this transaction's own figures are computed afresh and kept apart from
+    everyone else's: a figure computed from rows that may yet be rolled back is never shared.
+    `using` is the database the change was written to (a signal's `using`).
     """
-    _bump()
-    transaction.on_commit(_bump)
+    connection = transaction.get_connection(using)
+    if not connection.in_atomic_block:
+        _bump(using)
+        return
+    connection.backchannel_figures_change = f"t{uuid.uuid4().hex}"
+
+    def bump_once_committed():
+        # Every change of the transaction registers one; the first to run after commit bumps.
+        if connection.backchannel_figures_change:
+            connection.backchannel_figures_change = ""
+            _bump(using)
+
+    transaction.on_commit(bump_once_committed, using=using, robust=True)
 
 
-def forget_figures_receiver(sender, **kwargs):
-    forget_figures()
+def forget_figures_receiver(sender, using=DEFAULT_DB_ALIAS, **kwargs):
+    forget_figures(using)
 
 
 def connect_receivers():

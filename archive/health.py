@@ -1,9 +1,10 @@
 """/healthz: can this app server answer? For load balancers and uptime checks.
 
 200 with {"status": "ok", …} when the database answers, the cache stores and reads back, and
-every migration is applied; 503 naming what failed otherwise. Cheap (two small queries and a
-cache round trip), and never cached by anyone. Read replicas, when there are any, are listed with
-their state but do not make it 503: pages then read from the primary.
+every migration is applied; 503 naming what failed otherwise. A failing cache is a 503 here but
+not for pages, which are then computed from the database (archive/cache_backends.py). Cheap (two
+small queries and a cache round trip), and never cached by anyone. Read replicas, when there are
+any, are listed with their state but do not make it 503: pages then read from the primary.
 """
 
 import uuid
@@ -27,9 +28,13 @@ def _database():
 
 
 def _cache():
+    waiting = getattr(cache, "unavailable_for", lambda: 0)()
+    if waiting:
+        # Known down: not asked again until its retry (a frozen Redis would hold the check).
+        return f"failed: unavailable, retried in {waiting:.0f} s"
     key, value = "healthz", uuid.uuid4().hex
     cache.set(key, value, 10)
-    return cache.get(key) == value
+    return "ok" if cache.get(key) == value else "failed"
 
 
 def _migrations():
@@ -51,7 +56,8 @@ def healthz(request):
     results = {}
     for name, check in CHECKS.items():
         try:
-            results[name] = "ok" if check() else "failed"
+            answer = check()
+            results[name] = answer if isinstance(answer, str) else ("ok" if answer else "failed")
         except Exception as error:  # any failure of a dependency is a 503, never a 500
             results[name] = f"failed: {type(error).__name__}"
     healthy = all(value == "ok" for value in results.values())

@@ -104,15 +104,18 @@ AUTHENTICATION_BACKENDS = [
 # the client's address to X-Forwarded-For; only then are those headers believed.
 BEHIND_TLS_PROXY = env_bool("DJANGO_BEHIND_TLS_PROXY")
 
-# Login throttling: five failures for one username from one address lock that pair for an hour;
-# twenty failures from one address, across any usernames, lock the address.
+# Login throttling (annotations/throttling.py): five failures for one username from one client
+# lock that pair for an hour; twenty from one client, across any usernames, lock the client; and
+# thirty for one username from any number of clients lock that username for an hour (an
+# attacker with many addresses). A client is its address, or an IPv6 address's /64.
 AXES_HANDLER = "annotations.throttling.AxesHandler"
 AXES_FAILURE_LIMIT = 5
 AXES_ADDRESS_FAILURE_LIMIT = 20
+AXES_ACCOUNT_FAILURE_LIMIT = 30
 AXES_USERNAME_CALLABLE = "annotations.throttling.attempted_username"
-AXES_CLIENT_IP_CALLABLE = "annotations.throttling.client_address"
+AXES_CLIENT_IP_CALLABLE = "annotations.throttling.client_network"
 AXES_COOLOFF_TIME = 1
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address", "username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
@@ -206,21 +209,24 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 SITE_URL = os.environ.get("BACKCHANNEL_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# The cache holds only figures that can be computed again: with REDIS_URL every app server shares
+# them, and a Redis that is down or frozen is a miss after at most CACHE_TIMEOUT_SECONDS, then
+# left alone for CACHE_RETRY_SECONDS (archive/cache_backends.py). Sessions, rate-limit counters
+# and the figures' generation live in the database, so they hold with either cache.
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {"BACKEND": "archive.cache_backends.ResilientRedisCache", "LOCATION": REDIS_URL}
     }
-    # Sessions read from Redis by every app server, written through to the database (the
-    # record: a Redis restart signs nobody out).
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHE_TIMEOUT_SECONDS = float(os.environ.get("BACKCHANNEL_CACHE_TIMEOUT_SECONDS", "0.5"))
+CACHE_RETRY_SECONDS = int(os.environ.get("BACKCHANNEL_CACHE_RETRY_SECONDS", "30"))
 
 # A list counts its matches up to this many and then says "more than" (archive/counting.py):
 # counting a million rows on every request is what made deep lists slow.
 LIST_COUNT_BOUND = 10_000
 
-# Abuse limits, (actions, seconds), counted in the cache above (annotations/throttling.py).
+# Abuse limits, (actions, seconds), counted in the database (annotations/throttling.py).
 RATE_LIMITS = {
     # Password-reset mails: per e-mail address asked for, and per client address.
     "password_reset_email": (3, 3600),

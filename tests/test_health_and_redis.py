@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or "0"
 REDIS_URL = f"redis://127.0.0.1:6379/{8 + int(WORKER) % 8}"
 REDIS_CACHE = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    "default": {"BACKEND": "archive.cache_backends.ResilientRedisCache", "LOCATION": REDIS_URL}
 }
 
 

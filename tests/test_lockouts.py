@@ -149,3 +149,40 @@ def test_a_curator_clears_a_locked_address(curator_client, users):
 def test_other_researchers_cannot_open_the_lockouts(client, users):
     client.force_login(users["other"])
     assert client.get("/admin/axes/accessattempt/").status_code == 302
+
+
+def test_one_username_is_locked_after_failures_from_many_addresses(client, users, settings):
+    """Behind the proxy, an attacker with many addresses stays under every per-address limit;
+    the username's own count across all of them locks it."""
+    settings.BEHIND_TLS_PROXY = True
+    per_address = settings.AXES_FAILURE_LIMIT - 1
+    addresses = [f"203.0.113.{n}" for n in range(1, 60)]
+    responses = []
+    for address in addresses:
+        for _ in range(per_address):
+            answer = fail(client, "author", headers={"X-Forwarded-For": address})
+            responses.append(answer.status_code)
+    assert responses.index(429) == settings.AXES_ACCOUNT_FAILURE_LIMIT - 1
+    # Locked from a new address with the right password too; other accounts are not.
+    fresh = {"headers": {"X-Forwarded-For": "198.51.100.77"}}
+    assert sign_in(client, "author", "pw-author-123", **fresh).status_code == 429
+    assert sign_in(client, "member", "pw-member-123", **fresh).status_code == 302
+
+
+def test_addresses_of_one_ipv6_network_count_as_one_client(client, users, settings):
+    """One /64 gives a client 2**64 addresses: they are counted as one."""
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        fail(client, "author", REMOTE_ADDR=f"2001:db8:1:2::{n + 1:x}")
+    same_network = sign_in(client, "author", "pw-author-123", REMOTE_ADDR="2001:db8:1:2:ffff::9")
+    assert same_network.status_code == 429
+    # Another /64 is another client.
+    other_network = sign_in(client, "author", "pw-author-123", REMOTE_ADDR="2001:db8:1:3::1")
+    assert other_network.status_code == 302
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) >= {"2001:db8:1:2::"}
+
+
+def test_an_ipv4_address_written_as_ipv6_is_the_ipv4_client(rf):
+    from annotations.throttling import client_network
+
+    request = rf.get("/", REMOTE_ADDR="::ffff:192.0.2.5")
+    assert client_network(request) == "192.0.2.5"
