@@ -8,13 +8,14 @@ hop at a time, at most `MAX_REDIRECTS`, and a loop stops at the first address se
 requests run in a few threads; only the calling thread touches the database.
 
 The server makes these requests, so an address must not reach into its own network: a host
-name that resolves to a loopback, private, link-local or otherwise non-public address is not
-asked (`LINK_CHECK_PRIVATE_ADDRESSES` allows it, for an archive on an intranet), and the
-connection goes to the address that was vetted, never to a second lookup of the name.
+name that resolves to a loopback, private, link-local or otherwise non-public address (by
+`archive.public_addresses.is_public_address`, which also sees through the IPv6 forms that carry
+an IPv4 address) is not asked (`LINK_CHECK_PRIVATE_ADDRESSES` allows it, for an archive on an
+intranet), and the connection goes to the address that was vetted, never to a second lookup of
+the name.
 """
 
 import http.client
-import ipaddress
 import socket
 import ssl
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -25,6 +26,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .links import LinkError, LinkState, failures_after, link_state_of
+from .public_addresses import is_public_address
 
 MAX_REDIRECTS = 10
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
@@ -134,7 +136,7 @@ class Checker:
         if not addresses:
             raise _Refused(LinkError.NAME_NOT_FOUND)
         if not self.allow_private_addresses and not all(
-            ipaddress.ip_address(address).is_global for address in addresses
+            is_public_address(address) for address in addresses
         ):
             raise _Refused(LinkError.PRIVATE_ADDRESS)
         return addresses[0]
