@@ -3,7 +3,9 @@
 Each distinct address is asked once per run, however many sources and note links cite it, and
 the answer is written to every row that cites it. A request is `HEAD`; a site that refuses
 `HEAD` (405, 501 or another 4xx) is asked again with `GET`, whose body is never read: the
-connection is closed once the status line and headers have arrived. Redirects are followed one
+connection is closed once the status line and headers have arrived. Each request has one
+deadline (`timeout`) for everything up to the last header, however slowly the bytes come.
+Redirects are followed one
 hop at a time, at most `MAX_REDIRECTS`, and a loop stops at the first address seen twice. The
 requests run in a few threads; only the calling thread touches the database.
 
