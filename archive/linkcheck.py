@@ -5,9 +5,9 @@ the answer is written to every row that cites it. A request is `HEAD`; a site th
 `HEAD` (405, 501 or another 4xx) is asked again with `GET`, whose body is never read: the
 connection is closed once the status line and headers have arrived. Each request has one
 deadline (`timeout`) for everything up to the last header, however slowly the bytes come.
-Redirects are followed one
-hop at a time, at most `MAX_REDIRECTS`, and a loop stops at the first address seen twice. The
-requests run in a few threads; only the calling thread touches the database.
+Redirects are followed one hop at a time, at most `MAX_REDIRECTS`, and a loop stops at the
+first address seen twice. The requests run in a few threads; only the calling thread touches
+the database.
 
 The server makes these requests, so an address must not reach into its own network: a host
 name that resolves to a loopback, private, link-local or otherwise non-public address (by
