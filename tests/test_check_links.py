@@ -448,7 +448,6 @@ def drip_server():
     second: every byte arrives well within the socket timeout, the answer never does."""
     stop = threading.Event()
     listener = socket.create_server(("127.0.0.1", 0))
-    started = []
 
     def drip(connection, payload, tls):
         with connection:
@@ -471,7 +470,6 @@ def drip_server():
                 connection, _peer = listener.accept()
             except OSError:
                 return
-            started.append(time.monotonic())
             threading.Thread(target=drip, args=(connection, payload, tls), daemon=True).start()
 
     def start(payload, tls=None):
