@@ -37,7 +37,8 @@ def integrity(path):
 def backup_sqlite(destination, alias="default"):
     """Copy the live database to destination (which must not exist) in one step of the online
     backup API: a snapshot as of one moment, taken while other connections go on writing (WAL).
-    Returns the copy's size in bytes."""
+    The copy is one self-contained file in rollback-journal mode: no -wal or -shm file beside
+    it, now or when it is opened later. Returns the copy's size in bytes."""
     source_path = sqlite_path(alias)
     destination = Path(destination)
     if destination.exists():
@@ -50,6 +51,9 @@ def backup_sqlite(destination, alias="default"):
         target = sqlite3.connect(partial)
         with source, target:
             source.backup(target)  # pages=-1: every page in one step, one consistent snapshot
+        # The copy inherits WAL mode from the live database; leaving it checkpoints the WAL
+        # into the file and removes the -wal and -shm files.
+        target.execute("PRAGMA journal_mode=DELETE")
         source.close()
         target.close()
         checked = integrity(partial)
@@ -57,8 +61,14 @@ def backup_sqlite(destination, alias="default"):
             raise BackupError(f"The copy failed SQLite's integrity check: {checked}")
         partial.rename(destination)
     finally:
-        partial.unlink(missing_ok=True)
+        for leftover in (partial, *_companions(partial)):
+            leftover.unlink(missing_ok=True)
     return destination.stat().st_size
+
+
+def _companions(path):
+    """The files SQLite may keep beside a database: its WAL, shared memory, rollback journal."""
+    return [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal")]
 
 
 def restore_sqlite(backup, alias="default"):

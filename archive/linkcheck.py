@@ -3,20 +3,26 @@
 Each distinct address is asked once per run, however many sources and note links cite it, and
 the answer is written to every row that cites it. A request is `HEAD`; a site that refuses
 `HEAD` (405, 501 or another 4xx) is asked again with `GET`, whose body is never read: the
-connection is closed once the status line and headers have arrived. Redirects are followed one
-hop at a time, at most `MAX_REDIRECTS`, and a loop stops at the first address seen twice. The
-requests run in a few threads; only the calling thread touches the database.
+connection is closed once the status line and headers have arrived. Each request has one
+deadline (`timeout`) for everything up to the last header, however slowly the bytes come.
+Redirects are followed one hop at a time, at most `MAX_REDIRECTS`, and a loop stops at the
+first address seen twice. The requests run in a few threads; only the calling thread touches
+the database.
 
 The server makes these requests, so an address must not reach into its own network: a host
-name that resolves to a loopback, private, link-local or otherwise non-public address is not
-asked (`LINK_CHECK_PRIVATE_ADDRESSES` allows it, for an archive on an intranet), and the
-connection goes to the address that was vetted, never to a second lookup of the name.
+name that resolves to a loopback, private, link-local or otherwise non-public address (by
+`archive.public_addresses.is_public_address`, which also sees through the IPv6 forms that carry
+an IPv4 address) is not asked (`LINK_CHECK_PRIVATE_ADDRESSES` allows it, for an archive on an
+intranet), and the connection goes to the address that was vetted, never to a second lookup of
+the name.
 """
 
+import contextlib
 import http.client
-import ipaddress
 import socket
 import ssl
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from urllib.parse import quote, urldefrag, urljoin, urlsplit
@@ -25,6 +31,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .links import LinkError, LinkState, failures_after, link_state_of
+from .public_addresses import is_public_address
 
 MAX_REDIRECTS = 10
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
@@ -58,26 +65,85 @@ class _Refused(Exception):
         self.error = error
 
 
+class _Deadline:
+    """The time one request may take, connect to headers: when it is up, a watchdog timer shuts
+    the connection's socket down, so a server sending a byte every few seconds (each one
+    resetting the socket's own timeout) cannot hold the request any longer."""
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+        self.expired = False
+        self._ends = time.monotonic() + seconds
+        self._socket = None
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self):
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self._timer.cancel()
+
+    def remaining(self):
+        left = self._ends - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the request's deadline passed")
+        return left
+
+    def watch(self, sock):
+        """Shut `sock` down when time is up (at once if it already is)."""
+        with self._lock:
+            self._socket = sock
+            if self.expired:
+                self._shut_down()
+                raise TimeoutError("the request's deadline passed")
+
+    def _expire(self):
+        with self._lock:
+            self.expired = True
+            if self._socket is not None:
+                self._shut_down()
+
+    def _shut_down(self):
+        # The plain socket's shutdown, also for a TLS socket: the blocked read or write in the
+        # request's thread returns at once; the connection is closed there. OSError: the
+        # socket is already closed, or not connected yet.
+        with contextlib.suppress(OSError):
+            socket.socket.shutdown(self._socket, socket.SHUT_RDWR)
+
+
 class _PinnedHTTPConnection(http.client.HTTPConnection):
     """Connects to the address already looked up and vetted, whatever the name says now."""
 
-    def __init__(self, host, port, address, timeout):
-        super().__init__(host, port, timeout=timeout)
+    def __init__(self, host, port, address, deadline):
+        super().__init__(host, port, timeout=deadline.seconds)
         self.address = address
+        self.deadline = deadline
 
     def connect(self):
-        self.sock = socket.create_connection((self.address, self.port), self.timeout)
+        self.sock = socket.create_connection((self.address, self.port), self.deadline.remaining())
+        self.deadline.watch(self.sock)
 
 
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, host, port, address, timeout, tls_context):
-        super().__init__(host, port, timeout=timeout, context=tls_context)
+    def __init__(self, host, port, address, deadline, tls_context):
+        super().__init__(host, port, timeout=deadline.seconds, context=tls_context)
         self.address = address
+        self.deadline = deadline
         self.tls_context = tls_context
 
     def connect(self):
-        sock = socket.create_connection((self.address, self.port), self.timeout)
-        self.sock = self.tls_context.wrap_socket(sock, server_hostname=self.host)
+        sock = socket.create_connection((self.address, self.port), self.deadline.remaining())
+        self.deadline.watch(sock)
+        tls = self.tls_context.wrap_socket(
+            sock, server_hostname=self.host, do_handshake_on_connect=False
+        )
+        self.sock = tls
+        # Watched before the handshake, which reads from the server too.
+        self.deadline.watch(tls)
+        tls.do_handshake()
 
 
 def _request_target(parts):
@@ -134,7 +200,7 @@ class Checker:
         if not addresses:
             raise _Refused(LinkError.NAME_NOT_FOUND)
         if not self.allow_private_addresses and not all(
-            ipaddress.ip_address(address).is_global for address in addresses
+            is_public_address(address) for address in addresses
         ):
             raise _Refused(LinkError.PRIVATE_ADDRESS)
         return addresses[0]
@@ -151,32 +217,43 @@ class Checker:
         except (ValueError, UnicodeError) as error:
             raise _Refused(LinkError.BAD_URL) from error
         address = self._address(host, port)
-        if scheme == "https":
-            connection = _PinnedHTTPSConnection(host, port, address, self.timeout, self.tls_context)
-        else:
-            connection = _PinnedHTTPConnection(host, port, address, self.timeout)
-        try:
-            connection.request(
-                method,
-                _request_target(parts),
-                headers={"User-Agent": self.user_agent, "Accept": "*/*", "Connection": "close"},
-            )
-            response = connection.getresponse()
-            return response.status, response.getheader("Location")
-        except TimeoutError as error:
-            raise _Refused(LinkError.TIMEOUT) from error
-        except ssl.SSLError as error:
-            raise _Refused(LinkError.TLS) from error
-        # Before OSError: a connection closed without an answer is both.
-        except http.client.HTTPException as error:
-            raise _Refused(LinkError.BAD_RESPONSE) from error
-        except ConnectionRefusedError as error:
-            raise _Refused(LinkError.CONNECTION_REFUSED) from error
-        except OSError as error:
-            raise _Refused(LinkError.CONNECTION_FAILED) from error
-        finally:
-            # Closes the socket: whatever body a GET's answer carries is never read.
-            connection.close()
+        with _Deadline(self.timeout) as deadline:
+            if scheme == "https":
+                connection = _PinnedHTTPSConnection(host, port, address, deadline, self.tls_context)
+            else:
+                connection = _PinnedHTTPConnection(host, port, address, deadline)
+            try:
+                connection.request(
+                    method,
+                    _request_target(parts),
+                    headers={
+                        "User-Agent": self.user_agent,
+                        "Accept": "*/*",
+                        "Connection": "close",
+                    },
+                )
+                response = connection.getresponse()
+                return response.status, response.getheader("Location")
+            except (OSError, http.client.HTTPException) as error:
+                # Whatever the shut-down socket made the request raise, time ran out.
+                if deadline.expired or isinstance(error, TimeoutError):
+                    raise _Refused(LinkError.TIMEOUT) from error
+                raise _Refused(_error_of(error)) from error
+            finally:
+                # Closes the socket: whatever body a GET's answer carries is never read.
+                connection.close()
+
+
+def _error_of(error):
+    """The LinkError for a request that failed with `error` (before its deadline)."""
+    if isinstance(error, ssl.SSLError):
+        return LinkError.TLS
+    # Before OSError: a connection closed without an answer is both.
+    if isinstance(error, http.client.HTTPException):
+        return LinkError.BAD_RESPONSE
+    if isinstance(error, ConnectionRefusedError):
+        return LinkError.CONNECTION_REFUSED
+    return LinkError.CONNECTION_FAILED
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""Database rules broken by a race answer 409 with a clear page, never a 500.
+"""Database rules broken by a race answer 409 with a clear page, never a 500; a full disk
+answers 503 (`StorageFullMiddleware`).
 
 Forms check unique rules before saving, but two saves at the same moment can both pass the
 check; the database then refuses the second with IntegrityError. Views that can say more (a
@@ -6,8 +7,10 @@ form error, an idempotent result) catch it themselves; this is the net for every
 the admin included.
 """
 
+import errno
 import logging
 import re
+import sqlite3
 import time
 import uuid
 
@@ -15,6 +18,8 @@ from django.db import IntegrityError
 from django.shortcuts import render
 
 from annotations.throttling import client_address
+
+from .api.errors import storage_full
 
 logger = logging.getLogger(__name__)
 request_logger = logging.getLogger("backchannel.requests")
@@ -35,6 +40,53 @@ class IntegrityErrorMiddleware:
             "Refused by a database rule: %s %s", request.method, request.path, exc_info=True
         )
         return render(request, "409.html", status=409)
+
+
+# OSError numbers for "no room left": the disk is full, or the user's quota is spent.
+NO_SPACE_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
+# PostgreSQL's SQLSTATE for disk_full.
+POSTGRES_DISK_FULL = "53100"
+
+
+def is_storage_full(exception):
+    """True when `exception` (or what it was raised from) says there is no room to write: an
+    OSError ENOSPC/EDQUOT from a file write, SQLite's "database or disk is full" (SQLITE_FULL),
+    or PostgreSQL's disk_full (Django raises its database errors from the driver's)."""
+    seen = set()
+    while exception is not None and id(exception) not in seen:
+        seen.add(id(exception))
+        if isinstance(exception, OSError) and exception.errno in NO_SPACE_ERRNOS:
+            return True
+        # The drivers' own errors (sqlite3's, psycopg's) carry these codes.
+        if getattr(exception, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+            return True
+        if getattr(exception, "sqlstate", None) == POSTGRES_DISK_FULL:
+            return True
+        exception = exception.__cause__ or exception.__context__
+    return False
+
+
+class StorageFullMiddleware:
+    """A write the disk (or the database) has no room for answers 503 "try again in a few
+    minutes", with the request id (JSON under /api/), instead of the generic 500 page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not is_storage_full(exception):
+            return None
+        # An error, not a warning: nothing more can be saved until someone makes room.
+        logger.error(
+            "No room to write (disk or database full): %s %s",
+            request.method,
+            request.path,
+            exc_info=True,
+        )
+        return storage_full(request)
 
 
 class PermissionsPolicyMiddleware:

@@ -90,6 +90,8 @@ MIDDLEWARE = [
     "annotations.middleware.PrivateCacheMiddleware",
     # A unique rule broken by two saves at once is a 409 page, never a 500.
     "archive.middleware.IntegrityErrorMiddleware",
+    # A write with no room left (disk or database full) is a 503 "try again", never a 500.
+    "archive.middleware.StorageFullMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into a 429 page.

@@ -3,8 +3,12 @@ cited site can: found, missing, gone, redirected, looping, refusing HEAD, too sl
 hanging up. Never the internet."""
 
 import json
+import shutil
 import socket
+import ssl
+import subprocess
 import threading
+import time
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import StringIO
@@ -14,6 +18,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from annotations.models import SourceLink
+from archive.linkcheck import Checker
 from archive.links import DEAD_AFTER_FAILURES, LinkState
 from archive.models import Source
 from tests.annotation_helpers import make_annotation
@@ -432,3 +437,106 @@ def test_nothing_to_check_is_a_quiet_success(db):
 def test_bad_options_are_refused_with_a_message(db, args):
     with pytest.raises(CommandError):
         call_command("check_links", *args, stdout=StringIO())
+
+
+DRIP_INTERVAL = 0.5
+
+
+@pytest.fixture
+def drip_server():
+    """A server on 127.0.0.1 that answers each connection with `payload` one byte every half
+    second: every byte arrives well within the socket timeout, the answer never does."""
+    stop = threading.Event()
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def drip(connection, payload, tls):
+        with connection:
+            if tls is not None:
+                try:
+                    connection = tls.wrap_socket(connection, server_side=True)
+                except OSError:
+                    return
+            for byte in payload:
+                if stop.wait(DRIP_INTERVAL):
+                    return
+                try:
+                    connection.sendall(bytes([byte]))
+                except OSError:  # the client hung up
+                    return
+
+    def serve(payload, tls):
+        while not stop.is_set():
+            try:
+                connection, _peer = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=drip, args=(connection, payload, tls), daemon=True).start()
+
+    def start(payload, tls=None):
+        threading.Thread(target=serve, args=(payload, tls), daemon=True).start()
+        return listener.getsockname()[1]
+
+    yield start
+    stop.set()
+    listener.close()
+
+
+DRIPPED_ANSWER = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+# The start of a TLS record, which the handshake waits for (16 KB it never gets).
+DRIPPED_HANDSHAKE = b"\x16\x03\x03\x40\x00" + b"\x02" * 64
+
+
+@pytest.mark.parametrize(
+    ("scheme", "payload"),
+    [("http", DRIPPED_ANSWER), ("https", DRIPPED_HANDSHAKE)],
+    ids=["http-answer", "tls-handshake"],
+)
+def test_a_site_dripping_its_answer_byte_by_byte_times_out_at_the_deadline(
+    build, site, drip_server, scheme, payload
+):
+    port = drip_server(payload)
+    source = build.source(url=f"{scheme}://127.0.0.1:{port}/drip")
+
+    started = time.monotonic()
+    call_command("check_links", "--timeout", "1", stdout=StringIO())
+    elapsed = time.monotonic() - started
+
+    source.refresh_from_db()
+    assert (source.link_status, source.link_error) == (None, "timeout")
+    assert elapsed < 3, f"the check took {elapsed:.1f} s"
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory):
+    """A self-signed certificate for 127.0.0.1: (server TLS context, a client one trusting it)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+        + ["-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1"]
+        + ["-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True,
+        capture_output=True,
+    )
+    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server.load_cert_chain(cert, key)
+    return server, ssl.create_default_context(cafile=str(cert))
+
+
+def test_a_secure_site_dripping_its_answer_after_the_handshake_times_out_at_the_deadline(
+    drip_server, certificate
+):
+    server_tls, client_tls = certificate
+    port = drip_server(DRIPPED_ANSWER, tls=server_tls)
+    checker = Checker(
+        timeout=1, user_agent="test", allow_private_addresses=True, tls_context=client_tls
+    )
+
+    started = time.monotonic()
+    result = checker.check(f"https://127.0.0.1:{port}/drip")
+    elapsed = time.monotonic() - started
+
+    assert (result.status, result.error) == (None, "timeout")
+    assert elapsed < 3, f"the check took {elapsed:.1f} s"

@@ -2,7 +2,12 @@
 parameter's messages) when the request's values were refused. No HTML error page reaches a
 script, whether DRF raised the error or Django's URL resolver did."""
 
-from django.http import HttpResponseBadRequest, HttpResponseServerError, JsonResponse
+from django.http import (
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseServerError,
+    JsonResponse,
+)
 from django.shortcuts import render
 from django.template import loader
 from rest_framework import exceptions
@@ -90,3 +95,26 @@ def server_error(request, template_name="500.html"):
         {"request_id": getattr(request, "request_id", "")}
     )
     return HttpResponseServerError(page)
+
+
+# How long a client should wait before sending a refused write again (Retry-After, seconds).
+STORAGE_FULL_RETRY_AFTER = 120
+
+
+def storage_full(request, template_name="503.html"):
+    """A write refused because the disk (or the database's space) is full: 503, so the writer
+    knows to send it again later. Like the 500 page, it needs nothing that may have failed."""
+    request_id = getattr(request, "request_id", "")
+    if _is_api(request):
+        body = error_body(
+            503,
+            "The server cannot write just now: its storage is full. Nothing was saved; "
+            "send the same request again in a few minutes.",
+        )
+        body["request_id"] = request_id
+        response = JsonResponse(body, status=503)
+    else:
+        page = loader.get_template(template_name).render({"request_id": request_id})
+        response = HttpResponse(page, status=503)
+    response["Retry-After"] = str(STORAGE_FULL_RETRY_AFTER)
+    return response

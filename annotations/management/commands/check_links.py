@@ -64,7 +64,10 @@ class Command(BaseCommand):
             type=_bounded(float, 0.05, 300),
             default=10.0,
             metavar="S",
-            help="Seconds to wait for each connection, and for each answer (default 10).",
+            help=(
+                "Seconds each request may take, from connecting to the last header "
+                "(default 10); each redirect hop and the GET after a refused HEAD get their own."
+            ),
         )
         parser.add_argument("--json", action="store_true", help="Print the summary as JSON.")
 
