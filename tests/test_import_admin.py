@@ -140,10 +140,11 @@ def test_message_page_says_where_an_imported_message_came_from(
 
 
 def test_attachments_download_only_for_curators_and_never_inline(
-    client, admin_client, users, tmp_path, settings
+    client, admin_client, users, tmp_path, settings, django_capture_on_commit_callbacks
 ):
     settings.MEDIA_ROOT = tmp_path / "media"
-    import_path(samples.write_mbox(tmp_path / "enc.mbox", [RAW_ENCODED]))
+    with django_capture_on_commit_callbacks(execute=True):
+        import_path(samples.write_mbox(tmp_path / "enc.mbox", [RAW_ENCODED]))
     attachment = Message.objects.get().attachments.get()
     url = reverse("admin:archive_attachment_download", args=[attachment.pk])
     response = admin_client.get(url)
