@@ -31,7 +31,12 @@ migrate: install
 load: migrate
 	$(DEV_ENV) $(BIN)/python manage.py load_archive fixtures/archive.json fixtures/editors-annotations.json
 
+# The background worker (the admin's imports) runs beside the web server and stops with it
+# (Ctrl-C, or the server exiting). --no-reload: the trap stops one process, and the reloader's
+# child would outlive it; restart `make run` after changing task code.
 run: load
+	$(DEV_ENV) $(BIN)/python manage.py db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # One test process per core (pytest-xdist; each has its own test database and live servers).
@@ -47,10 +52,14 @@ format: install-dev
 	$(BIN)/ruff format .
 
 # Production-style serving: DEBUG off; needs DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS; HTTPS only
-# unless DJANGO_ALLOW_PLAIN_HTTP=1.
+# unless DJANGO_ALLOW_PLAIN_HTTP=1. One background worker (the admin's imports) beside gunicorn,
+# stopped with it; clean_attachments first removes what an import killed earlier left.
 serve: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput
+	$(BIN)/python manage.py clean_attachments
+	$(BIN)/python manage.py db_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(BIN)/gunicorn config.wsgi --bind 0.0.0.0:$(PORT) --workers $${WEB_CONCURRENCY:-3}
 
 $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python

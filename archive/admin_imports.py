@@ -1,11 +1,9 @@
 """The admin side of imports: batches (read-only, publish a batch), the upload → dry run →
-confirm page, attachments for curators, and merging imported accounts into one person."""
+confirm pages (both steps run in the background: archive/importing/tasks.py), attachments for
+curators, and merging imported accounts into one person."""
 
 import json
 import secrets
-import shutil
-import tempfile
-import time
 from pathlib import Path
 
 from django import forms
@@ -15,43 +13,20 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.html import format_html
 
 from .caching import forget_figures
 from .importing import csv_reader
-from .importing.importer import FAMILIES, import_path
-from .importing.items import FileRefused
-from .models import Attachment, ImportBatch, Message
-
-PENDING_DIR_NAME = "backchannel-pending-imports"
+from .importing.importer import FAMILIES
+from .importing.tasks import pending_root, queue, remove_stale_uploads
+from .models import Attachment, ImportBatch, ImportUpload, Message
 
 
 def upload_limit():
     """Bytes an upload may have (IMPORT_UPLOAD_MAX_BYTES, 25 MB); larger files: the command."""
     return getattr(settings, "IMPORT_UPLOAD_MAX_BYTES", 25 * 1024 * 1024)
-
-
-PENDING_HOURS = 24
-
-
-def _pending_root():
-    """Where uploads wait between their dry run and the curator's confirmation; uploads left
-    unconfirmed for a day are removed whenever someone opens the import page."""
-    root = Path(
-        getattr(settings, "IMPORT_PENDING_DIR", "")
-        or Path(tempfile.gettempdir()) / PENDING_DIR_NAME
-    )
-    root.mkdir(parents=True, exist_ok=True)
-    cutoff = time.time() - PENDING_HOURS * 3600
-    for folder in root.iterdir():
-        try:
-            if folder.is_dir() and folder.stat().st_mtime < cutoff:
-                shutil.rmtree(folder, ignore_errors=True)
-        except OSError:
-            continue
-    return root
 
 
 class UploadForm(forms.Form):
@@ -182,6 +157,11 @@ class ImportBatchAdmin(admin.ModelAdmin):
                 name="archive_importbatch_upload",
             ),
             path(
+                "import/<int:pk>/",
+                self.admin_site.admin_view(self.status_view),
+                name="archive_importbatch_upload_status",
+            ),
+            path(
                 "import/template.csv",
                 self.admin_site.admin_view(self.template_view),
                 name="archive_importbatch_template",
@@ -194,96 +174,111 @@ class ImportBatchAdmin(admin.ModelAdmin):
         response["Content-Disposition"] = 'attachment; filename="backchannel-import-template.csv"'
         return response
 
-    def upload_view(self, request):
+    def _may_import(self, request):
         if not (
             request.user.has_perm("archive.add_message")
             and request.user.has_perm("archive.view_importbatch")
         ):
             raise PermissionDenied
-        _pending_root()  # and remove uploads left unconfirmed for a day
-        context = {
+
+    def _context(self, request, **extra):
+        return {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": "Import a file",
             "limit_mb": upload_limit() // (1024 * 1024),
+            **extra,
         }
-        if request.method == "POST" and request.POST.get("confirm"):
-            return self._confirm(request, context)
+
+    def upload_view(self, request):
+        """A curator who may add messages uploads a file; its dry run is queued."""
+        self._may_import(request)
+        remove_stale_uploads()
         form = UploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             token = secrets.token_hex(16)
-            folder = _pending_root() / token
+            folder = pending_root() / token
             folder.mkdir()
             stored = folder / _safe_name(form.cleaned_data["file"].name)
             with open(stored, "wb") as out:
                 for chunk in form.cleaned_data["file"].chunks():
                     out.write(chunk)
-            options = {
-                key: form.cleaned_data[key]
-                for key in ("format", "thread", "publish", "skip_invalid")
-            }
-            try:
-                result = import_path(
-                    stored,
-                    format=options["format"] or None,
-                    thread=options["thread"] or None,
-                    dry_run=True,
-                    skip_invalid=options["skip_invalid"],
-                    user=request.user,
-                )
-            except FileRefused as error:
-                shutil.rmtree(folder, ignore_errors=True)
-                form.add_error("file", f"Nothing can be imported from this file: {error}")
-            else:
-                if result.already_imported:
-                    shutil.rmtree(folder, ignore_errors=True)
-                request.session[f"import:{token}"] = {"name": stored.name, **options}
-                context.update(result=result, token=token, options=options)
-                return render(request, "admin/archive/importbatch/dry_run.html", context)
-        context["form"] = form
+            upload = ImportUpload.objects.create(
+                token=token,
+                file_name=stored.name,
+                uploaded_by=request.user,
+                **{
+                    key: form.cleaned_data[key]
+                    for key in ("format", "thread", "publish", "skip_invalid")
+                },
+            )
+            queue(upload)
+            return redirect("admin:archive_importbatch_upload_status", upload.pk)
+        context = self._context(request, title="Import a file", form=form)
         return render(request, "admin/archive/importbatch/upload.html", context)
 
-    def _confirm(self, request, context):
-        token = request.POST.get("token", "")
-        pending = request.session.pop(f"import:{token}", None) if token.isalnum() else None
-        folder = _pending_root() / token if token.isalnum() else None
-        if not pending or not folder or not (folder / pending["name"]).is_file():
+    def status_view(self, request, pk):
+        """The curator who uploaded a file follows its dry run and import, and confirms it."""
+        self._may_import(request)
+        upload = get_object_or_404(ImportUpload.objects.uploaded_by(request.user), pk=pk)
+        if request.method == "POST":
+            return self._confirm(request, upload)
+        context = self._context(
+            request,
+            title=f"Import of {upload.file_name}",
+            upload=upload,
+            may_confirm=upload.can_be_confirmed and self._still_waiting(upload),
+        )
+        return render(request, "admin/archive/importbatch/status.html", context)
+
+    def _still_waiting(self, upload):
+        return (pending_root() / upload.token / upload.file_name).is_file()
+
+    def _confirm(self, request, upload):
+        # One conditional update: a second click (or a second tab) finds nothing to confirm.
+        confirmed = self._still_waiting(upload) and ImportUpload.objects.filter(
+            pk=upload.pk,
+            step=ImportUpload.Step.DRY_RUN,
+            status=ImportUpload.Status.DONE,
+            refused="",
+            already_imported__isnull=True,
+        ).update(step=ImportUpload.Step.IMPORT, status=ImportUpload.Status.QUEUED, started=None)
+        if not confirmed:
             messages.error(
                 request,
                 "That upload is no longer waiting (confirmed already, or expired): "
                 "upload it again.",
             )
-            return redirect("admin:archive_importbatch_upload")
-        try:
-            result = import_path(
-                folder / pending["name"],
-                format=pending["format"] or None,
-                thread=pending["thread"] or None,
-                publish=pending["publish"],
-                skip_invalid=pending["skip_invalid"],
-                user=request.user,
-            )
-        except FileRefused as error:
-            messages.error(request, f"Nothing was imported: {error}")
-            return redirect("admin:archive_importbatch_upload")
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
-        if result.already_imported:
-            messages.info(
-                request,
-                f"{result.file_name} was already imported (batch "
-                f"{result.already_imported.pk}): nothing was created.",
-            )
-            return redirect("admin:archive_importbatch_change", result.already_imported.pk)
-        if result.refused:
-            messages.error(request, result.refused)
-            return redirect("admin:archive_importbatch_upload")
-        state = "published" if pending["publish"] else "unpublished, waiting for review"
-        messages.success(
-            request,
-            f"Imported {result.report['created']} message(s) from {result.file_name}, {state}.",
-        )
-        return redirect("admin:archive_importbatch_change", result.batch.pk)
+            return redirect("admin:archive_importbatch_upload_status", upload.pk)
+        queue(upload)
+        return redirect("admin:archive_importbatch_upload_status", upload.pk)
+
+
+@admin.register(ImportUpload)
+class ImportUploadAdmin(admin.ModelAdmin):
+    """A curator's own uploads and where each stands; the status page is where they act."""
+
+    list_display = ["file_name", "step", "status", "created", "finished", "status_page", "batch"]
+    list_filter = ["step", "status"]
+    search_fields = ["file_name", "sha256"]
+    date_hierarchy = "created"
+    list_select_related = ["batch"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).uploaded_by(request.user)
+
+    @admin.display(description="Status page")
+    def status_page(self, upload):
+        url = reverse("admin:archive_importbatch_upload_status", args=[upload.pk])
+        return format_html('<a href="{}">follow or confirm</a>', url)
+
+    def has_add_permission(self, request):
+        return False  # made by uploading: "Import a file"
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class AttachmentInline(admin.TabularInline):

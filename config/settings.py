@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "corsheaders",
     "axes",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "archive",
     "annotations",
 ]
@@ -263,6 +265,13 @@ MEDIA_URL = "media/"
 # largest the admin's upload page accepts (bigger files: the command).
 IMPORT_MAX_FILE_BYTES = int(os.environ.get("IMPORT_MAX_FILE_BYTES", "") or 1024**3)
 IMPORT_UPLOAD_MAX_BYTES = int(os.environ.get("IMPORT_UPLOAD_MAX_BYTES", "") or 25 * 1024**2)
+# Where admin uploads wait for the background worker (empty: a folder in the system's temporary
+# directory); the web server and `manage.py db_worker` must both see the same folder.
+IMPORT_PENDING_DIR = os.environ.get("IMPORT_PENDING_DIR", "")
+
+# Background work (the admin's imports, archive/importing/tasks.py): tasks are rows in this
+# database, run by `manage.py db_worker` (make run and make serve start one beside the server).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # `manage.py check_links` (archive/linkcheck.py) does not ask addresses on loopback, private or
 # link-local networks: a researcher's link must not make the server probe its own network.

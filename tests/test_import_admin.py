@@ -1,11 +1,14 @@
 """The admin side of imports: upload → dry run → confirm, batches, attachments, merging accounts."""
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
 
-from archive.importing.importer import import_path
-from archive.models import Account, ImportBatch, Message
+from archive.importing.importer import _Writer, import_path
+from archive.importing.tasks import run_upload
+from archive.models import Account, ImportBatch, ImportUpload, Message
 from tests import import_samples as samples
 from tests.test_import_messages import RAW_ENCODED
 
@@ -24,52 +27,69 @@ def mbox_upload(messages=None, name="mail.mbox"):
     return SimpleUploadedFile(name, content.getvalue(), content_type="application/mbox")
 
 
-def test_upload_shows_a_dry_run_then_confirm_imports(admin_client, settings, tmp_path):
+@pytest.fixture
+def immediate_tasks(settings):
+    """The admin flow, with each background step run at once inside the request."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+def upload(admin_client, file, **fields):
+    """Upload a file; return its status page (the dry run's outcome, run at once)."""
+    response = admin_client.post(UPLOAD, {"file": file, "format": "", **fields})
+    assert response.status_code == 302, response.content.decode()[:500]
+    return admin_client.get(response["Location"])
+
+
+def test_upload_shows_a_dry_run_then_confirm_imports(
+    admin_client, settings, tmp_path, immediate_tasks
+):
     settings.IMPORT_PENDING_DIR = str(tmp_path / "pending")
     page = admin_client.get(UPLOAD).content.decode()
     assert "limited to 25 MB" in page and "CSV template" in page
-    response = admin_client.post(UPLOAD, {"file": mbox_upload(), "format": ""})
+    response = upload(admin_client, mbox_upload())
     body = response.content.decode()
     assert response.status_code == 200 and "Would be created" in body
+    assert "Dry run: done" in body and 'http-equiv="refresh"' not in body
     assert not Message.objects.exists() and not ImportBatch.objects.exists()
-    token = response.context["token"]
-    done = admin_client.post(UPLOAD, {"confirm": "1", "token": token}, follow=True)
-    assert "Imported 2 message(s) from mail.mbox" in done.content.decode()
+    status_url = response.wsgi_request.path
+    token = response.context["upload"].token
+    done = admin_client.post(status_url, {"confirm": "1"}, follow=True)
+    assert "Imported 2 messages from mail.mbox" in done.content.decode()
     batch = ImportBatch.objects.get()
     assert batch.imported_by.username == "admin" and batch.messages.count() == 2
     assert not (tmp_path / "pending" / token).exists()
     # The same confirmation again finds nothing waiting and imports nothing.
-    again = admin_client.post(UPLOAD, {"confirm": "1", "token": token}, follow=True)
+    again = admin_client.post(status_url, {"confirm": "1"}, follow=True)
     assert "no longer waiting" in again.content.decode() and Message.objects.count() == 2
 
 
-def test_upload_of_a_file_imported_before_says_so(admin_client, tmp_path, settings):
-    settings.IMPORT_PENDING_DIR = str(tmp_path / "pending")
-    admin_client.post(
-        UPLOAD,
-        {
-            "confirm": "1",
-            "token": admin_client.post(UPLOAD, {"file": mbox_upload()}).context["token"],
-        },
-    )
-    response = admin_client.post(UPLOAD, {"file": mbox_upload()})
-    assert "already imported" in response.content.decode()
-
-
-@pytest.mark.parametrize(
-    "content, message",
-    [
-        (b"", "empty"),
-        (b"not mail at all", "not an mbox"),
-    ],
-)
-def test_upload_errors_rerender_the_form_with_a_message(
-    admin_client, content, message, tmp_path, settings
+def test_upload_of_a_file_imported_before_says_so(
+    admin_client, tmp_path, settings, immediate_tasks
 ):
     settings.IMPORT_PENDING_DIR = str(tmp_path / "pending")
-    response = admin_client.post(UPLOAD, {"file": SimpleUploadedFile("x.mbox", content)})
-    assert response.status_code == 200 and message in response.content.decode()
+    first = upload(admin_client, mbox_upload())
+    admin_client.post(first.wsgi_request.path, {"confirm": "1"})
+    response = upload(admin_client, mbox_upload())
+    assert "already imported" in response.content.decode()
+    assert 'name="confirm"' not in response.content.decode()
+
+
+def test_an_empty_upload_rerenders_the_form_with_a_message(admin_client, tmp_path, settings):
+    settings.IMPORT_PENDING_DIR = str(tmp_path / "pending")
+    response = admin_client.post(UPLOAD, {"file": SimpleUploadedFile("x.mbox", b"")})
+    assert response.status_code == 200 and "empty" in response.content.decode()
     assert not ImportBatch.objects.exists()
+
+
+def test_a_file_that_is_not_mail_fails_with_the_reason_and_imports_nothing(
+    admin_client, tmp_path, settings, immediate_tasks
+):
+    settings.IMPORT_PENDING_DIR = str(tmp_path / "pending")
+    response = upload(admin_client, SimpleUploadedFile("x.mbox", b"not mail at all"))
+    body = response.content.decode()
+    assert "not an mbox" in body and "Nothing was imported" in body
+    assert response.context["upload"].status == ImportUpload.Status.FAILED
+    assert not ImportBatch.objects.exists() and not any((tmp_path / "pending").iterdir())
 
 
 def test_an_upload_over_the_limit_points_to_the_command(admin_client, settings, tmp_path):
@@ -79,12 +99,67 @@ def test_an_upload_over_the_limit_points_to_the_command(admin_client, settings, 
     assert "manage.py import_messages" in response.content.decode()
 
 
-def test_a_file_with_unreadable_messages_cannot_be_confirmed(admin_client, settings, tmp_path):
+def test_a_file_with_unreadable_messages_cannot_be_confirmed(
+    admin_client, settings, tmp_path, immediate_tasks
+):
     settings.IMPORT_PENDING_DIR = str(tmp_path / "pending")
     cut = RAW_ENCODED[: RAW_ENCODED.index(b"--XX--")]
-    response = admin_client.post(UPLOAD, {"file": mbox_upload([*samples.sample_emails(), cut])})
+    response = upload(admin_client, mbox_upload([*samples.sample_emails(), cut]))
     body = response.content.decode()
     assert "message 3" in body and "truncated" in body and 'name="confirm"' not in body
+    refused = admin_client.post(response.wsgi_request.path, {"confirm": "1"}, follow=True)
+    assert "no longer waiting" in refused.content.decode() and not Message.objects.exists()
+
+
+def test_a_queued_upload_says_so_and_reloads_itself(admin_client, settings, tmp_path):
+    # The database backend and no worker: the dry run waits in the queue.
+    settings.IMPORT_PENDING_DIR = str(tmp_path / "pending")
+    response = admin_client.post(UPLOAD, {"file": mbox_upload()}, follow=True)
+    body = response.content.decode()
+    assert "Dry run: queued" in body and '<meta http-equiv="refresh" content="3">' in body
+    assert "manage.py db_worker" in body and 'name="confirm"' not in body
+    upload = response.context["upload"]
+    assert DBTaskResult.objects.get(id=upload.task_id).status == "READY"
+    assert (tmp_path / "pending" / upload.token / "mail.mbox").is_file()
+
+
+def test_another_curator_gets_404_on_an_upload(admin_client, client, users, settings, tmp_path):
+    settings.IMPORT_PENDING_DIR = str(tmp_path / "pending")
+    response = admin_client.post(UPLOAD, {"file": mbox_upload()})
+    other = get_user_model().objects.create_superuser("other-curator", password="pw")
+    client.force_login(other)
+    assert client.get(response["Location"]).status_code == 404
+    assert client.post(response["Location"], {"confirm": "1"}).status_code == 404
+    # The uploads list, too, is each curator's own.
+    assert "mail.mbox" in admin_client.get("/admin/archive/importupload/").content.decode()
+    assert "mail.mbox" not in client.get("/admin/archive/importupload/").content.decode()
+
+
+def test_the_import_task_run_twice_imports_once(admin_client, settings, tmp_path):
+    settings.IMPORT_PENDING_DIR = str(tmp_path / "pending")
+    response = admin_client.post(UPLOAD, {"file": mbox_upload()})
+    upload = ImportUpload.objects.get()
+    assert run_upload.call(upload.pk)["ran"] is True  # the dry run
+    admin_client.post(response["Location"], {"confirm": "1"})
+    assert run_upload.call(upload.pk)["status"] == ImportUpload.Status.DONE
+    assert run_upload.call(upload.pk) == {"upload": upload.pk, "ran": False}
+    assert Message.objects.count() == 2 and ImportBatch.objects.count() == 1
+
+
+def test_an_error_mid_import_is_shown_and_nothing_is_imported(
+    admin_client, settings, tmp_path, monkeypatch, immediate_tasks
+):
+    settings.IMPORT_PENDING_DIR = str(tmp_path / "pending")
+    first = upload(admin_client, mbox_upload())
+
+    def broken(self, links):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(_Writer, "_link_replies", broken)
+    done = admin_client.post(first.wsgi_request.path, {"confirm": "1"}, follow=True)
+    body = done.content.decode()
+    assert "The import stopped with an error" in body and "disk full" in body
+    assert not Message.objects.exists() and not ImportBatch.objects.exists()
 
 
 def test_the_csv_template_downloads_and_imports(admin_client, tmp_path):
@@ -140,10 +215,11 @@ def test_message_page_says_where_an_imported_message_came_from(
 
 
 def test_attachments_download_only_for_curators_and_never_inline(
-    client, admin_client, users, tmp_path, settings
+    client, admin_client, users, tmp_path, settings, django_capture_on_commit_callbacks
 ):
     settings.MEDIA_ROOT = tmp_path / "media"
-    import_path(samples.write_mbox(tmp_path / "enc.mbox", [RAW_ENCODED]))
+    with django_capture_on_commit_callbacks(execute=True):
+        import_path(samples.write_mbox(tmp_path / "enc.mbox", [RAW_ENCODED]))
     attachment = Message.objects.get().attachments.get()
     url = reverse("admin:archive_attachment_download", args=[attachment.pk])
     response = admin_client.get(url)
@@ -181,19 +257,21 @@ def test_merge_accounts_with_a_preview_and_undo(admin_client, tmp_path):
     assert bob.person_id != alice.person_id and bob.merged_from is None
 
 
-def test_unconfirmed_uploads_are_removed_after_a_day(admin_client, settings, tmp_path):
+def test_unconfirmed_uploads_are_removed_after_a_day(
+    admin_client, settings, tmp_path, immediate_tasks
+):
     import os
     import time
 
     settings.IMPORT_PENDING_DIR = str(tmp_path / "pending")
-    response = admin_client.post(UPLOAD, {"file": mbox_upload()})
-    folder = tmp_path / "pending" / response.context["token"]
+    response = upload(admin_client, mbox_upload())
+    folder = tmp_path / "pending" / response.context["upload"].token
     assert folder.is_dir()
     day_old = time.time() - 25 * 3600
     os.utime(folder, (day_old, day_old))
     admin_client.get(UPLOAD)
     assert not folder.exists()
-    confirm = admin_client.post(
-        UPLOAD, {"confirm": "1", "token": response.context["token"]}, follow=True
-    )
+    page = admin_client.get(response.wsgi_request.path).content.decode()
+    assert "no longer waiting" in page and 'name="confirm"' not in page
+    confirm = admin_client.post(response.wsgi_request.path, {"confirm": "1"}, follow=True)
     assert "no longer waiting" in confirm.content.decode() and not Message.objects.exists()

@@ -128,10 +128,14 @@ RAW_ENCODED = (
 )
 
 
-def test_email_encodings_charsets_and_attachments(tmp_path, settings):
+def test_email_encodings_charsets_and_attachments(
+    tmp_path, settings, django_capture_on_commit_callbacks
+):
     settings.MEDIA_ROOT = tmp_path / "media"
     path = samples.write_mbox(tmp_path / "enc.mbox", [RAW_ENCODED])
-    result = import_path(path)
+    # The attachment's file is moved into place when the import's transaction commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        result = import_path(path)
     message = Message.objects.get()
     assert message.text == "Un café crème, s'il vous plaît."
     assert message.thread.title == "Café crème"

@@ -7,6 +7,7 @@ Nothing is written when the file as a whole cannot be read (`FileRefused`), when
 in it failed (unless `skip_invalid`), or on a dry run: the transaction is rolled back and the
 result's report says what would have happened. A file already imported (same SHA-256) creates
 nothing; a message already in the archive (same original identifier) is matched, not copied.
+Attachment files wait in a staging folder until the transaction commits (`attachment_files`).
 """
 
 import getpass
@@ -18,14 +19,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.text import slugify
 
 from ..caching import forget_figures
 from ..models import Account, Attachment, ImportBatch, Message, Person, Source, Thread
 from . import csv_reader, email_reader, telegram_reader, twitter_reader, whatsapp_reader
+from .attachment_files import StagedFiles, final_name
 from .items import FileRefused, Problem
 
 IMPORTER_VERSION = "1.0"
@@ -220,6 +220,7 @@ def import_path(
             else:
                 writer.batch.report = result.report
                 writer.batch.save(update_fields=["report"])
+                transaction.on_commit(writer.files.move_into_place)
                 if publish:
                     forget_figures()
     except _Refused:
@@ -230,11 +231,13 @@ def import_path(
         if earlier is None:
             raise
         _already_imported(result, earlier)
+    except BaseException:
+        result.batch = None  # rolled back: nothing of it stays, its staged files included
+        raise
     finally:
-        if writer and not result.wrote:
-            # Rolled back (a dry run, a refusal, an error): the attachments stored go too.
-            for name in writer.stored_files:
-                writer.storage.delete(name)
+        if writer and writer.files and not result.wrote:
+            # Rolled back (a refusal, an error): the staged attachments go too.
+            writer.files.discard()
     if not result.wrote:
         result.batch = None
     return result
@@ -267,9 +270,8 @@ def _digest(*parts):
 class _Writer:
     def __init__(self, result, *, thread, publish, user, user_name, store_files):
         self.result = result
-        self.store_files = store_files
-        self.stored_files = []
-        self.storage = Attachment._meta.get_field("file").storage
+        # A dry run writes no files at all.
+        self.files = StagedFiles() if store_files else None
         self.prefix, self.family = FAMILIES[result.format]
         self.publish = publish
         self.fixed_thread = thread
@@ -534,8 +536,6 @@ class _Writer:
     def _attach(self, message, data):
         digest = hashlib.sha256(data.content).hexdigest()
         name = os.path.basename(data.name.replace("\\", "/"))[:200]
-        stem = slugify(Path(name).stem)[:60] or "file"
-        stored = f"{digest[:16]}-{stem}{Path(name).suffix[:10].lower()}"
         attachment = Attachment(
             message=message,
             name=name,
@@ -543,8 +543,8 @@ class _Writer:
             size=len(data.content),
             sha256=digest,
         )
-        if self.store_files:
-            attachment.file.save(stored, ContentFile(data.content), save=False)
-            self.stored_files.append(attachment.file.name)
+        if self.files:
+            attachment.file.name = final_name(digest, name)
+            self.files.write(attachment.file.name, data.content)
         attachment.save()
         self.counts["attachments"] += 1

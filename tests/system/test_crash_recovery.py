@@ -9,12 +9,19 @@ killer or `kill -9 -<pgid>` would: no worker finishes its request or closes its 
 machine itself keeps running, so this is a process crash, not a power cut: with SQLite's
 synchronous=NORMAL a committed write is in the WAL file the kernel holds, and survives this; an
 operating-system crash may lose the last commits before a checkpoint, which no test here shows.
+
+The same kill of `manage.py import_messages` in the middle of a mailbox with attachments leaves
+no batch, and no attachment file outside the import's staging folder; `manage.py
+clean_attachments` then removes that folder, and the import run again keeps exactly the files
+its rows name.
 """
 
 import os
 import re
 import signal
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -27,8 +34,11 @@ import pytest
 from django.db import connections
 
 from annotations.models import Annotation
+from archive.models import Attachment, ImportBatch
+from tests import import_samples as samples
 from tests.annotation_helpers import note_form_data
 from tests.live_server_gunicorn import (
+    ROOT,
     Visitor,
     _is_postgres,
     _orm_alias,
@@ -273,3 +283,83 @@ def test_kill_9_mid_burst_loses_no_acknowledged_write(crash_database):
             stop_gunicorn(server)
         for visitor in visitors:
             visitor.close()
+
+
+IMPORT_MESSAGES = 3000
+# The kill comes once this many attachment files are written (the import is then mid-way: it
+# commits only at the end).
+KILL_AT_FILES = 500
+
+
+def mailbox_with_attachments(path, count):
+    return samples.write_mbox(
+        path,
+        (
+            samples.email_bytes(
+                f"crash{n}@example.org",
+                "Alice Example <alice@example.org>",
+                "bob@example.net",
+                f"Papers {n}",
+                samples.datetime(2016, 10, 3, 18, 0, tzinfo=samples.NY),
+                f"Paper {n} attached.\n",
+                attachments=[(f"paper-{n}.pdf", "application/pdf", f"%PDF-1.4 {n}".encode())],
+            )
+            for n in range(count)
+        ),
+    )
+
+
+def files_under(folder):
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+
+
+def manage(env, *args):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+
+
+def test_kill_9_mid_import_leaves_no_orphan_attachment_files(crash_database, tmp_path):
+    _, env, log_path = crash_database
+    media = tmp_path / "media"
+    env = {**env, "MEDIA_ROOT": str(media)}
+    mbox = mailbox_with_attachments(tmp_path / "crash.mbox", IMPORT_MESSAGES)
+    with open(log_path, "w") as log:
+        importer = subprocess.Popen(
+            [sys.executable, "manage.py", "import_messages", str(mbox)],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 120
+        while len(files_under(media)) < KILL_AT_FILES and time.monotonic() < deadline:
+            assert importer.poll() is None, f"the import ended first:\n{log_path.read_text()}"
+            time.sleep(0.02)
+        written = files_under(media)
+        os.killpg(importer.pid, signal.SIGKILL)
+        importer.wait(timeout=10)
+    finally:
+        if importer.poll() is None:
+            os.killpg(importer.pid, signal.SIGKILL)
+    assert len(written) >= KILL_AT_FILES
+    left = files_under(media)
+    assert [name for name in left if not name.startswith("attachments-staging/")] == []
+    assert not ImportBatch.objects.using(ALIAS).exists()
+    assert not Attachment.objects.using(ALIAS).exists()
+
+    cleaned = manage(env, "clean_attachments", "--older-than", "0")
+    assert cleaned.returncode == 0, cleaned.stderr
+    assert "removed 1 staging folder(s)" in cleaned.stdout
+    assert files_under(media) == []
+
+    again = manage(env, "import_messages", str(mbox))
+    assert again.returncode == 0, again.stderr
+    named = set(Attachment.objects.using(ALIAS).values_list("file", flat=True))
+    assert len(named) == IMPORT_MESSAGES and set(files_under(media)) == named
+    print(
+        f"\nimport killed with {len(left)} attachment files written (all in staging); "
+        f"clean_attachments removed them; the import again kept its {len(named)} files"
+    )
