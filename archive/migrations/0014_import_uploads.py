@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('archive', '0012_source_import_batch'),
+        ('archive', '0013_shared_counters'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
