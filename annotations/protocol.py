@@ -21,7 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from archive.models import Event
 
-from . import w3c
+from . import w3c, w3c_shape
 from .forms import AnnotationForm, SourceLinkFormSet, forms_are_valid
 from .models import Annotation, ApiToken, ResearchGroup
 from .throttling import within_rate
@@ -130,7 +130,11 @@ def _read_body(request):
     except RequestDataTooBig:
         raise ProtocolError(413, "The annotation is too large.") from None
     try:
-        data = json.loads(raw)
+        data = w3c_shape.parse(raw)
+        if isinstance(data, dict):
+            w3c_shape.check(data)
+    except w3c_shape.ShapeError as error:
+        raise ProtocolError(400, str(error), errors={error.field: [error.problem]}) from None
     except (ValueError, UnicodeDecodeError):
         raise ProtocolError(400, "The body is not valid JSON.") from None
     if not isinstance(data, dict) or "Annotation" not in w3c.types_of(data):
