@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from archive.models import Message
 
-from . import anchoring, w3c
+from . import anchoring, w3c, w3c_shape
 from .forms import AnnotationForm, SourceLinkFormSet, forms_are_valid
 from .models import Annotation, ResearchGroup
 
@@ -88,6 +88,9 @@ def import_document(document, *, default_author=None, default_visibility="privat
 def _import_one(item, hosts, users, default_author, default_visibility):
     if not isinstance(item, dict):
         raise Refused("not an annotation object")
+    w3c_shape.check(item)
+    if "Annotation" not in w3c.types_of(item):
+        raise Refused('not an annotation ("type": "Annotation")')
     our_uuid = w3c.uuid_from(item)
     if our_uuid and Annotation.objects.filter(uuid=our_uuid).exists():
         raise Refused(f"already in the archive (note {our_uuid})")

@@ -3,9 +3,12 @@
 GET pages through the notes the requester may read (`Annotation.objects.visible_to`), oldest
 first, as an AnnotationCollection of AnnotationPages. Signed-in researchers (their session and
 its CSRF token, or a personal API token sent as `Authorization: Bearer …`) POST new notes, PUT a
-whole new state of their own (If-Match with the ETag they read; a stale one is 412, the edit
-form's conflict rule) and DELETE their own. Everything written goes through the note form, so
-the API accepts exactly what the form accepts. Errors are JSON: {"detail": …, "status": …}.
+whole new state of their own (If-Match with the ETag they read is required: without it 428, a
+stale one 412, the edit form's conflict rule) and DELETE their own. Everything written goes
+through the note form, so the API accepts exactly what the form accepts, after the shape check
+of annotations/w3c_shape.py. ETags come from the stored note, never from the Host the request
+came through; a GET or HEAD whose If-None-Match holds the ETag is 304. Errors are JSON:
+{"detail": …, "status": …}.
 """
 
 import hashlib
@@ -21,7 +24,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from archive.models import Event
 
-from . import w3c
+from . import w3c, w3c_shape
 from .forms import AnnotationForm, SourceLinkFormSet, forms_are_valid
 from .models import Annotation, ApiToken, ResearchGroup
 from .throttling import within_rate
@@ -72,8 +75,10 @@ def _negotiated_type(request):
     return JSON if chosen == JSON else JSON_LD
 
 
-def _json_response(request, payload, *, status=200, links, allow, etag=None, extra_vary=()):
+def _json_response(request, payload, *, status=200, links, allow, etag, extra_vary=()):
     media = _negotiated_type(request)
+    if status == 200 and _none_match(request, etag):
+        return _not_modified(etag, links=links, allow=allow, extra_vary=extra_vary)
     body = json.dumps(payload, ensure_ascii=False, indent=2).encode()
     response = HttpResponse(
         b"" if request.method == "HEAD" else body,
@@ -84,7 +89,28 @@ def _json_response(request, payload, *, status=200, links, allow, etag=None, ext
         response["Content-Length"] = str(len(body))
     response["Link"] = links
     response["Allow"] = allow
-    response["ETag"] = etag or _etag(body)
+    response["ETag"] = etag
+    patch_vary_headers(response, ["Accept", *extra_vary, "Cookie", "Authorization"])
+    return response
+
+
+def _none_match(request, etag):
+    """If-None-Match on a GET or HEAD holds the current ETag, by weak comparison (RFC 9110
+    13.1.2: W/"x" and "x" are the same entity), or is '*'."""
+    header = request.META.get("HTTP_IF_NONE_MATCH")
+    if header is None or request.method not in ("GET", "HEAD"):
+        return False
+    tags = [tag.strip().removeprefix("W/") for tag in header.split(",")]
+    return "*" in tags or etag.removeprefix("W/") in tags
+
+
+def _not_modified(etag, *, links, allow, extra_vary=()):
+    """304 with the headers a 200 would carry that describe it (RFC 9110 15.4.5), no body."""
+    response = HttpResponse(status=304)
+    del response["Content-Type"]
+    response["ETag"] = etag
+    response["Link"] = links
+    response["Allow"] = allow
     patch_vary_headers(response, ["Accept", *extra_vary, "Cookie", "Authorization"])
     return response
 
@@ -130,7 +156,11 @@ def _read_body(request):
     except RequestDataTooBig:
         raise ProtocolError(413, "The annotation is too large.") from None
     try:
-        data = json.loads(raw)
+        data = w3c_shape.parse(raw)
+        if isinstance(data, dict):
+            w3c_shape.check(data)
+    except w3c_shape.ShapeError as error:
+        raise ProtocolError(400, str(error), errors={error.field: [error.problem]}) from None
     except (ValueError, UnicodeDecodeError):
         raise ProtocolError(400, "The body is not valid JSON.") from None
     if not isinstance(data, dict) or "Annotation" not in w3c.types_of(data):
@@ -223,25 +253,31 @@ def container(request):
     if page_number is not None:
         if page_number > last_page:
             raise ProtocolError(404, f"There is no page {page_number}; the last is {last_page}.")
-        page = _page(request, notes, base, page_number, last_page, page_iri, collection, iris)
-        page = {"@context": w3c.ANNO_CONTEXT, **page}
         etag = _etag(f"{state}:{iris}:{page_number}".encode())
-        response = _json_response(
-            request, page, links=LINK_CONTAINER, allow=allow, etag=etag, extra_vary=["Prefer"]
-        )
+        if _none_match(request, etag):
+            response = _not_modified(etag, links=LINK_CONTAINER, allow=allow, extra_vary=["Prefer"])
+        else:
+            page = _page(request, notes, base, page_number, last_page, page_iri, collection, iris)
+            page = {"@context": w3c.ANNO_CONTEXT, **page}
+            response = _json_response(
+                request, page, links=LINK_CONTAINER, allow=allow, etag=etag, extra_vary=["Prefer"]
+            )
     else:
-        body = {"@context": [w3c.ANNO_CONTEXT, w3c.LDP_CONTEXT], **collection}
-        body["label"] = "Notes in Backchannel that you may read"
-        if total:
-            if preference == "minimal":
-                body["first"] = page_iri(0)
-            else:
-                body["first"] = _page(request, notes, base, 0, last_page, page_iri, None, iris)
-            body["last"] = page_iri(last_page)
         etag = _etag(f"{state}:{preference}".encode())
-        response = _json_response(
-            request, body, links=LINK_CONTAINER, allow=allow, etag=etag, extra_vary=["Prefer"]
-        )
+        if _none_match(request, etag):
+            response = _not_modified(etag, links=LINK_CONTAINER, allow=allow, extra_vary=["Prefer"])
+        else:
+            body = {"@context": [w3c.ANNO_CONTEXT, w3c.LDP_CONTEXT], **collection}
+            body["label"] = "Notes in Backchannel that you may read"
+            if total:
+                if preference == "minimal":
+                    body["first"] = page_iri(0)
+                else:
+                    body["first"] = _page(request, notes, base, 0, last_page, page_iri, None, iris)
+                body["last"] = page_iri(last_page)
+            response = _json_response(
+                request, body, links=LINK_CONTAINER, allow=allow, etag=etag, extra_vary=["Prefer"]
+            )
         response["Content-Location"] = variant
         if request.META.get("HTTP_PREFER"):
             response["Preference-Applied"] = "return=representation"
@@ -327,8 +363,15 @@ def _create(request):
 
 
 def _representation(request, annotation):
-    payload = w3c.annotation_to_jsonld(annotation, w3c.base_url(request))
-    return payload, _etag(json.dumps(payload, sort_keys=True).encode())
+    return w3c.annotation_to_jsonld(annotation, w3c.base_url(request)), _etag_of(annotation)
+
+
+def _etag_of(annotation):
+    """The note's ETag: a digest of what is stored (its text, version, links, target, author,
+    moderation) written with site-relative addresses, so it is the same whatever Host or scheme
+    the request came through, and changes whenever the note does."""
+    stored = w3c.annotation_to_jsonld(annotation, "", with_context=False)
+    return _etag(json.dumps(stored, sort_keys=True).encode())
 
 
 def _allow(request, annotation):
@@ -353,7 +396,8 @@ def _annotation_response(request, annotation, *, status=200, reread=True):
 
 
 def _matches(request, etag):
-    """If-Match: absent (True), '*' or a list that holds the current ETag."""
+    """If-Match: absent (True; a PUT without one was refused before), '*' or a list that holds
+    the current ETag."""
     header = request.META.get("HTTP_IF_MATCH")
     if header is None:
         return True
@@ -385,7 +429,13 @@ def annotation_resource(request, uuid):
             "Only the note's author may change it, and not while the curators have hidden it "
             "or its record is withdrawn.",
         )
-    _, etag = _representation(request, note)
+    etag = _etag_of(note)
+    if request.method == "PUT" and "HTTP_IF_MATCH" not in request.META:
+        # RFC 6585: a whole new state is taken only from a client that says which one it
+        # replaces, so that no edit is overwritten unseen.
+        raise ProtocolError(
+            428, "Send If-Match with the ETag you read (GET the note first), then PUT."
+        )
     if not _matches(request, etag):
         raise ProtocolError(412, "The note has changed since you read it: GET it again.")
     if request.method == "DELETE":

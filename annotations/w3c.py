@@ -234,13 +234,26 @@ def collection_to_jsonld(annotations, base, collection_id, *, label=None):
 # Reading W3C JSON-LD back ---------------------------------------------------------------------
 
 
-def annotations_in(document):
+# Lists within lists, and pages embedded in pages, a file may hold before the annotations.
+MAX_CONTAINER_DEPTH = 32
+CONTAINER_TYPES = {"AnnotationPage", "AnnotationCollection"}
+
+
+def annotations_in(document, depth=0):
     """The annotations a file holds: one annotation, a list, an AnnotationPage, or a collection
     with embedded pages (following `next` only through pages embedded in the same file)."""
+    if depth > MAX_CONTAINER_DEPTH:
+        raise W3CError(f"Lists and pages are nested deeper than {MAX_CONTAINER_DEPTH} levels.")
     if isinstance(document, list):
         found = []
         for item in document:
-            found += annotations_in(item)
+            if isinstance(item, list) or (
+                isinstance(item, dict) and types_of(item) & CONTAINER_TYPES
+            ):
+                found += annotations_in(item, depth + 1)
+            else:
+                # Anything else in a list is an item: the importer takes it or says why not.
+                found.append(item)
         return found
     if not isinstance(document, dict):
         raise W3CError("Expected a JSON object or a list of them.")
@@ -253,16 +266,17 @@ def annotations_in(document):
             raise W3CError("An AnnotationPage's items must be a list.")
         found = [item for item in items if isinstance(item, dict)]
         nxt = document.get("next")
-        return found + (annotations_in(nxt) if isinstance(nxt, dict) else [])
+        return found + (annotations_in(nxt, depth + 1) if isinstance(nxt, dict) else [])
     if "AnnotationCollection" in kinds:
         first = document.get("first")
-        return annotations_in(first) if isinstance(first, dict) else []
+        return annotations_in(first, depth + 1) if isinstance(first, dict) else []
     raise W3CError("This is not a W3C Web Annotation, AnnotationPage or AnnotationCollection.")
 
 
 def types_of(value):
+    """The type names an object gives itself (strings only: anything else names no type)."""
     kinds = value.get("type", value.get("@type", []))
-    return set(kinds if isinstance(kinds, list) else [kinds])
+    return {kind for kind in as_list(kinds) if isinstance(kind, str)}
 
 
 def as_list(value):
@@ -330,7 +344,10 @@ def target_of(data, allowed_hosts=None):
                 if isinstance(start, int) and isinstance(end, int) and 0 <= start < end:
                     quote.update(quote_start=start, quote_end=end)
         if "quote_exact" not in quote and quote:
-            raise W3CError("A position without the quoted words cannot be anchored here.")
+            raise W3CError(
+                "target.selector: a position without the quoted words (a TextQuoteSelector) "
+                "cannot be anchored here."
+            )
     else:
         record = record_for(iri_of(target), allowed_hosts)
     return record, quote

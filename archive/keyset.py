@@ -107,18 +107,34 @@ class InvalidCursor(ValueError):
     pass
 
 
-def _decode(cursor, keys):
-    """(direction, [python values]) from a cursor string; InvalidCursor if it is not one."""
-    if len(cursor) > MAX_CURSOR_LENGTH:
+def _unpacked(cursor, length):
+    """The cursor's JSON list of `length` parts, the first a direction; InvalidCursor if the
+    string is not base64 of such a list. Shared by both paginators, so every cursor is checked
+    for its shape before any part of it is used."""
+    if not isinstance(cursor, str) or len(cursor) > MAX_CURSOR_LENGTH:
         raise InvalidCursor("too long")
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        direction, values = json.loads(raw.decode())
-    except (binascii.Error, UnicodeDecodeError, ValueError, TypeError) as error:
+        parts = json.loads(raw.decode())
+    except (binascii.Error, UnicodeDecodeError, ValueError) as error:
         raise InvalidCursor("undecodable") from error
-    if direction not in (AFTER, BEFORE) or not isinstance(values, list):
+    if not isinstance(parts, list) or len(parts) != length:
+        raise InvalidCursor("wrong length")
+    if not isinstance(parts[0], str) or parts[0] not in (AFTER, BEFORE):
         raise InvalidCursor("malformed")
+    return parts
+
+
+def _decode(cursor, keys):
+    """(direction, [python values]) from a cursor string; InvalidCursor if it is not one."""
+    direction, values = _unpacked(cursor, 2)
     return direction, _converted(values, keys)
+
+
+def _storable(text):
+    """Whether a database can take this string as a parameter: PostgreSQL refuses NUL, and
+    neither driver can encode a lone surrogate (JSON's "\\ud800")."""
+    return "\x00" not in text and not any("\ud800" <= char <= "\udfff" for char in text)
 
 
 def _converted(values, keys):
@@ -134,6 +150,8 @@ def _converted(values, keys):
             continue
         if not isinstance(value, str | int) or isinstance(value, bool):
             raise InvalidCursor(f"{key.name}: not a value")
+        if isinstance(value, str) and not _storable(value):
+            raise InvalidCursor(f"{key.name}: not a storable string")
         try:
             python_value = key.model_field.to_python(value)
             # Out-of-range numbers would overflow the database's integers.
@@ -409,14 +427,8 @@ class InterleavedPaginator:
         return page
 
     def _decode(self, cursor):
-        if len(cursor) > MAX_CURSOR_LENGTH:
-            raise InvalidCursor("too long")
-        try:
-            raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-            direction, name, values = json.loads(raw.decode())
-        except (binascii.Error, UnicodeDecodeError, ValueError, TypeError) as error:
-            raise InvalidCursor("undecodable") from error
-        if direction not in (AFTER, BEFORE) or name not in self.pagers:
+        direction, name, values = _unpacked(cursor, 3)
+        if not isinstance(name, str) or name not in self.pagers:
             raise InvalidCursor("malformed")
         return direction, name, _converted(values, self.pagers[name].keys)
 

@@ -407,8 +407,83 @@ def test_canonical_via_and_target_cannot_change(client, build, message, token):
         {"target": BASE + build.message().get_absolute_url()},
     ):
         state = {**made.json(), **change}
-        assert put(client, iri, state, **bearer(token)).status_code == 409  # P-UPD-3
+        answer = put(client, iri, state, HTTP_IF_MATCH=made["ETag"], **bearer(token))
+        assert answer.status_code == 409  # P-UPD-3
     assert Annotation.objects.get().version == 1
+
+
+def test_put_without_if_match_is_428_and_changes_nothing(client, message, token):
+    made = post(client, new_note(message), **bearer(token))
+    iri = made["Location"].removeprefix(BASE)
+    state = {**made.json(), "bodyValue": "Overwritten unseen."}
+    del state["body"]
+    answer = put(client, iri, state, **bearer(token))
+    assert answer.status_code == 428 and answer.json()["status"] == 428
+    assert "If-Match" in answer.json()["detail"]
+    assert Annotation.objects.get().version == 1
+    assert put(client, iri, state, HTTP_IF_MATCH=made["ETag"], **bearer(token)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "how",
+    [
+        {"HTTP_HOST": "archive.example.org"},
+        {"HTTP_HOST": "127.0.0.1:8000"},
+        {"secure": True},
+        {"HTTP_HOST": "archive.example.org", "secure": True},
+    ],
+    ids=["other-host", "other-port", "https", "other-host-https"],
+)
+def test_the_etag_is_the_same_whatever_host_or_scheme_the_request_came_through(
+    client, settings, users, message, how
+):
+    settings.ALLOWED_HOSTS = ["testserver", "archive.example.org", "127.0.0.1"]
+    note = make_annotation(users["author"], message=message, visibility="public")
+    iri = f"{CONTAINER}{note.uuid}"
+    here, there = client.get(iri), client.get(iri, **how)
+    assert here.status_code == there.status_code == 200
+    assert here.json()["id"] != there.json()["id"]  # the addresses follow the request …
+    assert here["ETag"] == there["ETag"]  # … the ETag follows the note
+    assert client.get(CONTAINER)["ETag"] == client.get(CONTAINER, **how)["ETag"]
+    # An If-Match read through one address holds for a PUT through another.
+    key = ApiToken.issue(users["author"], "x")[1]
+    state = {**there.json(), "bodyValue": "Edited elsewhere."}
+    del state["body"]
+    del state["target"]
+    state["target"] = BASE + message.get_absolute_url()
+    answer = put(client, iri, state, HTTP_IF_MATCH=there["ETag"], **bearer(key))
+    assert answer.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "if_none_match",
+    ["{etag}", "W/{etag}", '"other", {etag}', "*"],
+    ids=["strong", "weak", "in-a-list", "star"],
+)
+@pytest.mark.parametrize("method", ["get", "head"])
+def test_a_matching_if_none_match_is_304_with_the_etag(
+    client, users, message, method, if_none_match
+):
+    note = make_annotation(users["author"], message=message, visibility="public")
+    iri = f"{CONTAINER}{note.uuid}"
+    etag = client.get(iri)["ETag"]
+    answer = getattr(client, method)(iri, HTTP_IF_NONE_MATCH=if_none_match.format(etag=etag))
+    assert answer.status_code == 304 and answer.content == b""
+    assert answer["ETag"] == etag and "Accept" in answer["Vary"]
+    assert client.get(iri, HTTP_IF_NONE_MATCH='"stale"').status_code == 200
+    note.body = "Changed."
+    note.save()
+    assert client.get(iri, HTTP_IF_NONE_MATCH=etag).status_code == 200
+
+
+@pytest.mark.parametrize("url", [CONTAINER, f"{CONTAINER}?page=0", f"{CONTAINER}?iris=1&page=0"])
+def test_a_container_page_not_modified_is_304(client, users, message, url):
+    make_annotation(users["author"], message=message, visibility="public")
+    etag = client.get(url)["ETag"]
+    answer = client.get(url, HTTP_IF_NONE_MATCH=f"W/{etag}")
+    assert answer.status_code == 304 and answer["ETag"] == etag and answer.content == b""
+    make_annotation(users["author"], message=message, visibility="public")
+    assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 200
 
 
 @pytest.mark.parametrize("who", ["anonymous", "other", "curator"])

@@ -8,7 +8,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from annotations import w3c
+from annotations import w3c, w3c_shape
 from annotations.importing import import_document
 from annotations.models import Annotation
 
@@ -79,7 +79,9 @@ class Command(BaseCommand):
         if path.stat().st_size > MAX_FILE_BYTES:
             raise CommandError(f"{path}: larger than {MAX_FILE_BYTES // 2**20} MB.")
         try:
-            return json.loads(path.read_text(encoding="utf-8-sig"))
+            return w3c_shape.parse(path.read_text(encoding="utf-8-sig"))
+        except w3c_shape.ShapeError as error:
+            raise CommandError(f"{path}: {error} Nothing was imported.") from None
         except UnicodeDecodeError:
             raise CommandError(f"{path}: not UTF-8 text. Nothing was imported.") from None
         except ValueError as error:
