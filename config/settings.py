@@ -255,6 +255,13 @@ MEDIA_URL = "media/"
 # largest the admin's upload page accepts (bigger files: the command).
 IMPORT_MAX_FILE_BYTES = int(os.environ.get("IMPORT_MAX_FILE_BYTES", "") or 1024**3)
 IMPORT_UPLOAD_MAX_BYTES = int(os.environ.get("IMPORT_UPLOAD_MAX_BYTES", "") or 25 * 1024**2)
+# Bounds a hostile file meets (archive/importing/limits.py): how far a zip's members may expand
+# (counted as read) and how much more than their compressed size; the largest single message
+# (an e-mail, a chat message, a CSV line); how deep MIME parts and JSON may nest.
+IMPORT_MAX_UNCOMPRESSED_BYTES = int(os.environ.get("IMPORT_MAX_UNCOMPRESSED_BYTES", "") or 1024**3)
+IMPORT_MAX_COMPRESSION_RATIO = int(os.environ.get("IMPORT_MAX_COMPRESSION_RATIO", "") or 100)
+IMPORT_MAX_MESSAGE_BYTES = int(os.environ.get("IMPORT_MAX_MESSAGE_BYTES", "") or 50 * 1024**2)
+IMPORT_MAX_NESTING_DEPTH = int(os.environ.get("IMPORT_MAX_NESTING_DEPTH", "") or 50)
 
 # `manage.py check_links` (archive/linkcheck.py) does not ask addresses on loopback, private or
 # link-local networks: a researcher's link must not make the server probe its own network.
