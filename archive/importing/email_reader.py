@@ -193,14 +193,13 @@ def _read(message, raw, location, threads):
 
 
 def _parties(values):
-    parties = []
+    parties, seen = [], set()
     for name, address in email.utils.getaddresses([str(v) for v in values]):
         address = address.strip().lower()
-        if "@" not in address:
+        if "@" not in address or address in seen:
             continue
-        party = Party("email", address, display_name=_header(name).strip(), handle=address)
-        if party.address not in {p.address for p in parties}:
-            parties.append(party)
+        seen.add(address)
+        parties.append(Party("email", address, display_name=_header(name).strip(), handle=address))
     return parties
 
 

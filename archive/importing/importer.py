@@ -286,6 +286,7 @@ class _Writer:
         self.counts = Counter()
         self.examples = {"created": [], "matched": [], "skipped": [], "failed": []}
         self.threads, self.accounts, self.sources = {}, {}, {}
+        self.new_names = {}  # account key -> display names met in the chunk being written
         self.next_position = {}
         self.placed = {}  # external id -> (pk, thread pk, position), this batch
         self.seen_keys = Counter()
@@ -349,7 +350,7 @@ class _Writer:
                 "external_id", flat=True
             )
         )
-        new = []
+        fresh = []
         for ext, item in keyed:
             if ext in existing or ext in self.placed:
                 self.counts["matched"] += 1
@@ -358,6 +359,11 @@ class _Writer:
                         {"location": item.location, "id": item.original_id}
                     )
                 continue
+            self.placed[ext] = None
+            fresh.append((ext, item))
+        self._load_accounts(party for _, item in fresh for party in [item.sender, *item.recipients])
+        new = []
+        for ext, item in fresh:
             thread = self._thread(item)
             position = self.next_position[thread.pk]
             self.next_position[thread.pk] += 1
@@ -382,7 +388,7 @@ class _Writer:
                 original=item.original,
             )
             new.append((message, item))
-            self.placed[ext] = None
+        self._save_display_names()
         Message.objects.bulk_create([message for message, _ in new], batch_size=CHUNK)
         recipients, links = [], []
         through = Message.recipients.through
@@ -484,31 +490,71 @@ class _Writer:
         return thread
 
     def _account(self, party):
-        key = (party.platform, party.address)
-        account = self.accounts.get(key)
-        if account is None:
-            digest = _digest(party.platform, party.address)[:20]
-            external_id = f"{PLATFORM_PREFIX.get(party.platform, 'ot')}-{digest}"
-            account = Account.objects.filter(external_id=external_id).first()
-            if account is None:
-                person = Person.objects.create(
+        """The account of `party`, loaded or created by `_load_accounts` for this chunk."""
+        return self.accounts[(party.platform, party.address)]
+
+    def _load_accounts(self, parties):
+        """Find or create the accounts of every party of a chunk in a few queries, however many
+        recipients its messages have; note display names not seen before."""
+        wanted = {}
+        for party in parties:
+            key = (party.platform, party.address)
+            if key not in self.accounts and key not in wanted:
+                digest = _digest(party.platform, party.address)[:20]
+                wanted[key] = (
+                    party,
+                    digest,
+                    f"{PLATFORM_PREFIX.get(party.platform, 'ot')}-{digest}",
+                )
+            if party.display_name:
+                self.new_names.setdefault(key, []).append(party.display_name)
+        by_external_id = {external_id: key for key, (_, _, external_id) in wanted.items()}
+        external_ids = list(by_external_id)
+        for start in range(0, len(external_ids), CHUNK):
+            for account in Account.objects.filter(
+                external_id__in=external_ids[start : start + CHUNK]
+            ):
+                self.accounts[by_external_id[account.external_id]] = account
+        missing = [(key, value) for key, value in wanted.items() if key not in self.accounts]
+        people = Person.objects.bulk_create(
+            [
+                Person(
                     external_id=f"p-{digest}",
                     name=(party.display_name or party.handle or party.address)[:200],
                     description="Created by an import; merge accounts of one person in the admin.",
                 )
-                account = Account.objects.create(
+                for _, (party, digest, _) in missing
+            ],
+            batch_size=CHUNK,
+        )
+        accounts = Account.objects.bulk_create(
+            [
+                Account(
                     external_id=external_id,
                     person=person,
                     platform=party.platform,
                     handle=(party.handle or party.address)[:200],
-                    display_names=[party.display_name] if party.display_name else [],
+                    display_names=list(dict.fromkeys(self.new_names.pop(key, []))),
                 )
-                self.counts["accounts"] += 1
+                for (key, (party, _, external_id)), person in zip(missing, people, strict=True)
+            ],
+            batch_size=CHUNK,
+        )
+        for account, (key, _) in zip(accounts, missing, strict=True):
             self.accounts[key] = account
-        if party.display_name and party.display_name not in account.display_names:
-            account.display_names = [*account.display_names, party.display_name]
-            account.save(update_fields=["display_names"])
-        return account
+        self.counts["accounts"] += len(accounts)
+
+    def _save_display_names(self):
+        """Add the display names met in this chunk to their accounts, in one bulk update."""
+        changed = []
+        for key, names in self.new_names.items():
+            account = self.accounts[key]
+            added = [name for name in dict.fromkeys(names) if name not in account.display_names]
+            if added:
+                account.display_names = [*account.display_names, *added]
+                changed.append(account)
+        self.new_names = {}
+        Account.objects.bulk_update(changed, ["display_names"], batch_size=CHUNK)
 
     def _source(self, url):
         source = self.sources.get(url)
