@@ -11,7 +11,6 @@ import email.policy
 import email.utils
 import hashlib
 import html
-import mailbox
 import re
 from datetime import UTC, timedelta
 
@@ -47,32 +46,66 @@ def read_mbox(path):
         head = stream.read(5)
     if head != b"From ":
         raise FileRefused("This is not an mbox file: it does not begin with a 'From ' line.")
-    box = mailbox.mbox(path, create=False)
     threads = _Threads()
-    try:
-        for number, key in enumerate(box.iterkeys(), start=1):
-            raw = box.get_bytes(key)
+    with open(path, "rb") as stream:
+        for number, (start, stop) in enumerate(_mbox_spans(path), start=1):
+            location = f"message {number} (byte offset {start})"
+            too_large = limits.message_too_large(stop - start)
+            if too_large:
+                yield Problem("failed", location, f"the message is not imported: {too_large}")
+                continue
+            stream.seek(start)
+            stream.readline()  # the "From " line that separates messages is not part of one
+            raw = stream.read(stop - stream.tell())
             # The blank line before the next "From " line separates messages; it is not mail.
             if raw.endswith(b"\n\n"):
                 raw = raw[:-1]
-            # The table of contents mailbox keeps (start, stop) offsets of each message.
-            start = getattr(box, "_toc", {}).get(key, ("?",))[0]
-            yield _item(raw, f"message {number} (byte offset {start})", threads)
-    finally:
-        box.close()
+            yield _item(raw, location, threads)
+
+
+def _mbox_spans(path):
+    """(start, stop) byte offsets of each message of an mbox, found as the standard library's
+    `mailbox.mbox` finds them (a line beginning "From "), but reading the file in pieces of at
+    most a MiB: a line of any length costs no more memory than that."""
+    started, last_was_empty, at_line_start = None, False, True
+    with open(path, "rb") as stream:
+        while True:
+            position = stream.tell()
+            line = stream.readline(limits.READ_CHUNK)
+            if not line:
+                if started is not None:
+                    yield started, position - 1 if last_was_empty else position
+                return
+            if at_line_start and line.startswith(b"From "):
+                if started is not None:
+                    yield started, position - 1 if last_was_empty else position
+                started, last_was_empty = position, False
+            else:
+                last_was_empty = at_line_start and line == b"\n"
+            at_line_start = line.endswith(b"\n")
 
 
 def read_eml_file(path):
-    yield _item(path.read_bytes(), path.name, _Threads())
+    yield _eml_item(path, path.name, _Threads())
 
 
 def read_eml_folder(path):
-    files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() == ".eml")
+    files, links = limits.folder_files(path)
+    files = [p for p in files if p.suffix.lower() == ".eml"]
+    for link in links:
+        yield Problem("skipped", str(link.relative_to(path)), limits.link_reason(path, link))
     if not files:
         raise FileRefused("This folder holds no .eml files.")
     threads = _Threads()
     for file in files:
-        yield _item(file.read_bytes(), str(file.relative_to(path)), threads)
+        yield _eml_item(file, str(file.relative_to(path)), threads)
+
+
+def _eml_item(file, location, threads):
+    too_large = limits.message_too_large(file.stat().st_size)
+    if too_large:
+        return Problem("failed", location, f"the message is not imported: {too_large}")
+    return _item(file.read_bytes(), location, threads)
 
 
 class _Threads:
@@ -169,7 +202,9 @@ def _read(message, raw, location, threads):
     thread_key, inferred = threads.place(original_id, references or in_reply_to, subject, people)
     text_part, html_part, attachments = _parts(message, parts)
     text, original_text, note = _text(text_part, html_part)
-    header_block = raw.split(b"\r\n\r\n", 1)[0] if b"\r\n\r\n" in raw else raw.split(b"\n\n", 1)[0]
+    separator = b"\r\n\r\n" if b"\r\n\r\n" in raw else b"\n\n"
+    header_end = raw.find(separator)
+    header_block = raw if header_end == -1 else raw[:header_end]
     item = Item(
         original_id=original_id,
         location=location,
