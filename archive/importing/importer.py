@@ -25,7 +25,7 @@ from django.utils.text import slugify
 
 from ..caching import forget_figures
 from ..models import Account, Attachment, ImportBatch, Message, Person, Source, Thread
-from . import csv_reader, email_reader, telegram_reader, twitter_reader, whatsapp_reader
+from . import csv_reader, email_reader, limits, telegram_reader, twitter_reader, whatsapp_reader
 from .items import FileRefused, Problem
 
 IMPORTER_VERSION = "1.0"
@@ -91,7 +91,7 @@ def detect_format(path):
             return "telegram"
         if (path / "_chat.txt").is_file():
             return "whatsapp"
-        if any(p.suffix.lower() == ".eml" for p in path.rglob("*")):
+        if any(p.suffix.lower() == ".eml" for p in limits.folder_files(path)[0]):
             return "eml"
         raise FileRefused(
             "This folder is not a known export (no .eml files, no data/ of a "
@@ -129,9 +129,9 @@ def _reader(path, format):
     if format == "twitter":
         return twitter_reader.read_twitter(path)
     if format == "telegram":
-        return telegram_reader.read_telegram(path / "result.json" if path.is_dir() else path)
+        return telegram_reader.read_telegram(_named_file(path, "result.json"))
     if format == "whatsapp":
-        file = path / "_chat.txt" if path.is_dir() else path
+        file = _named_file(path, "_chat.txt")
         chat = (
             path.name
             if path.is_dir()
@@ -143,8 +143,20 @@ def _reader(path, format):
     raise FileRefused(f"Unknown format {format!r}.")
 
 
+def _named_file(path, name):
+    """The export file itself: `path`, or the file `name` of the folder `path` (never one
+    reached through a symbolic link)."""
+    if not path.is_dir():
+        return path
+    file = limits.file_in_folder(path, name)
+    if file is None:
+        raise FileRefused(f"This folder holds no {name}.")
+    return file
+
+
 def fingerprint(path):
-    """(size in bytes, SHA-256) of a file, or of a folder's files (names and contents)."""
+    """(size in bytes, SHA-256) of a file, or of a folder's files (names and contents; the
+    symbolic links in it are not followed, as no reader follows them)."""
     if path.is_file():
         digest, size = hashlib.sha256(), 0
         with open(path, "rb") as stream:
@@ -153,7 +165,7 @@ def fingerprint(path):
                 size += len(chunk)
         return size, digest.hexdigest()
     digest, size = hashlib.sha256(), 0
-    for file in sorted(p for p in path.rglob("*") if p.is_file()):
+    for file in limits.folder_files(path)[0]:
         file_size, file_hash = fingerprint(file)
         digest.update(f"{file.relative_to(path).as_posix()}\0{file_hash}\n".encode())
         size += file_size
@@ -178,6 +190,11 @@ def import_path(
     if path.is_symlink() and not path.resolve().exists():
         raise FileRefused(f"{path} is a broken link.")
     size, sha256 = fingerprint(path)
+    if size == 0 and path.is_dir() and limits.folder_files(path)[1]:
+        raise FileRefused(
+            f"{path.name} holds only symbolic links, which an import never follows (one may "
+            "lead outside the folder): there is nothing to import."
+        )
     if size == 0:
         raise FileRefused(f"{path.name} is empty: there is nothing to import.")
     limit = max_file_bytes()
