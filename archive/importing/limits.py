@@ -7,6 +7,7 @@ refuses the file (`FileRefused`) or fails the one message, with a sentence namin
 """
 
 import os
+import zipfile
 from pathlib import Path
 
 from django.conf import settings
@@ -67,8 +68,6 @@ class ZipReader:
         self.total = 0
 
     def read(self, name):
-        import zipfile
-
         info = self.archive.getinfo(name)
         # A header may overstate the compressed size: never count more than the whole file.
         compressed = max(1, min(info.compress_size, self.archive_size))
