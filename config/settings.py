@@ -273,6 +273,14 @@ IMPORT_PENDING_DIR = os.environ.get("IMPORT_PENDING_DIR", "")
 # database, run by `manage.py db_worker` (make run and make serve start one beside the server).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# Bounds a hostile file meets (archive/importing/limits.py): how far a zip's members may expand
+# (counted as read) and how much more than their compressed size; the largest single message
+# (an e-mail, a chat message, a CSV line); how deep MIME parts and JSON may nest.
+IMPORT_MAX_UNCOMPRESSED_BYTES = int(os.environ.get("IMPORT_MAX_UNCOMPRESSED_BYTES", "") or 1024**3)
+IMPORT_MAX_COMPRESSION_RATIO = int(os.environ.get("IMPORT_MAX_COMPRESSION_RATIO", "") or 100)
+IMPORT_MAX_MESSAGE_BYTES = int(os.environ.get("IMPORT_MAX_MESSAGE_BYTES", "") or 50 * 1024**2)
+IMPORT_MAX_NESTING_DEPTH = int(os.environ.get("IMPORT_MAX_NESTING_DEPTH", "") or 50)
+
 # `manage.py check_links` (archive/linkcheck.py) does not ask addresses on loopback, private or
 # link-local networks: a researcher's link must not make the server probe its own network.
 # Turn on for an archive whose sources live on an intranet.

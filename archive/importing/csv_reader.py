@@ -10,9 +10,9 @@ blank). Errors are reported per row, by row number (the header is row 1).
 """
 
 import csv
-import io
 from datetime import UTC, date, datetime
 
+from . import limits
 from .items import FileRefused, Item, Party, Problem
 
 REQUIRED = ["id", "thread", "sender", "text"]
@@ -43,11 +43,30 @@ CHANNELS = {"direct_message", "public_tweet", "email", "chat"}
 
 
 def read_csv(path):
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise FileRefused(f"The CSV is not UTF-8 text: {error}") from error
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    with open(path, encoding="utf-8-sig", newline="") as stream:
+        try:
+            return _read(csv.DictReader(_bounded_lines(stream)))
+        except UnicodeDecodeError as error:
+            raise FileRefused(f"The CSV is not UTF-8 text: {error}") from error
+
+
+def _bounded_lines(stream):
+    """The file's lines, read one at a time; FileRefused at one longer than
+    IMPORT_MAX_MESSAGE_BYTES (counted in characters), before it is read whole."""
+    limit = limits.max_message_bytes()
+    number = 0
+    while line := stream.readline(limit + 1):
+        number += 1
+        if len(line) > limit:
+            raise FileRefused(
+                f"Line {number} of the CSV is longer than {limits.size_label(limit)} "
+                "(IMPORT_MAX_MESSAGE_BYTES): split the text, or raise the limit. Nothing was "
+                "imported."
+            )
+        yield line
+
+
+def _read(reader):
     header = [name.strip().lower() for name in (reader.fieldnames or [])]
     missing = [name for name in REQUIRED if name not in header]
     if missing:

@@ -11,12 +11,12 @@ import email.policy
 import email.utils
 import hashlib
 import html
-import mailbox
 import re
 from datetime import UTC, timedelta
 
 import nh3
 
+from . import limits
 from .items import AttachmentData, FileRefused, Item, Party, Problem
 
 # Defects that mean the message is cut short (a truncated mbox): the item fails, with this reason.
@@ -25,6 +25,20 @@ TRUNCATION_DEFECTS = {
     "StartBoundaryNotFoundDefect": "its MIME parts are missing (the file may be truncated)",
 }
 SUBJECT_PREFIX = re.compile(r"^\s*((re|fwd?|aw|sv|tr)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
+# An HTML part is laid out as text by nh3 (html5ever), whose time grows with the number of tags
+# times how deeply they are open: past this many open elements the tags are simply dropped.
+HTML_NESTING_LIMIT = 200
+HTML_TAG = re.compile(r"<(/?)([A-Za-z][^\s/<>]*)[^<>]*>")
+HTML_HIDDEN = re.compile(r"<(script|style)\b", re.IGNORECASE)
+# Elements that never hold others, and those a browser closes by itself (an unclosed <p>):
+# neither makes the open elements deeper.
+HTML_NOT_NESTING = {
+    # void elements
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+    "track", "wbr",
+    # closed by the next of their kind
+    "p", "li", "dt", "dd", "tr", "td", "th", "option", "thead", "tbody", "tfoot", "colgroup",
+}  # fmt: skip
 
 
 def read_mbox(path):
@@ -32,32 +46,66 @@ def read_mbox(path):
         head = stream.read(5)
     if head != b"From ":
         raise FileRefused("This is not an mbox file: it does not begin with a 'From ' line.")
-    box = mailbox.mbox(path, create=False)
     threads = _Threads()
-    try:
-        for number, key in enumerate(box.iterkeys(), start=1):
-            raw = box.get_bytes(key)
+    with open(path, "rb") as stream:
+        for number, (start, stop) in enumerate(_mbox_spans(path), start=1):
+            location = f"message {number} (byte offset {start})"
+            too_large = limits.message_too_large(stop - start)
+            if too_large:
+                yield Problem("failed", location, f"the message is not imported: {too_large}")
+                continue
+            stream.seek(start)
+            stream.readline()  # the "From " line that separates messages is not part of one
+            raw = stream.read(stop - stream.tell())
             # The blank line before the next "From " line separates messages; it is not mail.
             if raw.endswith(b"\n\n"):
                 raw = raw[:-1]
-            # The table of contents mailbox keeps (start, stop) offsets of each message.
-            start = getattr(box, "_toc", {}).get(key, ("?",))[0]
-            yield _item(raw, f"message {number} (byte offset {start})", threads)
-    finally:
-        box.close()
+            yield _item(raw, location, threads)
+
+
+def _mbox_spans(path):
+    """(start, stop) byte offsets of each message of an mbox, found as the standard library's
+    `mailbox.mbox` finds them (a line beginning "From "), but reading the file in pieces of at
+    most a MiB: a line of any length costs no more memory than that."""
+    started, last_was_empty, at_line_start = None, False, True
+    with open(path, "rb") as stream:
+        while True:
+            position = stream.tell()
+            line = stream.readline(limits.READ_CHUNK)
+            if not line:
+                if started is not None:
+                    yield started, position - 1 if last_was_empty else position
+                return
+            if at_line_start and line.startswith(b"From "):
+                if started is not None:
+                    yield started, position - 1 if last_was_empty else position
+                started, last_was_empty = position, False
+            else:
+                last_was_empty = at_line_start and line == b"\n"
+            at_line_start = line.endswith(b"\n")
 
 
 def read_eml_file(path):
-    yield _item(path.read_bytes(), path.name, _Threads())
+    yield _eml_item(path, path.name, _Threads())
 
 
 def read_eml_folder(path):
-    files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() == ".eml")
+    files, links = limits.folder_files(path)
+    files = [p for p in files if p.suffix.lower() == ".eml"]
+    for link in links:
+        yield Problem("skipped", str(link.relative_to(path)), limits.link_reason(path, link))
     if not files:
         raise FileRefused("This folder holds no .eml files.")
     threads = _Threads()
     for file in files:
-        yield _item(file.read_bytes(), str(file.relative_to(path)), threads)
+        yield _eml_item(file, str(file.relative_to(path)), threads)
+
+
+def _eml_item(file, location, threads):
+    too_large = limits.message_too_large(file.stat().st_size)
+    if too_large:
+        return Problem("failed", location, f"the message is not imported: {too_large}")
+    return _item(file.read_bytes(), location, threads)
 
 
 class _Threads:
@@ -87,6 +135,12 @@ def _item(raw, location, threads):
         return _read(message, raw, location, threads)
     except _Unreadable as problem:
         return Problem("failed", location, str(problem))
+    except RecursionError:
+        # The email package parses parts within parts, and comments within comments of an
+        # address, by recursion: thousands of levels end here, for this message only.
+        return Problem(
+            "failed", location, limits.nesting_reason("its MIME parts (or an address's comments)")
+        )
     except (ValueError, LookupError, TypeError, IndexError, AttributeError) as error:
         # The email package raises these for headers it cannot make sense of.
         return Problem(
@@ -111,8 +165,24 @@ def _header(value):
         return value
 
 
+def _walk(message):
+    """The message's parts in the order `Message.walk()` gives them, walked with a stack of our
+    own; _Unreadable when they nest deeper than IMPORT_MAX_NESTING_DEPTH."""
+    limit = limits.max_nesting_depth()
+    parts, stack = [], [(message, 1)]
+    while stack:
+        part, depth = stack.pop()
+        if depth > limit:
+            raise _Unreadable(limits.nesting_reason("its MIME parts"))
+        parts.append(part)
+        if part.is_multipart():
+            stack.extend((child, depth + 1) for child in reversed(part.get_payload()))
+    return parts
+
+
 def _read(message, raw, location, threads):
-    for defect in message.defects + [d for part in message.walk() for d in part.defects]:
+    parts = _walk(message)
+    for defect in [d for part in parts for d in part.defects]:
         reason = TRUNCATION_DEFECTS.get(type(defect).__name__)
         if reason:
             raise _Unreadable(reason)
@@ -130,9 +200,11 @@ def _read(message, raw, location, threads):
     subject = " ".join(_header(message.get("subject", "")).split())
     people = {p.address for p in [*senders, *recipients]}
     thread_key, inferred = threads.place(original_id, references or in_reply_to, subject, people)
-    text_part, html_part, attachments = _parts(message)
+    text_part, html_part, attachments = _parts(message, parts)
     text, original_text, note = _text(text_part, html_part)
-    header_block = raw.split(b"\r\n\r\n", 1)[0] if b"\r\n\r\n" in raw else raw.split(b"\n\n", 1)[0]
+    separator = b"\r\n\r\n" if b"\r\n\r\n" in raw else b"\n\n"
+    header_end = raw.find(separator)
+    header_block = raw if header_end == -1 else raw[:header_end]
     item = Item(
         original_id=original_id,
         location=location,
@@ -156,14 +228,13 @@ def _read(message, raw, location, threads):
 
 
 def _parties(values):
-    parties = []
+    parties, seen = [], set()
     for name, address in email.utils.getaddresses([str(v) for v in values]):
         address = address.strip().lower()
-        if "@" not in address:
+        if "@" not in address or address in seen:
             continue
-        party = Party("email", address, display_name=_header(name).strip(), handle=address)
-        if party.address not in {p.address for p in parties}:
-            parties.append(party)
+        seen.add(address)
+        parties.append(Party("email", address, display_name=_header(name).strip(), handle=address))
     return parties
 
 
@@ -200,11 +271,11 @@ def _offset_label(offset):
     return f"{sign}{hours:02d}:{minutes:02d}"
 
 
-def _parts(message):
-    """(first text/plain part, first text/html part, attachments) of a message, by walking it."""
+def _parts(message, parts):
+    """(first text/plain part, first text/html part, attachments) of a message's parts."""
     plain = html_part = None
     attachments = []
-    for part in message.walk():
+    for part in parts:
         if part.is_multipart():
             continue
         disposition = str(part.get("content-disposition", "")).lower()
@@ -237,11 +308,41 @@ def _text(plain, html_part):
         return content.strip("\n"), content, ""
     if html_part is not None:
         content = _decoded(html_part)
+        note = "The e-mail has only an HTML part; its text is shown without markup."
         # Shown as text, never as HTML: tags dropped, entities read.
-        text = html.unescape(nh3.clean(content, tags=set(), clean_content_tags={"script", "style"}))
-        text = re.sub(r"[ \t]+\n", "\n", re.sub(r"\n{3,}", "\n\n", text)).strip()
-        return text, content, "The e-mail has only an HTML part; its text is shown without markup."
+        if _html_depth(content) <= HTML_NESTING_LIMIT:
+            text = nh3.clean(content, tags=set(), clean_content_tags={"script", "style"})
+        else:
+            text = _strip_tags(content)
+            note += f" Its tags nest more than {HTML_NESTING_LIMIT} deep and were simply removed."
+        text = re.sub(r"\n{3,}", "\n\n", html.unescape(text))
+        # Trailing blanks dropped line by line (a regex over the whole text backtracks badly).
+        text = "\n".join(line.rstrip(" \t") for line in text.split("\n")).strip()
+        return text, content, note
     return "", "", "The e-mail has no text part."
+
+
+def _html_depth(content):
+    """How many elements the HTML leaves open at most (an upper bound), in one pass."""
+    depth = deepest = 0
+    for match in HTML_TAG.finditer(content):
+        closing, name = match[1], match[2].lower()
+        if name in HTML_NOT_NESTING or match[0].endswith("/>"):
+            continue
+        depth = max(depth - 1, 0) if closing else depth + 1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def _strip_tags(content):
+    """The HTML's text with script and style contents and every tag removed, in linear time."""
+    pieces, position = [], 0
+    while opening := HTML_HIDDEN.search(content, position):
+        pieces.append(content[position : opening.start()])
+        closing = re.compile(rf"</{opening[1]}\s*>", re.IGNORECASE).search(content, opening.end())
+        position = closing.end() if closing else len(content)
+    pieces.append(content[position:])
+    return re.sub(r"<[^<>]*>", "", "".join(pieces))
 
 
 def _decoded(part):

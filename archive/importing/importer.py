@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from ..caching import forget_figures
 from ..models import Account, Attachment, ImportBatch, Message, Person, Source, Thread
-from . import csv_reader, email_reader, telegram_reader, twitter_reader, whatsapp_reader
+from . import csv_reader, email_reader, limits, telegram_reader, twitter_reader, whatsapp_reader
 from .attachment_files import StagedFiles, final_name
 from .items import FileRefused, Problem
 
@@ -91,7 +91,7 @@ def detect_format(path):
             return "telegram"
         if (path / "_chat.txt").is_file():
             return "whatsapp"
-        if any(p.suffix.lower() == ".eml" for p in path.rglob("*")):
+        if any(p.suffix.lower() == ".eml" for p in limits.folder_files(path)[0]):
             return "eml"
         raise FileRefused(
             "This folder is not a known export (no .eml files, no data/ of a "
@@ -129,9 +129,9 @@ def _reader(path, format):
     if format == "twitter":
         return twitter_reader.read_twitter(path)
     if format == "telegram":
-        return telegram_reader.read_telegram(path / "result.json" if path.is_dir() else path)
+        return telegram_reader.read_telegram(_named_file(path, "result.json"))
     if format == "whatsapp":
-        file = path / "_chat.txt" if path.is_dir() else path
+        file = _named_file(path, "_chat.txt")
         chat = (
             path.name
             if path.is_dir()
@@ -143,8 +143,20 @@ def _reader(path, format):
     raise FileRefused(f"Unknown format {format!r}.")
 
 
+def _named_file(path, name):
+    """The export file itself: `path`, or the file `name` of the folder `path` (never one
+    reached through a symbolic link)."""
+    if not path.is_dir():
+        return path
+    file = limits.file_in_folder(path, name)
+    if file is None:
+        raise FileRefused(f"This folder holds no {name}.")
+    return file
+
+
 def fingerprint(path):
-    """(size in bytes, SHA-256) of a file, or of a folder's files (names and contents)."""
+    """(size in bytes, SHA-256) of a file, or of a folder's files (names and contents; the
+    symbolic links in it are not followed, as no reader follows them)."""
     if path.is_file():
         digest, size = hashlib.sha256(), 0
         with open(path, "rb") as stream:
@@ -153,7 +165,7 @@ def fingerprint(path):
                 size += len(chunk)
         return size, digest.hexdigest()
     digest, size = hashlib.sha256(), 0
-    for file in sorted(p for p in path.rglob("*") if p.is_file()):
+    for file in limits.folder_files(path)[0]:
         file_size, file_hash = fingerprint(file)
         digest.update(f"{file.relative_to(path).as_posix()}\0{file_hash}\n".encode())
         size += file_size
@@ -178,6 +190,11 @@ def import_path(
     if path.is_symlink() and not path.resolve().exists():
         raise FileRefused(f"{path} is a broken link.")
     size, sha256 = fingerprint(path)
+    if size == 0 and path.is_dir() and limits.folder_files(path)[1]:
+        raise FileRefused(
+            f"{path.name} holds only symbolic links, which an import never follows (one may "
+            "lead outside the folder): there is nothing to import."
+        )
     if size == 0:
         raise FileRefused(f"{path.name} is empty: there is nothing to import.")
     limit = max_file_bytes()
@@ -288,6 +305,7 @@ class _Writer:
         self.counts = Counter()
         self.examples = {"created": [], "matched": [], "skipped": [], "failed": []}
         self.threads, self.accounts, self.sources = {}, {}, {}
+        self.new_names = {}  # account key -> display names met in the chunk being written
         self.next_position = {}
         self.placed = {}  # external id -> (pk, thread pk, position), this batch
         self.seen_keys = Counter()
@@ -351,7 +369,7 @@ class _Writer:
                 "external_id", flat=True
             )
         )
-        new = []
+        fresh = []
         for ext, item in keyed:
             if ext in existing or ext in self.placed:
                 self.counts["matched"] += 1
@@ -360,6 +378,11 @@ class _Writer:
                         {"location": item.location, "id": item.original_id}
                     )
                 continue
+            self.placed[ext] = None
+            fresh.append((ext, item))
+        self._load_accounts(party for _, item in fresh for party in [item.sender, *item.recipients])
+        new = []
+        for ext, item in fresh:
             thread = self._thread(item)
             position = self.next_position[thread.pk]
             self.next_position[thread.pk] += 1
@@ -384,7 +407,7 @@ class _Writer:
                 original=item.original,
             )
             new.append((message, item))
-            self.placed[ext] = None
+        self._save_display_names()
         Message.objects.bulk_create([message for message, _ in new], batch_size=CHUNK)
         recipients, links = [], []
         through = Message.recipients.through
@@ -486,31 +509,71 @@ class _Writer:
         return thread
 
     def _account(self, party):
-        key = (party.platform, party.address)
-        account = self.accounts.get(key)
-        if account is None:
-            digest = _digest(party.platform, party.address)[:20]
-            external_id = f"{PLATFORM_PREFIX.get(party.platform, 'ot')}-{digest}"
-            account = Account.objects.filter(external_id=external_id).first()
-            if account is None:
-                person = Person.objects.create(
+        """The account of `party`, loaded or created by `_load_accounts` for this chunk."""
+        return self.accounts[(party.platform, party.address)]
+
+    def _load_accounts(self, parties):
+        """Find or create the accounts of every party of a chunk in a few queries, however many
+        recipients its messages have; note display names not seen before."""
+        wanted = {}
+        for party in parties:
+            key = (party.platform, party.address)
+            if key not in self.accounts and key not in wanted:
+                digest = _digest(party.platform, party.address)[:20]
+                wanted[key] = (
+                    party,
+                    digest,
+                    f"{PLATFORM_PREFIX.get(party.platform, 'ot')}-{digest}",
+                )
+            if party.display_name:
+                self.new_names.setdefault(key, []).append(party.display_name)
+        by_external_id = {external_id: key for key, (_, _, external_id) in wanted.items()}
+        external_ids = list(by_external_id)
+        for start in range(0, len(external_ids), CHUNK):
+            for account in Account.objects.filter(
+                external_id__in=external_ids[start : start + CHUNK]
+            ):
+                self.accounts[by_external_id[account.external_id]] = account
+        missing = [(key, value) for key, value in wanted.items() if key not in self.accounts]
+        people = Person.objects.bulk_create(
+            [
+                Person(
                     external_id=f"p-{digest}",
                     name=(party.display_name or party.handle or party.address)[:200],
                     description="Created by an import; merge accounts of one person in the admin.",
                 )
-                account = Account.objects.create(
+                for _, (party, digest, _) in missing
+            ],
+            batch_size=CHUNK,
+        )
+        accounts = Account.objects.bulk_create(
+            [
+                Account(
                     external_id=external_id,
                     person=person,
                     platform=party.platform,
                     handle=(party.handle or party.address)[:200],
-                    display_names=[party.display_name] if party.display_name else [],
+                    display_names=list(dict.fromkeys(self.new_names.pop(key, []))),
                 )
-                self.counts["accounts"] += 1
+                for (key, (party, _, external_id)), person in zip(missing, people, strict=True)
+            ],
+            batch_size=CHUNK,
+        )
+        for account, (key, _) in zip(accounts, missing, strict=True):
             self.accounts[key] = account
-        if party.display_name and party.display_name not in account.display_names:
-            account.display_names = [*account.display_names, party.display_name]
-            account.save(update_fields=["display_names"])
-        return account
+        self.counts["accounts"] += len(accounts)
+
+    def _save_display_names(self):
+        """Add the display names met in this chunk to their accounts, in one bulk update."""
+        changed = []
+        for key, names in self.new_names.items():
+            account = self.accounts[key]
+            added = [name for name in dict.fromkeys(names) if name not in account.display_names]
+            if added:
+                account.display_names = [*account.display_names, *added]
+                changed.append(account)
+        self.new_names = {}
+        Account.objects.bulk_update(changed, ["display_names"], batch_size=CHUNK)
 
     def _source(self, url):
         source = self.sources.get(url)

@@ -5,6 +5,7 @@ exporting computer's local clock without a zone and is kept only in the original
 import json
 from datetime import UTC, datetime
 
+from . import limits
 from .items import FileRefused, Item, Party, Problem
 
 
@@ -14,6 +15,11 @@ def read_telegram(path):
             data = json.loads(stream.read().decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError) as error:
         raise FileRefused(f"This is not readable JSON: {error}") from error
+    except RecursionError as error:
+        # Python's JSON parser recurses: a file of thousands of nested lists ends here.
+        raise FileRefused(
+            "This JSON nests lists and objects too deeply to be read: not a Telegram export."
+        ) from error
     if not isinstance(data, dict):
         raise FileRefused("This JSON is not a Telegram export (no chat at its top).")
     if isinstance(data.get("chats"), dict):
@@ -59,6 +65,8 @@ def _item(message, chat, chat_id, members):
     )
     if not isinstance(message, dict):
         return Problem("failed", location, "not a message object")
+    if limits.too_deep(message):
+        return Problem("failed", location, limits.nesting_reason("its fields"))
     if message.get("type") != "message":
         return Problem(
             "skipped", location, f"a {message.get('type', 'untyped')} entry, not a message"

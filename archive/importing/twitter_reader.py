@@ -1,12 +1,15 @@
 """A Twitter/X account archive, as a folder or its zip: data/direct-messages.js,
 data/direct-messages-group.js and data/tweets.js (each `window.YTD.<name>.part0 = [ … ]`), and
-data/account.js for whose archive it is. Read whole (these files are small beside a mailbox)."""
+data/account.js for whose archive it is. Read whole (these files are small beside a mailbox),
+within the bounds of `limits`: a zip's members are counted as they expand, and nothing is read
+through a symbolic link of a folder."""
 
 import json
 import re
 import zipfile
 from datetime import UTC, datetime
 
+from . import limits
 from .items import FileRefused, Item, Party, Problem
 
 FILES = {
@@ -36,6 +39,7 @@ class _Archive:
                     raise FileRefused(f"The zip holds an unsafe path: {name!r}. Nothing was read.")
             # Archives are often zipped with a top folder: find data/ wherever it is.
             self.prefix = ""
+            self.members = limits.ZipReader(self.zip, path.stat().st_size)
             for name in self.zip.namelist():
                 if name.endswith(FILES["direct_messages"]) or name.endswith(FILES["tweets"]):
                     self.prefix = name[: name.rindex("data/")]
@@ -44,22 +48,30 @@ class _Archive:
     def read(self, relative):
         if self.zip:
             try:
-                return self.zip.read(self.prefix + relative)
+                self.zip.getinfo(self.prefix + relative)
             except KeyError:
                 return None
-        target = self.path / relative
-        return target.read_bytes() if target.is_file() else None
+            return self.members.read(self.prefix + relative)
+        target = limits.file_in_folder(self.path, relative)
+        return target.read_bytes() if target else None
 
 
 def _entries(archive, key):
     raw = archive.read(FILES[key])
     if raw is None:
         return []
-    body = ASSIGNMENT.sub(b"", raw, count=1)
+    start = ASSIGNMENT.match(raw)
     try:
-        data = json.loads(body.decode("utf-8-sig"))
+        # Decoded past the assignment without a copy of the bytes; then only the text is kept.
+        text = str(memoryview(raw)[start.end() if start else 0 :], "utf-8-sig")
+        del raw
+        data = json.loads(text)
     except (UnicodeDecodeError, ValueError) as error:
         raise FileRefused(f"{FILES[key]} is not readable JSON: {error}") from error
+    except RecursionError as error:
+        raise FileRefused(
+            f"{FILES[key]} nests lists and objects too deeply to be read: not an export."
+        ) from error
     if not isinstance(data, list):
         raise FileRefused(f"{FILES[key]} does not hold a list.")
     return data
@@ -114,6 +126,9 @@ def read_twitter(path):
                         members.add(str(body["recipientId"]))
             for event in conversation.get("messages", []):
                 location = f"{FILES[key]} conversation {conversation_id}"
+                if limits.too_deep(event):
+                    items.append(Problem("failed", location, limits.nesting_reason("its fields")))
+                    continue
                 body = event.get("messageCreate") if isinstance(event, dict) else None
                 if body is None:
                     kind = next(iter(event), "?") if isinstance(event, dict) and event else "?"
@@ -151,6 +166,9 @@ def read_twitter(path):
         location = f"{FILES['tweets']} entry {number}"
         if not isinstance(tweet, dict) or not tweet.get("id_str"):
             items.append(Problem("failed", location, "not a tweet"))
+            continue
+        if limits.too_deep(entry):
+            items.append(Problem("failed", location, limits.nesting_reason("its fields")))
             continue
         sent_at = _when(tweet.get("created_at", ""))
         if sent_at is None:

@@ -6,6 +6,7 @@ never converted. The line number is the message's identifier."""
 import re
 from datetime import UTC, datetime
 
+from . import limits
 from .items import FileRefused, Item, Party, Problem
 
 LINE = re.compile(
@@ -17,72 +18,117 @@ ZONE_NOTE = "WhatsApp exports give the phone's local time with no time zone; sho
 
 
 def read_whatsapp(path, chat_name):
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise FileRefused(f"This chat export is not UTF-8 text: {error}") from error
-    lines = text.splitlines()
-    starts = [(number, LINE.match(line)) for number, line in enumerate(lines, start=1)]
-    starts = [(number, match) for number, match in starts if match]
-    if not starts:
+    # Read twice, a message at a time: first for what the whole chat tells (whether dates are
+    # day/month, who takes part), then for the messages. Memory stays that of one message.
+    dates, names = [], set()
+    for _, match, lines, too_large in _messages(path):
+        dates.append(match["date"])
+        author = None if too_large else AUTHOR.match(_body(match, lines))
+        if author:
+            names.add(author["name"].strip())
+    if not dates:
         raise FileRefused(
             "No line of this file looks like a WhatsApp message ([date, time] name: text)."
         )
-    day_first = _day_first([match["date"] for _, match in starts])
-    messages = []
-    for index, (number, match) in enumerate(starts):
-        end = starts[index + 1][0] - 1 if index + 1 < len(starts) else len(lines)
-        body = "\n".join([match["rest"], *lines[number:end]])
-        messages.append((number, match, body, "\n".join(lines[number - 1 : end])))
-    names = set()
-    parsed = []
-    for number, match, body, original in messages:
-        author = AUTHOR.match(body)
-        if author:
-            names.add(author["name"].strip())
-        parsed.append((number, match, author, original))
-    items = []
-    for number, match, author, original in parsed:
+    return _items(path, chat_name, _day_first(dates), names)
+
+
+def _items(path, chat_name, day_first, names):
+    def party(who):
+        return Party("whatsapp", who, display_name=who, handle=who)
+
+    for number, match, lines, too_large in _messages(path):
         location = f"line {number}"
+        if too_large:
+            yield Problem("failed", location, f"the message is not imported: {too_large}")
+            continue
+        author = AUTHOR.match(_body(match, lines))
         if not author:
-            items.append(Problem("skipped", location, "a notice from WhatsApp, not a message"))
+            yield Problem("skipped", location, "a notice from WhatsApp, not a message")
             continue
         moment = _moment(match["date"], match["time"], day_first)
         if moment is None:
-            items.append(
-                Problem("failed", location, f"unreadable date {match['date']} {match['time']}")
-            )
+            yield Problem("failed", location, f"unreadable date {match['date']} {match['time']}")
             continue
         name = author["name"].strip()
-
-        def party(who):
-            return Party("whatsapp", who, display_name=who, handle=who)
-
-        items.append(
-            Item(
-                original_id=f"line {number}",
-                location=location,
-                sender=party(name),
-                recipients=[party(other) for other in sorted(names - {name})],
-                text=author["text"].replace("\u200e", ""),
-                channel="chat",
-                original={"line": number, "text": original},
-                # The stated clock time, held as if UTC, with no zone (Message.sent_at_timezone).
-                sent_at=moment.replace(tzinfo=UTC),
-                zone="",
-                day=moment.date(),
-                thread_key=f"whatsapp:{chat_name}",
-                thread_title=f"WhatsApp chat: {chat_name}",
-                time_note=ZONE_NOTE
-                + (
-                    ""
-                    if day_first is not None
-                    else " The file does not show whether dates are day/month or "
-                    "month/day; they were read as day/month."
-                ),
-            )
+        yield Item(
+            original_id=f"line {number}",
+            location=location,
+            sender=party(name),
+            recipients=[party(other) for other in sorted(names - {name})],
+            text=author["text"].replace("\u200e", ""),
+            channel="chat",
+            original={"line": number, "text": "\n".join(lines)},
+            # The stated clock time, held as if UTC, with no zone (Message.sent_at_timezone).
+            sent_at=moment.replace(tzinfo=UTC),
+            zone="",
+            day=moment.date(),
+            thread_key=f"whatsapp:{chat_name}",
+            thread_title=f"WhatsApp chat: {chat_name}",
+            time_note=ZONE_NOTE
+            + (
+                ""
+                if day_first is not None
+                else " The file does not show whether dates are day/month or "
+                "month/day; they were read as day/month."
+            ),
         )
-    return items
+
+
+def _body(match, lines):
+    return "\n".join([match["rest"], *lines[1:]])
+
+
+def _messages(path):
+    """(line number, the LINE match of its first line, its lines, why it is too large or "")
+    for each message: a line with a timestamp and the lines after it that have none."""
+    number = lines = match = None
+    too_large, size = "", 0
+    for line_number, text, line_size in _lines(path):
+        start = LINE.match(text)
+        if start:
+            if match:
+                yield number, match, lines, too_large
+            number, match, lines, size = line_number, start, [], 0
+            too_large = ""
+        elif not match:
+            continue  # before the first message
+        size += line_size
+        too_large = too_large or limits.message_too_large(size)
+        if not too_large:
+            lines.append(text)
+        else:
+            lines = []  # never held: the message fails with the reason
+    if match:
+        yield number, match, lines, too_large
+
+
+def _lines(path):
+    """(number, text, size in bytes) of each line, counted as str.splitlines() counts them, read
+    in pieces no longer than IMPORT_MAX_MESSAGE_BYTES: of a longer line only its beginning is
+    kept (enough to tell whether it starts a message) and its size."""
+    limit = limits.max_message_bytes()
+    number = 0
+    with open(path, "rb") as stream:
+        while piece := stream.readline(limit + 1):
+            size = len(piece)
+            if size > limit and not piece.endswith(b"\n"):
+                while rest := stream.readline(limits.READ_CHUNK):
+                    size += len(rest)
+                    if rest.endswith(b"\n"):
+                        break
+                number += 1
+                yield number, piece[:200].decode("utf-8", "ignore").lstrip("\ufeff"), size
+                continue
+            try:
+                text = piece.decode("utf-8-sig" if number == 0 else "utf-8")
+            except UnicodeDecodeError as error:
+                raise FileRefused(
+                    f"This chat export is not UTF-8 text (line {number + 1}): {error}"
+                ) from error
+            for line in text.splitlines():
+                number += 1
+                yield number, line, len(line.encode())
 
 
 def _day_first(dates):
