@@ -123,5 +123,17 @@ def users(db):
     }
 
 
-# The real-HTTP harness for concurrency tests (marker `concurrency`).
-from tests.live_server_gunicorn import live, live_gunicorn  # noqa: E402, F401
+# Shared fixtures, written once in tests/support/.
+from tests.support.accounts import curator, curator_client  # noqa: E402, F401
+from tests.support.live_server_gunicorn import live, live_gunicorn  # noqa: E402, F401
+from tests.support.real_archive import (  # noqa: E402, F401
+    _archive_for_module,
+    _no_archive_unasked,
+    archive,
+    committed_archive,
+    order_archive_tests_last,
+)
+
+
+def pytest_collection_modifyitems(items):
+    order_archive_tests_last(items)

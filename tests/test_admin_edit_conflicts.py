@@ -1,7 +1,7 @@
 """Two curators (or two tabs) on one record's admin page: the later save never silently wins.
 
 Each test opens the real change pages with GETs and submits them as a browser would (every
-field as rendered, tests/admin_forms.py).
+field as rendered, tests/support/admin_forms.py).
 """
 
 import pytest
@@ -11,8 +11,8 @@ from django.urls import reverse
 
 from annotations.models import Annotation
 from archive.models import Account, Discrepancy, DiscrepancyReading, Event, Message, Person
-from tests.admin_forms import form_data, open_change_page, save_change_page
-from tests.annotation_helpers import make_annotation
+from tests.support.admin_forms import form_data, open_change_page, save_change_page
+from tests.support.annotation_helpers import make_annotation
 
 
 def _curator(username):

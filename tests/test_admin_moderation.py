@@ -6,8 +6,8 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from annotations.models import Annotation, Flag
-from tests.annotation_helpers import make_annotation
-from tests.query_counts import PAGE_QUERIES
+from tests.support.annotation_helpers import make_annotation
+from tests.support.query_counts import PAGE_QUERIES
 
 CHANGELIST = reverse("admin:annotations_annotation_changelist")
 
@@ -18,12 +18,6 @@ def curator(users):
     curator = users["curator"]
     curator.user_permissions.set(Permission.objects.filter(content_type__app_label="annotations"))
     return curator
-
-
-@pytest.fixture
-def curator_client(client, curator):
-    client.force_login(curator)
-    return client
 
 
 @pytest.fixture

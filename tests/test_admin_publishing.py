@@ -15,14 +15,6 @@ def home_message_count(client):
 
 
 @pytest.fixture
-def curator_client(client, users):
-    users["curator"].is_superuser = True
-    users["curator"].save()
-    client.force_login(users["curator"])
-    return client
-
-
-@pytest.fixture
 def exchange(build):
     thread = build.thread(external_id="dm", title="The DMs")
     first = build.message(thread=thread, external_id="q1", text_status="verbatim")

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from annotations.models import Annotation, AnnotationRevision, SourceLink
-from tests.annotation_helpers import make_annotation, make_group, note_form_data
+from tests.support.annotation_helpers import make_annotation, make_group, note_form_data
 
 TEXT = "We can publish it. Send it to us. We can publish it today, or we can wait."
 

@@ -5,7 +5,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 
 from annotations.models import AnnotationRevision
-from tests.annotation_helpers import make_annotation, make_group
+from tests.support.annotation_helpers import make_annotation, make_group
 
 PERSONAS = ["anonymous", "other", "member", "author", "curator"]
 

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from annotations.models import Annotation
-from tests.annotation_helpers import make_annotation
+from tests.support.annotation_helpers import make_annotation
 
 
 def test_editor_notes_load_with_the_archive_and_twice_change_nothing(client, db):

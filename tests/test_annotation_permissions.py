@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from annotations.models import Annotation, Flag
 from annotations.templatetags.annotation_tags import editable_by as editable_by_filter
-from tests.annotation_helpers import make_annotation, make_group
+from tests.support.annotation_helpers import make_annotation, make_group
 
 PERSONAS = ["anonymous", "other", "member", "author", "curator"]
 VISIBILITIES = ["private", "group", "public"]

@@ -11,8 +11,8 @@ from django.test import Client
 
 from annotations import protocol, w3c
 from annotations.models import Annotation, ApiToken
-from tests import w3c_suite
-from tests.annotation_helpers import make_annotation, make_group
+from tests.support import DATA, w3c_suite
+from tests.support.annotation_helpers import make_annotation, make_group
 
 pytestmark = pytest.mark.django_db
 
@@ -533,9 +533,7 @@ def test_other_methods_are_405_in_json(client, users, message):
 def test_every_checklist_item_has_a_test_here_or_is_declared_a_deployment_matter():
     from pathlib import Path
 
-    checklist = json.loads(
-        (Path(__file__).parent / "data" / "w3c-annotation-protocol-checklist.json").read_text()
-    )
+    checklist = json.loads((DATA / "w3c-annotation-protocol-checklist.json").read_text())
     source = Path(__file__).read_text()
     not_here = {
         "P-RET-9": "HTTPS is the deployment's (issue 12: redirect and HSTS with DEBUG off)",

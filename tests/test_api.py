@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from archive.api.views import EventViewSet, MessageViewSet
 from archive.filters import EventFilter, MessageFilter
 from archive.models import Message
-from tests.api_helpers import api_archive
-from tests.query_counts import archive_with_rows
+from tests.support.api_helpers import api_archive
+from tests.support.query_counts import archive_with_rows
 
 
 @pytest.fixture
@@ -439,7 +439,7 @@ def queries_for(client, url):
 def test_each_endpoint_makes_the_same_few_queries_for_one_row_and_for_many(
     client, build, users, endpoint, django_assert_max_num_queries
 ):
-    from tests.query_counts import add_notes
+    from tests.support.query_counts import add_notes
 
     small = archive_with_rows(build, 2)
     counts = [queries_for(client, ENDPOINTS[endpoint](small))]

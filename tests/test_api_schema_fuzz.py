@@ -16,7 +16,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from config.wsgi import application
-from tests.api_helpers import api_archive
+from tests.support.api_helpers import api_archive
 
 CHECKS = [
     not_a_server_error,

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from annotations.models import ApiToken
-from tests.annotation_helpers import make_annotation
+from tests.support.annotation_helpers import make_annotation
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ import sqlite3
 import subprocess
 import sys
 
-from tests.live_server_gunicorn import ROOT, _server_env
+from tests.support.live_server_gunicorn import ROOT, _server_env
 
 ROWS = 2000
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from annotations.filters import AnnotationFilter
 from archive.filters import MessageFilter, TimelineEventFilter, TimelineMessageFilter
-from tests.annotation_helpers import make_annotation
+from tests.support.annotation_helpers import make_annotation
 
 NASTY = [
     "",

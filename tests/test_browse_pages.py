@@ -2,17 +2,10 @@
 
 import json
 import re
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 
 from archive.models import Event, Message
-
-
-@pytest.fixture
-def archive(db):
-    call_command("load_archive", stdout=StringIO())
 
 
 def text(response):

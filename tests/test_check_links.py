@@ -21,7 +21,7 @@ from annotations.models import SourceLink
 from archive.linkcheck import Checker
 from archive.links import DEAD_AFTER_FAILURES, LinkState
 from archive.models import Source
-from tests.annotation_helpers import make_annotation
+from tests.support.annotation_helpers import make_annotation
 
 BIG_BODY = 50 * 1024 * 1024
 

@@ -7,10 +7,8 @@ the real fixtures through the parser.
 
 import json
 from datetime import date
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from pybtex.database import parse_string
 
 from archive.models import Event, Message, Person, Source
@@ -186,12 +184,7 @@ def test_an_event_is_cited_with_the_archive_as_author_and_its_date_range(client,
     assert entry.fields["date"] == "2017-09-01/2017-09-30" and entry.fields["year"] == "2017"
 
 
-@pytest.fixture
-def loaded(db):
-    call_command("load_archive", stdout=StringIO())
-
-
-def test_every_published_record_of_the_archive_cites_cleanly(client, loaded):
+def test_every_published_record_of_the_archive_cites_cleanly(client, archive):
     urls = [m.get_absolute_url() for m in Message.objects.published()]
     urls += [e.get_absolute_url() for e in Event.objects.published()]
     urls += [s.get_absolute_url() for s in Source.objects.all()]

@@ -9,17 +9,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from archive.models import Correction, Event, Message
-from tests.admin_helpers import event_admin_data, log_in_curator, message_admin_data
-from tests.annotation_helpers import make_annotation
-from tests.query_counts import PAGE_QUERIES
+from tests.support.admin_helpers import event_admin_data, message_admin_data
+from tests.support.annotation_helpers import make_annotation
+from tests.support.query_counts import PAGE_QUERIES
 
 OLD_TEXT = "Hey Don. Strongly suggest your dad tweets this link if he mentions us."
 NEW_TEXT = "Hi Don. We strongly suggest your dad tweets this link if he mentions us."
-
-
-@pytest.fixture
-def curator_client(client, users):
-    return log_in_curator(client, users)
 
 
 @pytest.fixture

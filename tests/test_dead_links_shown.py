@@ -9,9 +9,8 @@ from django.urls import reverse
 from annotations.models import SourceLink
 from archive.links import DEAD_AFTER_FAILURES, LinkState
 from archive.models import Source
-from tests.admin_helpers import log_in_curator
-from tests.annotation_helpers import make_annotation
-from tests.query_counts import PAGE_QUERIES
+from tests.support.annotation_helpers import make_annotation
+from tests.support.query_counts import PAGE_QUERIES
 
 CHECKED = datetime(2026, 11, 3, 9, 30, tzinfo=UTC)
 
@@ -112,8 +111,8 @@ def test_a_check_is_not_an_edit_so_the_loader_still_updates_the_source(build, us
 # The admin
 
 
-def test_curators_list_the_dead_sources_with_their_archived_copies(client, users, sources):
-    log_in_curator(client, users)
+def test_curators_list_the_dead_sources_with_their_archived_copies(client, curator, sources):
+    client.force_login(curator)
 
     page = client.get(reverse("admin:archive_source_changelist"), {"link_status": "dead"})
 
@@ -130,15 +129,15 @@ def test_curators_list_the_dead_sources_with_their_archived_copies(client, users
 
 
 @pytest.mark.parametrize("state", [choice.value for choice in LinkState])
-def test_every_link_status_filter_opens(client, users, sources, state):
-    log_in_curator(client, users)
+def test_every_link_status_filter_opens(client, curator, sources, state):
+    client.force_login(curator)
     for name in ("archive_source", "annotations_sourcelink"):
         page = client.get(reverse(f"admin:{name}_changelist"), {"link_status": state})
         assert page.status_code == 200
 
 
-def test_a_source_change_page_says_what_the_last_check_found(client, users, sources):
-    log_in_curator(client, users)
+def test_a_source_change_page_says_what_the_last_check_found(client, curator, sources):
+    client.force_login(curator)
     source = sources["redirected"]
 
     page = client.get(reverse("admin:archive_source_change", args=[source.pk]))
@@ -149,10 +148,10 @@ def test_a_source_change_page_says_what_the_last_check_found(client, users, sour
     )
 
 
-def test_a_curators_save_keeps_the_check_and_is_no_edit_conflict(client, users, sources):
+def test_a_curators_save_keeps_the_check_and_is_no_edit_conflict(client, curator, sources):
     """The check fields are not in the form, and a check between opening and saving the
     form is no other curator's edit."""
-    log_in_curator(client, users)
+    client.force_login(curator)
     source = sources["dead"]
     change = reverse("admin:archive_source_change", args=[source.pk])
     form = client.get(change).context["adminform"].form
@@ -168,7 +167,7 @@ def test_a_curators_save_keeps_the_check_and_is_no_edit_conflict(client, users, 
     assert (source.link_status, source.link_failures, source.link_is_dead) == (404, 2, True)
 
 
-def test_curators_list_dead_note_links_of_every_note(client, users, build):
+def test_curators_list_dead_note_links_of_every_note(client, curator, users, build):
     message = build.message(sources=[])
     private = make_annotation(users["author"], message=message, visibility="private")
     dead = checked(
@@ -183,7 +182,7 @@ def test_curators_list_dead_note_links_of_every_note(client, users, build):
         SourceLink.objects.create(annotation=private, url="https://fine.example/lead"),
         status=200,
     )
-    log_in_curator(client, users)
+    client.force_login(curator)
 
     page = client.get(reverse("admin:annotations_sourcelink_changelist"), {"link_status": "dead"})
 
@@ -194,10 +193,10 @@ def test_curators_list_dead_note_links_of_every_note(client, users, build):
     assert reverse("admin:annotations_annotation_change", args=[private.pk]) in text
 
 
-def test_note_links_are_read_only_in_their_list(client, users, build):
+def test_note_links_are_read_only_in_their_list(client, curator, users, build):
     note = make_annotation(users["author"], message=build.message(sources=[]))
     link = SourceLink.objects.create(annotation=note, url="https://fine.example/x")
-    log_in_curator(client, users)
+    client.force_login(curator)
     change = reverse("admin:annotations_sourcelink_change", args=[link.pk])
     assert client.get(change).status_code == 200
     client.post(change, {"url": "https://elsewhere.example/", "archived_url": ""})
@@ -207,9 +206,9 @@ def test_note_links_are_read_only_in_their_list(client, users, build):
 
 
 def test_source_admin_list_query_count_is_flat(
-    client, users, sources, build, django_assert_num_queries
+    client, curator, sources, build, django_assert_num_queries
 ):
-    log_in_curator(client, users)
+    client.force_login(curator)
     url = reverse("admin:archive_source_changelist")
     with django_assert_num_queries(PAGE_QUERIES["admin_source_changelist"]["curator"]):
         client.get(url, {"link_status": "dead"})
@@ -220,9 +219,9 @@ def test_source_admin_list_query_count_is_flat(
 
 
 def test_source_link_admin_list_query_count_is_flat(
-    client, users, build, django_assert_num_queries
+    client, curator, users, build, django_assert_num_queries
 ):
-    log_in_curator(client, users)
+    client.force_login(curator)
     url = reverse("admin:annotations_sourcelink_changelist")
     for n in range(2):
         note = make_annotation(users["author"], message=build.message(sources=[]))

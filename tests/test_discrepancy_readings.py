@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from archive.models import Discrepancy, DiscrepancyReading, Event
-from tests.admin_forms import form_data, open_change_page, save_change_page
+from tests.support.admin_forms import form_data, open_change_page, save_change_page
 
 
 def _discrepancy(record, sources, readings, external_id="d90"):

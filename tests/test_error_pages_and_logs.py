@@ -79,7 +79,7 @@ def test_a_bad_host_is_our_400_page():
 
 
 def test_a_bug_is_our_500_page_with_the_request_id_and_no_trace(settings, request_log):
-    settings.ROOT_URLCONF = "tests.error_urls"
+    settings.ROOT_URLCONF = "tests.support.error_urls"
     browser = Client(raise_request_exception=False)
     answer = browser.get("/broken/")
     page = answer.content.decode()

@@ -16,7 +16,7 @@ from django.urls import reverse
 from annotations.models import SourceLink
 from archive.exports import LIST_SEPARATOR
 from archive.models import Discrepancy, DiscrepancyReading
-from tests.annotation_helpers import make_annotation, make_group
+from tests.support.annotation_helpers import make_annotation, make_group
 
 # Copies of the security corpora in /work/shared/security/ (tests/data/README.md).
 SECURITY = Path(__file__).parent / "data"

@@ -7,7 +7,6 @@ record, never reaches one, whoever asks.
 import json
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -16,15 +15,12 @@ from django.utils import timezone
 from annotations.models import Annotation
 from archive.importers import load_fixture_files
 from archive.models import Correction, Event, Message
-from tests.annotation_helpers import make_annotation, make_group
+from tests.support import DATA
+from tests.support.annotation_helpers import make_annotation, make_group
 from tests.test_security_payloads import dangers
 
 A = "{http://www.w3.org/2005/Atom}"
-XSS = [
-    line
-    for line in (Path(__file__).parent / "data" / "xss_payloads.txt").read_text().splitlines()
-    if line.strip()
-]
+XSS = [line for line in (DATA / "xss_payloads.txt").read_text().splitlines() if line.strip()]
 
 
 def atom(response):
@@ -401,12 +397,10 @@ def test_ones_own_notes_list_advertises_no_public_feed(client, users, archive):
     assert alternates(content.split("</head>")[0]) == []
 
 
-def test_the_admins_publish_action_dates_a_first_publication(client, build, users):
+def test_the_admins_publish_action_dates_a_first_publication(client, build, curator):
     draft = build.message(external_id="m-draft", is_published=False)
     assert entries(atom(client.get(reverse("archive:records_feed")))) == []
-    client.force_login(users["curator"])
-    users["curator"].is_superuser = True
-    users["curator"].save()
+    client.force_login(curator)
     client.post(
         reverse("admin:archive_message_changelist"),
         {"action": "publish", "_selected_action": [draft.pk]},
@@ -420,7 +414,7 @@ def test_the_admins_publish_action_dates_a_first_publication(client, build, user
 @pytest.mark.parametrize("publish", [True, False])
 def test_an_import_dates_its_messages_only_when_it_publishes_them(db, tmp_path, publish):
     from archive.importing.importer import import_path
-    from tests import import_samples as samples
+    from tests.support import import_samples as samples
 
     path = samples.write_mbox(tmp_path / "mail.mbox", samples.sample_emails())
     import_path(path, publish=publish)

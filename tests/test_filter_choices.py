@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from archive.models import Event
-from tests.annotation_helpers import make_annotation, make_group
+from tests.support.annotation_helpers import make_annotation, make_group
 
 PERSONAS = ["anonymous", "other", "member", "author", "curator"]
 

@@ -16,7 +16,7 @@ import pytest
 from annotations import views as annotation_views
 from archive import views as archive_views
 from archive.search import results as search_results
-from tests.annotation_helpers import make_annotation
+from tests.support.annotation_helpers import make_annotation
 
 pytestmark = pytest.mark.django_db
 

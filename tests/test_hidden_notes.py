@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from annotations.models import Annotation
-from tests.annotation_helpers import make_annotation, make_group
+from tests.support.annotation_helpers import make_annotation, make_group
 
 CHANGELIST = "admin:annotations_annotation_changelist"
 

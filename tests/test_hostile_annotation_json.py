@@ -14,7 +14,7 @@ from django.core.management import CommandError, call_command
 
 from annotations import w3c
 from annotations.models import Annotation, ApiToken
-from tests.annotation_helpers import make_annotation
+from tests.support.annotation_helpers import make_annotation
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django_tasks_db.models import DBTaskResult
 from archive.importing.importer import _Writer, import_path
 from archive.importing.tasks import run_upload
 from archive.models import Account, ImportBatch, ImportUpload, Message
-from tests import import_samples as samples
+from tests.support import import_samples as samples
 from tests.test_import_messages import RAW_ENCODED
 
 pytestmark = pytest.mark.django_db

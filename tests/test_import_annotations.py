@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 
 from annotations import w3c
 from annotations.models import Annotation
-from tests.annotation_helpers import make_annotation, make_every_shape
+from tests.support.annotation_helpers import make_annotation, make_every_shape
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from archive.importing.importer import _Writer, import_path
 from archive.models import Attachment, ImportBatch, Message
-from tests import import_samples as samples
+from tests.support import import_samples as samples
 from tests.test_import_messages import RAW_ENCODED
 
 pytestmark = pytest.mark.django_db

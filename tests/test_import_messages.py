@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from archive.importing.importer import import_path
 from archive.importing.items import FileRefused
 from archive.models import Account, Attachment, ImportBatch, Message, Thread
-from tests import import_samples as samples
+from tests.support import import_samples as samples
 
 pytestmark = pytest.mark.django_db
 

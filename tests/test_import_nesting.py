@@ -11,7 +11,7 @@ import pytest
 from archive.importing.importer import import_path
 from archive.importing.items import FileRefused
 from archive.models import Message
-from tests import import_samples as samples
+from tests.support import import_samples as samples
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django_tasks_db.models import DBTaskResult
 
 from archive.models import Attachment, ImportBatch, ImportUpload, Message
-from tests import import_samples as samples
+from tests.support import import_samples as samples
 from tests.test_import_admin import UPLOAD, mbox_upload
 from tests.test_import_messages import RAW_ENCODED
 

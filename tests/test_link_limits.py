@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from annotations.models import MAX_LINKS, SourceLink
-from tests.annotation_helpers import make_annotation
+from tests.support.annotation_helpers import make_annotation
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from archive.filters import MessageFilter
 from archive.keyset import KeysetPaginator, cursor_after
 from archive.models import Message
-from tests.annotation_helpers import make_annotation
+from tests.support.annotation_helpers import make_annotation
 
 FILTERS = [
     {},

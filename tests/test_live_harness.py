@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.live_server_gunicorn import make_message, make_user
+from tests.support.live_server_gunicorn import make_message, make_user
 
 pytestmark = pytest.mark.concurrency
 

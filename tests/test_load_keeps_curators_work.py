@@ -21,7 +21,7 @@ from archive.models import (
     Source,
     Thread,
 )
-from tests.admin_forms import open_change_page, save_change_page
+from tests.support.admin_forms import open_change_page, save_change_page
 
 ARCHIVE = settings.BASE_DIR / "fixtures" / "archive.json"
 NOTES = settings.BASE_DIR / "fixtures" / "editors-annotations.json"

@@ -7,15 +7,11 @@ from axes.models import AccessAttempt
 from django.conf import settings
 from django.urls import reverse
 
-LOGIN = "/accounts/login/"
+from tests.support.accounts import LOGIN, sign_in
 
 
 def fail(client, username, **extra):
     return client.post(LOGIN, {"username": username, "password": "wrong"}, **extra)
-
-
-def sign_in(client, username, password, **extra):
-    return client.post(LOGIN, {"username": username, "password": password}, **extra)
 
 
 def test_a_forged_forwarded_for_is_ignored_without_a_declared_proxy(client, users, settings):
@@ -87,9 +83,8 @@ def test_a_completed_password_reset_lifts_the_lockout(client, users, mailoutbox)
 
 
 @pytest.fixture
-def curator_client(client, users):
-    client.force_login(users["curator"])  # staff, no extra permissions
-    return client
+def curator(users):
+    return users["curator"]  # staff, no extra permissions: `curator_client` signs this one in
 
 
 def test_curators_see_lockouts_in_the_admin(curator_client, users, django_assert_max_num_queries):

@@ -3,18 +3,11 @@
 import csv
 import io
 import json
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 URL = "/messages/"
-
-
-@pytest.fixture
-def archive(db):
-    call_command("load_archive", stdout=StringIO())
 
 
 def ids(response):

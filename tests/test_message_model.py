@@ -168,7 +168,7 @@ def test_clean_refuses_a_zone_that_is_not_one(build, name):
 
 
 def test_the_admin_refuses_a_misspelt_zone_and_keeps_the_curators_input(admin_client, build):
-    from tests.admin_forms import open_change_page, save_change_page
+    from tests.support.admin_forms import open_change_page, save_change_page
 
     message = build.message(sent_at=datetime(2016, 10, 3, 22, 35, tzinfo=UTC))
     page = open_change_page(admin_client, message)

@@ -13,8 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from annotations.models import Annotation, SourceLink
-from tests.annotation_helpers import make_annotation
-from tests.query_counts import EDIT_QUERIES, QUERIES_PER_LINK
+from tests.support.annotation_helpers import make_annotation
+from tests.support.query_counts import EDIT_QUERIES, QUERIES_PER_LINK
 
 TEXT = "We can publish it. Send it to us. We can publish it today, or we can wait."
 

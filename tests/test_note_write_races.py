@@ -12,8 +12,8 @@ import pytest
 from django.db import connections
 
 from annotations.models import Annotation, AnnotationRevision, Flag, ResearchGroup, SourceLink
-from tests.annotation_helpers import note_form_data
-from tests.live_server_gunicorn import ALIAS, make_message, make_user
+from tests.support.annotation_helpers import note_form_data
+from tests.support.live_server_gunicorn import ALIAS, make_message, make_user
 
 pytestmark = pytest.mark.concurrency
 

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from archive.models import Event, Message
-from tests.annotation_helpers import make_annotation, make_group
+from tests.support.annotation_helpers import make_annotation, make_group
 
 READERS_OTHER_THAN_THE_AUTHOR = ["anonymous", "other", "member", "curator"]
 

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils.cache import get_max_age
 from django.views.decorators.cache import cache_control
 
-from tests.annotation_helpers import make_annotation
+from tests.support.annotation_helpers import make_annotation
 
 
 def cache_control_of(response):

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from archive.keyset import cursor_after
 from archive.models import Message
-from tests.query_counts import PAGE_QUERIES, add_notes, archive_with_rows
+from tests.support.query_counts import PAGE_QUERIES, add_notes, archive_with_rows
 
 
 @pytest.fixture
@@ -48,7 +48,7 @@ def test_home_shows_what_the_archive_holds(client, conversation):
 
 def test_home_routes_to_search_and_shows_only_public_notes(client, conversation, users):
     from annotations.models import Annotation
-    from tests.annotation_helpers import make_annotation
+    from tests.support.annotation_helpers import make_annotation
 
     question, _ = conversation
     make_annotation(users["author"], message=question, body="A public remark.", visibility="public")

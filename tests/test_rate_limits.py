@@ -5,7 +5,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from annotations.models import Annotation, Flag
-from tests.annotation_helpers import make_annotation
+from tests.support.annotation_helpers import make_annotation
 
 RESET = "/accounts/password_reset/"
 

@@ -11,7 +11,6 @@ import subprocess
 import sys
 import time
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 from django.core.exceptions import MiddlewareNotUsed
@@ -24,10 +23,10 @@ from archive import replicas
 from archive.caching import cached_figures
 from archive.models import Message
 from archive.replicas import RECENT_WRITE_COOKIE, ReplicaReadsMiddleware, reading_from
-from tests.live_server_gunicorn import free_port, make_message, make_user
+from tests.support import ROOT
+from tests.support.live_server_gunicorn import free_port, make_message, make_user
 from tests.test_error_pages_and_logs import request_log  # noqa: F401, F811
 
-ROOT = Path(__file__).resolve().parent.parent
 REPLICA = "replica_1"
 ROUTERS = ["archive.replicas.ReplicaRouter"]
 

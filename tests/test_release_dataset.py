@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from archive.models import DatasetRelease, Discrepancy, DiscrepancyReading
-from tests.annotation_helpers import make_annotation, make_group
+from tests.support.annotation_helpers import make_annotation, make_group
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from annotations.models import Annotation
 from archive.models import Event, Message
 from archive.search import results as search_results
 from archive.search.query import parse
-from tests.annotation_helpers import make_annotation, make_group
+from tests.support.annotation_helpers import make_annotation, make_group
 
 URL = reverse("archive:search")
 
@@ -373,12 +373,7 @@ def test_relevance_of_too_many_matches_ranks_the_latest_added_and_says_so(
     assert len(dated.context["results"].hits) == 5
 
 
-def test_the_loaded_archive_is_indexed_and_its_dates_found(db):
-    from io import StringIO
-
-    from django.core.management import call_command
-
-    call_command("load_archive", stdout=StringIO())
+def test_the_loaded_archive_is_indexed_and_its_dates_found(archive):
     assert "m08" in found("messages", "podesta")
     # The Access Hollywood tape and the first Podesta release, 7 Oct 2016.
     for text in ("7 Oct 2016", "October 7, 2016", "2016-10-07"):

@@ -1,15 +1,14 @@
 """Every XSS payload in every field renders inert; every open-redirect payload lands on our site."""
 
 from html.parser import HTMLParser
-from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
 from django.urls import reverse
 
 from annotations.models import Annotation, SourceLink
+from tests.support import DATA
 
-DATA = Path(__file__).parent / "data"
 XSS = [line for line in (DATA / "xss_payloads.txt").read_text().splitlines() if line.strip()]
 REDIRECTS = [
     line for line in (DATA / "open_redirect_payloads.txt").read_text().splitlines() if line.strip()

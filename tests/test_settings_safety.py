@@ -1,12 +1,11 @@
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support import ROOT
 
 
 def import_settings(**env):

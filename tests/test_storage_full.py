@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 
 from annotations.models import Annotation, ApiToken
-from tests.annotation_helpers import note_form_data
+from tests.support.annotation_helpers import note_form_data
 from tests.test_annotation_protocol import bearer, new_note, post
 
 # Transactional: SQLite's VACUUM (below) cannot run inside the test's transaction.
@@ -99,7 +99,7 @@ def test_a_note_sent_to_the_api_while_the_database_is_full_gets_a_json_503(
 
 
 def test_a_file_write_on_a_full_disk_gets_the_try_again_page_or_json(client, settings):
-    settings.ROOT_URLCONF = "tests.error_urls"
+    settings.ROOT_URLCONF = "tests.support.error_urls"
 
     assert_try_again_page(client.post("/full-disk/", {"note": "x"}))
     assert_try_again_json(client.post("/api/full-disk/", {"note": "x"}))
@@ -108,6 +108,6 @@ def test_a_file_write_on_a_full_disk_gets_the_try_again_page_or_json(client, set
 def test_any_other_failure_is_still_the_500_page(settings):
     from django.test import Client
 
-    settings.ROOT_URLCONF = "tests.error_urls"
+    settings.ROOT_URLCONF = "tests.support.error_urls"
     answer = Client(raise_request_exception=False).get("/broken/")
     assert answer.status_code == 500

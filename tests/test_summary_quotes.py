@@ -5,7 +5,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from tests.annotation_helpers import make_annotation
+from tests.support.annotation_helpers import make_annotation
 
 SUMMARY = "WikiLeaks asks Trump Jr. to share a link to a website about the leaked e-mails."
 WORDS = "share a link"

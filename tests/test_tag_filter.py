@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.annotation_helpers import make_annotation
+from tests.support.annotation_helpers import make_annotation
 
 
 @pytest.mark.parametrize(

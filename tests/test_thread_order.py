@@ -7,8 +7,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from archive.models import Message
-from tests.admin_helpers import log_in_curator
-from tests.admin_helpers import message_admin_data as admin_data
+from tests.support.admin_helpers import message_admin_data as admin_data
 
 
 @pytest.fixture
@@ -34,11 +33,6 @@ def thread_of_five(build):
 
 def order(thread):
     return list(thread.messages.order_by("position").values_list("external_id", "position"))
-
-
-@pytest.fixture
-def curator_client(client, users):
-    return log_in_curator(client, users)
 
 
 @pytest.mark.django_db(transaction=True)

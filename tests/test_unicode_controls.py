@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from annotations.forms import AnnotationForm, SourceLinkForm
 from annotations.models import Annotation, ResearchGroup, normalise_tags
-from tests.annotation_helpers import make_annotation, make_group
+from tests.support.annotation_helpers import make_annotation, make_group
 
 CONTROLS = [
     "\u202e",  # right-to-left override

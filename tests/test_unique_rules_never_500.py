@@ -5,7 +5,7 @@ from django.test import Client
 from django.urls import reverse
 
 from annotations.models import Flag, ResearchGroup
-from tests.annotation_helpers import make_annotation
+from tests.support.annotation_helpers import make_annotation
 
 
 def test_reporting_a_note_twice_keeps_one_open_report_and_says_so(client, users, build):
@@ -30,11 +30,8 @@ def test_a_resolved_report_does_not_stop_a_new_one(client, users, build):
     assert Flag.objects.open().get().reason == "Wrong again."
 
 
-def test_the_admin_refuses_a_taken_group_name_with_a_form_error(db, users):
+def test_the_admin_refuses_a_taken_group_name_with_a_form_error(db, curator):
     ResearchGroup.objects.create(name="Team", slug="team")
-    curator = users["curator"]
-    curator.is_superuser = True
-    curator.save()
     client = Client(raise_request_exception=False)
     client.force_login(curator)
     response = client.post(

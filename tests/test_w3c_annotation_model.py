@@ -9,8 +9,8 @@ from django.contrib.auth.models import AnonymousUser
 
 from annotations import w3c
 from annotations.models import Annotation
-from tests import w3c_suite
-from tests.annotation_helpers import make_every_shape
+from tests.support import w3c_suite
+from tests.support.annotation_helpers import make_every_shape
 
 pytestmark = pytest.mark.django_db
 

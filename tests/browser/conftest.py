@@ -5,7 +5,9 @@ reason — except under CI=true, where a missing browser fails the run.
 """
 
 import os
+import re
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -49,7 +51,7 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server, tmp_path):
+def page(browser, live_server, request):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url)
     page = context.new_page()
     errors = []
@@ -57,16 +59,22 @@ def page(browser, live_server, tmp_path):
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.console_errors = errors
     yield page
+    if folder := os.environ.get("BACKCHANNEL_SCREENSHOTS"):
+        screenshot(page, Path(folder), re.sub(r"[^A-Za-z0-9]+", "-", request.node.name).strip("-"))
     context.close()
 
 
-def screenshot(page, tmp_path, name):
-    """Full-page screenshots at 1280 px and 375 px, saved under the test's temporary folder."""
+def screenshot(page, folder, name):
+    """Full-page screenshots at 1280 px and 375 px of where a journey ended.
+
+    Nothing in the suite reads them, so they are taken only when asked for:
+    BACKCHANNEL_SCREENSHOTS=<folder> saves one pair per browser test, for a person to look at.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for width in (1280, 375):
         page.set_viewport_size({"width": width, "height": 900})
-        path = tmp_path / f"{name}-{width}.png"
+        path = folder / f"{name}-{width}.png"
         page.screenshot(path=str(path), full_page=True)
         paths.append(path)
-    page.set_viewport_size({"width": 1280, "height": 900})
     return paths

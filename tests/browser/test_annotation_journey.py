@@ -1,13 +1,11 @@
 """A researcher annotates a quoted span in real Chromium; another user cannot see a private note."""
 
 import re
-from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 
-from tests.browser.conftest import screenshot
+from tests.support.accounts import sign_in_browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -35,25 +33,16 @@ NOTE_ON_M06 = re.compile(r"/messages/m06/\?note=[0-9a-f-]{36}#annotation-[0-9a-f
 
 
 @pytest.fixture
-def researchers(transactional_db):
-    call_command("load_archive", stdout=StringIO())
+def researchers(committed_archive):
     User = get_user_model()
     User.objects.create_user("ada", password="ada-secret-pw-1")
     User.objects.create_user("bob", password="bob-secret-pw-1")
 
 
-def sign_in(page, username, password, next_url):
-    page.goto(f"/accounts/login/?next={next_url}")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"**{next_url}")
-
-
 def test_researcher_annotates_a_quoted_span_edits_and_deletes(
-    page, researchers, browser, tmp_path, live_server
+    page, researchers, browser, live_server
 ):
-    sign_in(page, "ada", "ada-secret-pw-1", "/messages/m06/")
+    sign_in_browser(page, "ada", "ada-secret-pw-1", "/messages/m06/")
     assert page.evaluate(SELECT_WORDS, "amazing what she")
     page.get_by_role("button", name="Annotate", exact=True).click()
     form = page.locator("#annotate form")
@@ -73,7 +62,6 @@ def test_researcher_annotates_a_quoted_span_edits_and_deletes(
     note = page.locator("article.annotation").filter(has_text="private reading")
     assert note.get_by_role("link", name="A reading").is_visible()
     assert "#reading" in note.inner_text() and "#tone" in note.inner_text()
-    screenshot(page, tmp_path, "annotated")
     note_url = note.get_by_role("link", name=re.compile("UTC")).get_attribute("href")
 
     # The highlight leads to the note.
@@ -90,11 +78,10 @@ def test_researcher_annotates_a_quoted_span_edits_and_deletes(
     assert page.get_by_text("A private reading of this reply.").is_visible()
     assert page.get_by_text("A revised reading of this reply.").is_visible()
     assert page.get_by_text("changed: note").is_visible()
-    screenshot(page, tmp_path, "history")
 
     # Another researcher cannot see the private note, at its permalink or on the page.
     other = browser.new_context(base_url=live_server.url).new_page()
-    sign_in(other, "bob", "bob-secret-pw-1", "/messages/m06/")
+    sign_in_browser(other, "bob", "bob-secret-pw-1", "/messages/m06/")
     assert other.locator("article.annotation").filter(has_text="revised reading").count() == 0
     assert other.goto(note_url).status == 404
     other.context.close()
@@ -111,7 +98,7 @@ def test_researcher_annotates_a_quoted_span_edits_and_deletes(
 
 
 def test_keyboard_route_uses_the_current_selection(page, researchers):
-    sign_in(page, "ada", "ada-secret-pw-1", "/messages/m06/")
+    sign_in_browser(page, "ada", "ada-secret-pw-1", "/messages/m06/")
     page.get_by_text("Add a note").click()
     assert page.evaluate(SELECT_WORDS, "get away")
     page.get_by_role("button", name="Use the words selected in the text").click()
@@ -122,7 +109,7 @@ def test_keyboard_route_uses_the_current_selection(page, researchers):
 def test_signed_in_pages_and_a_form_with_errors_pass_axe(page, researchers, url):
     from tests.browser.test_browsing_journeys import serious_violations
 
-    sign_in(page, "ada", "ada-secret-pw-1", url)
+    sign_in_browser(page, "ada", "ada-secret-pw-1", url)
     if url == "/messages/m06/annotate/":
         page.get_by_label("Quote").fill("words that are not there")
         page.get_by_role("button", name="Save note").click()

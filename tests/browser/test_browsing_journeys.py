@@ -1,19 +1,10 @@
 """A newcomer's journeys through the archive in real Chromium; axe-core on every page type."""
 
 import re
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
-
-from tests.browser.conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def archive(transactional_db):
-    call_command("load_archive", stdout=StringIO())
 
 
 def serious_violations(page):
@@ -27,7 +18,7 @@ def serious_violations(page):
     ]
 
 
-def test_conversation_shows_the_third_of_october_exchange_and_its_latency(page, archive, tmp_path):
+def test_conversation_shows_the_third_of_october_exchange_and_its_latency(page, committed_archive):
     page.goto("/")
     page.get_by_role("link", name=re.compile("Read the conversation")).click()
     page.wait_for_url("**/threads/dm-wikileaks-trumpjr/")
@@ -37,10 +28,9 @@ def test_conversation_shows_the_third_of_october_exchange_and_its_latency(page, 
     assert "about 90 minutes (reported)" in reply.inner_text()
     assert "reply to m05" in reply.inner_text()
     assert page.get_by_text("6 messages without a reply").is_visible()
-    screenshot(page, tmp_path, "thread")
 
 
-def test_searching_from_home_finds_the_podesta_message_and_event(page, archive, tmp_path):
+def test_searching_from_home_finds_the_podesta_message_and_event(page, committed_archive):
     page.goto("/")
     page.get_by_label("Search messages, events, people, sources and notes").fill("Podesta")
     page.locator(".home-search").get_by_role("button", name="Search").click()
@@ -56,10 +46,9 @@ def test_searching_from_home_finds_the_podesta_message_and_event(page, archive, 
     page.wait_for_url("**kind=messages**")
     assert page.get_by_role("heading", name="Sender").is_visible()
     assert page.locator("#id_q").input_value() == "Podesta"
-    screenshot(page, tmp_path, "search-from-home")
 
 
-def test_searching_a_date_from_the_header_finds_that_days_event(page, archive, tmp_path):
+def test_searching_a_date_from_the_header_finds_that_days_event(page, committed_archive):
     page.goto("/sources/")
     page.get_by_label("Search the archive").fill("7 Oct 2016")
     page.locator(".site-search").get_by_role("button", name="Search").click()
@@ -68,7 +57,7 @@ def test_searching_a_date_from_the_header_finds_that_days_event(page, archive, t
     assert "7 Oct 2016" in page.get_by_role("status").inner_text()
 
 
-def test_filtering_to_trump_jr_replies_shows_three(page, archive, tmp_path):
+def test_filtering_to_trump_jr_replies_shows_three(page, committed_archive):
     page.goto("/messages/")
     page.get_by_text("More filters").click()
     page.get_by_label("Sender").select_option(label="Donald Trump Jr.")
@@ -81,10 +70,9 @@ def test_filtering_to_trump_jr_replies_shows_three(page, archive, tmp_path):
     # The filters live in the URL: a reload keeps them.
     page.reload()
     assert page.get_by_label("Sender").input_value() == "donald-trump-jr"
-    screenshot(page, tmp_path, "messages-filtered")
 
 
-def test_timeline_month_event_message_and_back(page, archive, tmp_path):
+def test_timeline_month_event_message_and_back(page, committed_archive):
     page.goto("/timeline/")
     page.get_by_role("navigation", name="Months").get_by_role("link", name="Oct 2016").click()
     page.wait_for_url("**#m-2016-10")
@@ -96,10 +84,9 @@ def test_timeline_month_event_message_and_back(page, archive, tmp_path):
     related = page.get_by_role("region", name="Related events")
     related.get_by_role("link", name=re.compile("True Pundit publishes")).click()
     page.wait_for_url("**/events/e03-**")
-    screenshot(page, tmp_path, "event")
 
 
-def test_keyboard_reaches_the_month_links_and_the_skip_link(page, archive):
+def test_keyboard_reaches_the_month_links_and_the_skip_link(page, committed_archive):
     page.goto("/timeline/")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Skip to content"
@@ -109,12 +96,11 @@ def test_keyboard_reaches_the_month_links_and_the_skip_link(page, archive):
     assert page.evaluate("document.activeElement.id") == "main"
 
 
-def test_person_page_and_citation_download(page, archive, tmp_path):
+def test_person_page_and_citation_download(page, committed_archive, tmp_path):
     page.goto("/messages/m06/")
     page.get_by_role("link", name="Donald Trump Jr.").first.click()
     page.wait_for_url("**/people/donald-trump-jr/")
     assert page.get_by_text("replies came after a median of").is_visible()
-    screenshot(page, tmp_path, "person")
     page.goto("/messages/m06/")
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download BibTeX").click()
@@ -142,19 +128,16 @@ def test_person_page_and_citation_download(page, archive, tmp_path):
     ],
 )
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_no_serious_accessibility_violations(page, archive, tmp_path, url, scheme):
+def test_no_serious_accessibility_violations(page, committed_archive, url, scheme):
     page.emulate_media(color_scheme=scheme)
     page.goto(url)
     assert serious_violations(page) == []
-    if scheme == "light":
-        name = re.sub(r"[^a-z0-9]+", "-", url).strip("-") or "home"
-        screenshot(page, tmp_path, name)
     page.set_viewport_size({"width": 375, "height": 800})
     assert page.evaluate("document.documentElement.scrollWidth") <= 375, "sideways scroll"
     assert [e for e in page.console_errors if "404" not in e or url != "/no-such-page/"] == []
 
 
-def test_a_printed_message_page_is_a_citation(page, archive, tmp_path):
+def test_a_printed_message_page_is_a_citation(page, committed_archive):
     page.goto("/messages/m06/")
     page.emulate_media(media="print")
     assert page.locator(".citation").is_visible()
@@ -166,4 +149,3 @@ def test_a_printed_message_page_is_a_citation(page, archive, tmp_path):
     source_link = page.locator(".sources a[href^='http']").first
     after = source_link.evaluate("a => getComputedStyle(a, '::after').content")
     assert after in {"none", "normal", '""'}
-    screenshot(page, tmp_path, "message-print")

@@ -4,8 +4,8 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from annotations.models import Annotation
-from tests.annotation_helpers import make_annotation
-from tests.browser.conftest import screenshot
+from tests.support.accounts import sign_in_browser
+from tests.support.annotation_helpers import make_annotation
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -19,15 +19,9 @@ def note(transactional_db):
     return make_annotation(author, message=message, body="The first reading.", visibility="public")
 
 
-def test_the_later_of_two_tabs_sees_both_versions_and_saves_knowingly(
-    page, browser, note, tmp_path
-):
+def test_the_later_of_two_tabs_sees_both_versions_and_saves_knowingly(page, browser, note):
     edit = f"/annotations/{note.uuid}/edit/"
-    page.goto(f"/accounts/login/?next={edit}")
-    page.get_by_label("Username").fill("ada")
-    page.get_by_label("Password").fill("ada-secret-pw-1")
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"**{edit}")
+    sign_in_browser(page, "ada", "ada-secret-pw-1", edit)
 
     other_tab = page.context.new_page()
     other_tab.goto(edit)
@@ -40,7 +34,6 @@ def test_the_later_of_two_tabs_sees_both_versions_and_saves_knowingly(
     alert = page.get_by_role("alert").filter(has_text="changed while you were editing")
     assert "Written in the other tab." in alert.inner_text()
     assert page.get_by_role("textbox", name="Note").input_value() == "Written in the first tab."
-    screenshot(page, tmp_path, "edit-conflict")
 
     page.get_by_role("button", name="Save my version").click()
     page.wait_for_url("**/messages/m-tabs/**")

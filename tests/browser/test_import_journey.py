@@ -7,9 +7,8 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from archive.models import ImportBatch, Message
-from tests import import_samples as samples
-from tests.browser.conftest import screenshot
-from tests.browser.test_moderation_journey import sign_in
+from tests.support import import_samples as samples
+from tests.support.accounts import sign_in_browser
 from tests.test_import_worker import run_worker
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -30,7 +29,13 @@ def test_upload_dry_run_confirm_publish_and_read(page, browser, live_server, tmp
     )
     mbox = samples.write_mbox(tmp_path / "leak.mbox", [*samples.sample_emails(), hostile])
 
-    sign_in(page, "curator", "curator-secret-pw-1", "/admin/login/", "/admin/archive/importbatch/")
+    sign_in_browser(
+        page,
+        "curator",
+        "curator-secret-pw-1",
+        "/admin/archive/importbatch/",
+        login_url="/admin/login/",
+    )
     page.get_by_role("link", name="Import a file").click()
     page.get_by_text("Uploads are limited to 25 MB").wait_for()
     page.get_by_label("File").set_input_files(str(mbox))
@@ -38,7 +43,6 @@ def test_upload_dry_run_confirm_publish_and_read(page, browser, live_server, tmp
     page.get_by_text("queued").first.wait_for()
     run_worker()
     page.get_by_text("Would be created").wait_for()  # the page reloaded itself
-    screenshot(page, tmp_path, "dry-run")
     assert not Message.objects.exists()  # a dry run writes nothing
     page.get_by_role("button", name="Import 3 messages").click()
     run_worker()

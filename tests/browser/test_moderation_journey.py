@@ -4,9 +4,9 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from annotations.models import Annotation
-from tests.annotation_helpers import make_annotation
-from tests.browser.conftest import screenshot
 from tests.conftest import Build
+from tests.support.accounts import sign_in_browser
+from tests.support.annotation_helpers import make_annotation
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,21 +23,12 @@ def hidden_candidate(transactional_db):
     return make_annotation(ada, message=message, visibility="public", body="A claim about Jo.")
 
 
-def sign_in(page, username, password, login_url, next_url):
-    page.goto(f"{login_url}?next={next_url}")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    # The sign-in form (ours or the admin's), not the search box in our header.
-    page.locator("form:not([role=search]) [type=submit]").click()
-    page.wait_for_url(f"**{next_url}")
-
-
 def test_curator_hides_a_note_with_a_reason_that_only_its_author_reads(
-    page, browser, hidden_candidate, tmp_path, live_server
+    page, browser, hidden_candidate, live_server
 ):
     note = hidden_candidate
     changelist = "/admin/annotations/annotation/"
-    sign_in(page, "curator", "curator-secret-pw-1", "/admin/login/", changelist)
+    sign_in_browser(page, "curator", "curator-secret-pw-1", changelist, login_url="/admin/login/")
     page.locator(f'input[name="_selected_action"][value="{note.pk}"]').check()
     page.locator('select[name="action"]').select_option("hide")
     page.get_by_role("button", name="Go").click()
@@ -45,22 +36,20 @@ def test_curator_hides_a_note_with_a_reason_that_only_its_author_reads(
     page.get_by_role("heading", name="Hide annotations: why?").wait_for()
     assert not Annotation.objects.get(pk=note.pk).is_hidden
     page.get_by_label("Reason, shown to each note's author").fill(REASON)
-    screenshot(page, tmp_path, "hide-confirmation")
     page.get_by_role("button", name="Hide 1 note").click()
     page.get_by_text("Hid 1 annotation(s).").wait_for()
     note.refresh_from_db()
     assert note.is_hidden and note.hidden_reason == REASON
 
     author = browser.new_context(base_url=live_server.url).new_page()
-    sign_in(author, "ada", "ada-secret-pw-1", "/accounts/login/", "/annotations/")
+    sign_in_browser(author, "ada", "ada-secret-pw-1", "/annotations/")
     author.goto("/annotations/?mine")
     card = author.locator(f"#annotation-{note.uuid}")
     assert "Hidden by the curators" in card.inner_text()
     assert REASON in card.inner_text()
     assert card.get_by_role("link", name="Edit").count() == 0
-    screenshot(author, tmp_path, "author-sees-hidden-note")
 
     reader = browser.new_context(base_url=live_server.url).new_page()
-    sign_in(reader, "bob", "bob-secret-pw-1", "/accounts/login/", "/annotations/")
+    sign_in_browser(reader, "bob", "bob-secret-pw-1", "/annotations/")
     assert "A claim about Jo." not in reader.content()
     assert reader.goto(note.get_absolute_url()).status == 404

@@ -1,18 +1,10 @@
 """On a phone (375 px) the pages fit the screen and the messages list starts with results."""
 
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 375, "height": 667}
-
-
-@pytest.fixture
-def archive(transactional_db):
-    call_command("load_archive", stdout=StringIO())
 
 
 @pytest.fixture
@@ -28,7 +20,7 @@ def sideways_overflow(page):
     return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
 
 
-def test_home_page_fits_a_phone_with_the_figures_table_open(phone, archive):
+def test_home_page_fits_a_phone_with_the_figures_table_open(phone, committed_archive):
     phone.goto("/")
     assert sideways_overflow(phone) == 0
     phone.get_by_text("The same figures as a table").click()
@@ -38,7 +30,9 @@ def test_home_page_fits_a_phone_with_the_figures_table_open(phone, archive):
     assert phone.get_by_role("table", name="Messages per month and sender").is_visible()
 
 
-def test_messages_list_fits_a_phone_and_shows_a_result_on_the_first_screen(phone, archive):
+def test_messages_list_fits_a_phone_and_shows_a_result_on_the_first_screen(
+    phone, committed_archive
+):
     phone.goto("/messages/")
     assert sideways_overflow(phone) == 0
     assert phone.get_by_label("Words in text or summary").is_visible()
@@ -52,7 +46,7 @@ def test_messages_list_fits_a_phone_and_shows_a_result_on_the_first_screen(phone
     assert sideways_overflow(phone) == 0
 
 
-def test_more_filters_start_open_when_one_of_them_is_in_use(phone, archive):
+def test_more_filters_start_open_when_one_of_them_is_in_use(phone, committed_archive):
     phone.goto("/messages/?sender=donald-trump-jr")
     assert phone.get_by_label("Sender").is_visible()
     assert phone.get_by_label("Sender").input_value() == "donald-trump-jr"
@@ -62,7 +56,7 @@ def test_more_filters_start_open_when_one_of_them_is_in_use(phone, archive):
 
 def test_a_note_with_a_long_unbroken_address_fits_a_phone(phone, build, users):
     from annotations.models import Annotation
-    from tests.annotation_helpers import make_annotation
+    from tests.support.annotation_helpers import make_annotation
 
     long_address = "https://example.org/" + "a-very-long-path-segment-" * 4 + "end"
     message = build.message(text="Words to quote in a message.", text_status="verbatim")

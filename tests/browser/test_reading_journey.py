@@ -1,23 +1,12 @@
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
-
-from tests.browser.conftest import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def archive(transactional_db):
-    call_command("load_archive", stdout=StringIO())
-
-
-def test_newcomer_opens_the_overview_then_a_message(page, archive, tmp_path):
+def test_newcomer_opens_the_overview_then_a_message(page, committed_archive):
     page.goto("/")
     assert page.get_by_role("heading", level=1).inner_text().startswith("The @wikileaks")
     assert "24" in page.get_by_role("link", name="24 messages").inner_text()
-    screenshot(page, tmp_path, "home")
 
     page.get_by_role("link", name="24 messages").click()
     page.wait_for_url("**/messages/")
@@ -26,7 +15,6 @@ def test_newcomer_opens_the_overview_then_a_message(page, archive, tmp_path):
     assert "@DonaldJTrumpJr → @wikileaks" in page.get_by_role("heading", level=1).inner_text()
     assert page.get_by_text("about 90 minutes (reported)").is_visible()
     assert page.get_by_text("It’s amazing what she can get away with.").is_visible()
-    screenshot(page, tmp_path, "message")
     assert page.console_errors == []
     # No sideways scrolling on a phone.
     page.set_viewport_size({"width": 375, "height": 800})

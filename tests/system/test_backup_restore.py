@@ -18,8 +18,14 @@ import psycopg
 import pytest
 
 from annotations.models import Annotation
-from tests.annotation_helpers import note_form_data
-from tests.live_server_gunicorn import ROOT, _is_postgres, _server_env, make_message, make_user
+from tests.support.annotation_helpers import note_form_data
+from tests.support.live_server_gunicorn import (
+    ROOT,
+    _is_postgres,
+    _server_env,
+    make_message,
+    make_user,
+)
 
 pytestmark = [pytest.mark.concurrency, pytest.mark.system]
 

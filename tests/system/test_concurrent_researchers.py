@@ -10,8 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from annotations.models import Annotation
-from tests.annotation_helpers import note_form_data
-from tests.live_server_gunicorn import ALIAS, make_message, make_user
+from tests.support.annotation_helpers import note_form_data
+from tests.support.live_server_gunicorn import ALIAS, make_message, make_user
 
 pytestmark = [pytest.mark.concurrency, pytest.mark.system]
 

@@ -35,9 +35,9 @@ from django.db import connections
 
 from annotations.models import Annotation
 from archive.models import Attachment, ImportBatch
-from tests import import_samples as samples
-from tests.annotation_helpers import note_form_data
-from tests.live_server_gunicorn import (
+from tests.support import import_samples as samples
+from tests.support.annotation_helpers import note_form_data
+from tests.support.live_server_gunicorn import (
     ROOT,
     Visitor,
     _is_postgres,

@@ -28,8 +28,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.annotation_helpers import note_form_data
-from tests.live_server_gunicorn import (
+from tests.support.annotation_helpers import note_form_data
+from tests.support.live_server_gunicorn import (
     Visitor,
     _is_postgres,
     _orm_alias,

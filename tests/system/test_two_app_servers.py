@@ -10,8 +10,8 @@ import uuid
 import pytest
 
 from archive.models import Message
-from tests.annotation_helpers import note_form_data
-from tests.live_server_gunicorn import (
+from tests.support.annotation_helpers import note_form_data
+from tests.support.live_server_gunicorn import (
     Visitor,
     _orm_alias,
     _server_env,

@@ -111,7 +111,7 @@ def archive_with_rows(build, n):
 def add_notes(users, messages, events, per_record):
     """Public, group and private notes (quotes, tags, a link each) by `author` on each record."""
     from annotations.models import SourceLink
-    from tests.annotation_helpers import make_annotation, make_group
+    from tests.support.annotation_helpers import make_annotation, make_group
 
     group = make_group(users["author"], users["member"], name="Query-count readers")
     for target in [*({"message": m} for m in messages), *({"event": e} for e in events)]:

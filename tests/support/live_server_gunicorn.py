@@ -18,14 +18,14 @@ import sys
 import time
 import uuid
 from contextlib import contextmanager, suppress
-from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
 import httpx
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support import ROOT
+
 ALIAS = "live"
 WORKERS = 3
 THREADS = 2
@@ -155,7 +155,7 @@ def _server_env(database_url):
     }
     env.update(
         DATABASE_URL=database_url,
-        DJANGO_SETTINGS_MODULE="tests.live_settings",
+        DJANGO_SETTINGS_MODULE="tests.support.live_settings",
         DJANGO_DEBUG="0",
         DJANGO_SECRET_KEY="live-gunicorn-tests-only",
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",

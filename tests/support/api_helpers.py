@@ -4,7 +4,7 @@ an event with participants; withdrawn records; public and private notes."""
 
 from datetime import UTC, date, datetime, timedelta
 
-from tests.annotation_helpers import make_annotation
+from tests.support.annotation_helpers import make_annotation
 
 
 def api_archive(build, users=None):

@@ -9,14 +9,6 @@ NO_DISCREPANCY_ROWS = {
 }
 
 
-def log_in_curator(client, users):
-    """The curator persona as a superuser in the admin."""
-    users["curator"].is_superuser = True
-    users["curator"].save()
-    client.force_login(users["curator"])
-    return client
-
-
 def message_admin_data(message, **changes):
     """The message change form's POST data as the admin renders it, with some changes."""
     data = {

@@ -1,4 +1,4 @@
-"""Loaded by pytest before Django settings (`-p tests.environment` in pyproject.toml).
+"""Loaded by pytest before Django settings (`-p tests.support.environment` in pyproject.toml).
 
 DEBUG stays off in tests (the production path); these are the values it then requires.
 """

@@ -11,13 +11,14 @@ tests/test_w3c_annotation_model.py checks itself).
 import json
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 from jsonschema import Draft4Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-SUITE = Path(__file__).parent / "data" / "w3c-annotation-model"
+from tests.support import DATA
+
+SUITE = DATA / "w3c-annotation-model"
 
 
 @dataclass
