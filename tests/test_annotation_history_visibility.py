@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from annotations.models import AnnotationRevision
 from tests.support.annotation_helpers import make_annotation, make_group
+from tests.support.query_counts import QUERY_BOUNDS
 
 PERSONAS = ["anonymous", "other", "member", "author", "curator"]
 
@@ -115,6 +116,5 @@ def test_the_history_page_makes_a_bounded_number_of_queries(
     for n in range(10):
         edit(widened, body=f"public words {n}")
     client.force_login(users["other"])
-    # session, user, annotation, the reader's groups, visible version ids, versions + editors
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(QUERY_BOUNDS["annotation_history"]):
         client.get(reverse("annotations:history", args=[widened.uuid]))

@@ -13,6 +13,7 @@ from annotations import protocol, w3c
 from annotations.models import Annotation, ApiToken
 from tests.support import DATA, w3c_suite
 from tests.support.annotation_helpers import make_annotation, make_group
+from tests.support.query_counts import QUERY_BOUNDS
 
 pytestmark = pytest.mark.django_db
 
@@ -572,7 +573,7 @@ def test_the_container_reads_a_bounded_number_of_queries(
         )
         note.links.create(url=f"https://example.org/{n}")
     client.force_login(users["member"])
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(QUERY_BOUNDS["w3c_container"]):
         assert client.get(CONTAINER).status_code == 200
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(QUERY_BOUNDS["w3c_annotation"]):
         assert client.get(f"{CONTAINER}{note.uuid}").status_code == 200

@@ -11,7 +11,7 @@ from archive.api.views import EventViewSet, MessageViewSet
 from archive.filters import EventFilter, MessageFilter
 from archive.models import Message
 from tests.support.api_helpers import api_archive
-from tests.support.query_counts import archive_with_rows
+from tests.support.query_counts import QUERY_BOUNDS, archive_with_rows
 
 
 @pytest.fixture
@@ -410,23 +410,6 @@ ENDPOINTS = {
     "threads": lambda rows: "/api/threads/",
     "thread": lambda rows: f"/api/threads/{rows[0].external_id}/",
 }
-# Upper bounds: a list reads the page's ids, the rows, then each prefetched relation once;
-# messages also check once whether the sender, recipient, conversation and source choices are
-# many; sources add what each attests, counted and cut to its first few (a grouped and a
-# windowed query per kind, cached with the figures) instead of a prefetch of every record.
-# messages, sources, source: + the cached figures' generation (archive/caching.py).
-MAX_QUERIES = {
-    "messages": 17,
-    "message": 12,
-    "events": 10,
-    "event": 9,
-    "people": 4,
-    "person": 3,
-    "sources": 7,
-    "source": 6,
-    "threads": 4,
-    "thread": 3,
-}
 
 
 def queries_for(client, url):
@@ -445,6 +428,6 @@ def test_each_endpoint_makes_the_same_few_queries_for_one_row_and_for_many(
     counts = [queries_for(client, ENDPOINTS[endpoint](small))]
     large = archive_with_rows(build, 60)
     add_notes(users, large[1][:10], [large[4]], per_record=3)
-    with django_assert_max_num_queries(MAX_QUERIES[endpoint]):
+    with django_assert_max_num_queries(QUERY_BOUNDS[f"api_{endpoint}"]):
         counts.append(queries_for(client, ENDPOINTS[endpoint](large)))
     assert counts[0] == counts[1], counts

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from archive.models import Discrepancy, DiscrepancyReading, Event
 from tests.support.admin_forms import form_data, open_change_page, save_change_page
+from tests.support.query_counts import QUERY_BOUNDS
 
 
 def _discrepancy(record, sources, readings, external_id="d90"):
@@ -152,7 +153,7 @@ def test_message_admin_page_queries_do_not_grow_with_its_discrepancies(
     for external_id in ["d80", *[f"d8{n}" for n in range(1, 10)]]:
         _discrepancy(message, [build.source(), build.source()], ["a", "b"], external_id)
         if external_id in {"d80", "d89"}:
-            with django_assert_max_num_queries(20) as captured:
+            with django_assert_max_num_queries(QUERY_BOUNDS["admin_message_change"]) as captured:
                 assert admin_client.get(reverse("admin:archive_message_change", args=[message.pk]))
             counts.append(len(captured))
     assert counts[0] == counts[1], counts

@@ -17,6 +17,7 @@ from annotations.models import SourceLink
 from archive.exports import LIST_SEPARATOR
 from archive.models import Discrepancy, DiscrepancyReading
 from tests.support.annotation_helpers import make_annotation, make_group
+from tests.support.query_counts import QUERY_BOUNDS
 
 # Copies of the security corpora in /work/shared/security/ (tests/data/README.md).
 SECURITY = Path(__file__).parent / "data"
@@ -421,7 +422,7 @@ def test_a_large_export_reads_in_chunks_of_bounded_queries(client, build, settin
 
 
 def test_the_people_page_lists_and_filters_people(client, corpus, django_assert_max_num_queries):
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(QUERY_BOUNDS["person_list"]):
         content = client.get(LISTS["people"]).content.decode()
     assert "WikiLeaks" in content and "Donald Trump Jr." in content
     content = client.get(LISTS["people"], {"kind": "organisation"}).content.decode()

@@ -17,6 +17,7 @@ from archive.importers import load_fixture_files
 from archive.models import Correction, Event, Message
 from tests.support import DATA
 from tests.support.annotation_helpers import make_annotation, make_group
+from tests.support.query_counts import QUERY_BOUNDS
 from tests.test_security_payloads import dangers
 
 A = "{http://www.w3.org/2005/Atom}"
@@ -244,7 +245,7 @@ def test_note_feeds_read_a_bounded_number_of_queries(
         reverse("annotations:author_feed", args=["author"]),
     ]
     for url in urls:
-        with django_assert_max_num_queries(2):
+        with django_assert_max_num_queries(QUERY_BOUNDS["notes_feed"]):
             feed = atom(client.get(url))
         assert len(entries(feed)) <= 50
     public = sum(1 for n in range(count) if n % 4)
@@ -346,7 +347,7 @@ def test_the_records_feed_reads_a_bounded_number_of_queries(
         message.save()
         Correction.record(before, message, editor=users["curator"])
         build.event()
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(QUERY_BOUNDS["records_feed"]):
         feed = atom(client.get(reverse("archive:records_feed")))
     assert len(entries(feed)) == min(50, 3 * count)
 

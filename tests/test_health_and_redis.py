@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.db.migrations.recorder import MigrationRecorder
 
 from archive import health
+from tests.support.query_counts import QUERY_BOUNDS
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +29,7 @@ def redis_cache(settings):
 
 
 def test_healthz_is_200_with_each_check_and_never_cached(client, django_assert_max_num_queries):
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(QUERY_BOUNDS["healthz"]):
         answer = client.get("/healthz")
     assert answer.status_code == 200
     assert answer.json() == {

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from tests.support.accounts import LOGIN, sign_in
+from tests.support.query_counts import QUERY_BOUNDS
 
 
 def fail(client, username, **extra):
@@ -92,7 +93,7 @@ def test_curators_see_lockouts_in_the_admin(curator_client, users, django_assert
         fail(curator_client, "author", REMOTE_ADDR="192.0.2.5")
     for n in range(10):
         fail(curator_client, f"other{n}", REMOTE_ADDR="192.0.2.6")
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(QUERY_BOUNDS["admin_access_attempts"]):
         page = curator_client.get("/admin/axes/accessattempt/")
     assert page.status_code == 200
     text = page.content.decode()

@@ -11,6 +11,7 @@ from django.utils import timezone
 from annotations.highlighting import segments
 from annotations.models import Annotation
 from archive.views import NOTES_PER_PAGE
+from tests.support.query_counts import QUERY_BOUNDS
 
 MANY = 520
 TEXT = "WikiLeaks wrote to Donald Trump Jr. about a website, a password and a launch date."
@@ -80,7 +81,7 @@ def test_a_message_with_hundreds_of_notes_is_a_bounded_page(
     )
     if persona != "anonymous":
         client.force_login(users[persona])
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(QUERY_BOUNDS["message_with_many_notes"]):
         response = client.get(message.get_absolute_url())
     page = response.content.decode()
     assert response.status_code == 200
@@ -98,7 +99,7 @@ def test_an_event_with_hundreds_of_notes_is_a_bounded_page(
     client, crowded_event, django_assert_max_num_queries
 ):
     event, newest_first = crowded_event
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(QUERY_BOUNDS["event_with_many_notes"]):
         response = client.get(event.get_absolute_url())
     assert response.status_code == 200
     assert len(response.content) < PAGE_BYTES

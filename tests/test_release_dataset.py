@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from archive.models import DatasetRelease, Discrepancy, DiscrepancyReading
 from tests.support.annotation_helpers import make_annotation, make_group
+from tests.support.query_counts import QUERY_BOUNDS
 
 
 @pytest.fixture
@@ -201,7 +202,7 @@ def test_the_data_page_lists_releases_with_checksums_and_serves_them(
         "release_dataset", "--version", "1.0", "--date", "2026-11-28", stdout=io.StringIO()
     )
     recorded = DatasetRelease.objects.get()
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(QUERY_BOUNDS["data"]):
         response = client.get(reverse("archive:data"))
     content = response.content.decode()
     assert recorded.sha256 in content and "backchannel-1.0.zip" in content
