@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from archive.admin_conflicts import EditConflictAdminMixin
-from archive.admin_links import LinkStateFilter, archived_copy, last_link_check, link_check
+from archive.admin.conflicts import EditConflictAdminMixin
+from archive.admin.links import LinkStateFilter, archived_copy, last_link_check, link_check
 
 from .forms import AnnotationForm
 from .models import (

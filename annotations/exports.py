@@ -8,7 +8,7 @@ import json
 
 from django.http import HttpResponse, StreamingHttpResponse
 
-from archive.exports import (
+from archive.exports.files import (
     LIST_SEPARATOR,
     Column,
     RecordExport,

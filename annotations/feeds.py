@@ -25,7 +25,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from archive.models import Event, Message
-from archive.slugs import external_ids_in_slug
+from archive.models.slugs import external_ids_in_slug
 
 from .filters import tag_condition
 from .models import MAX_TAG_LENGTH, Annotation, normalise_tag

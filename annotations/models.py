@@ -18,8 +18,8 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from archive.links import LinkCheckFields, LinkCheckQuerySet
 from archive.models import Event, Message
+from archive.models.links import LinkCheckFields, LinkCheckQuerySet
 from archive.search.fields import FullTextColumn, SearchEntry, search_entry
 
 from . import anchoring

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db.models import Sum
 from django.shortcuts import render
 
-from archive import counters
+from lib import counters
 
 # axes keeps the attempted username in a 255-character column.
 RECORDED_USERNAME_LENGTH = 255

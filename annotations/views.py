@@ -5,9 +5,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from archive.counting import bounded_count
-from archive.keyset import KeysetPaginator
 from archive.models import Event, Message
+from lib.counting import bounded_count
+from lib.keyset import KeysetPaginator
 
 from .exports import NOTE_FORMATS, notes_response
 from .feeds import feed_for_list

@@ -13,11 +13,10 @@ from drf_spectacular.utils import extend_schema_field
 # depends on archive's models only (never on this module), so importing it here is not circular.
 from annotations.filters import tag_condition
 from annotations.models import MAX_TAG_LENGTH, Annotation, annotated_messages_subquery
-
-from .caching import cached_figures
-from .models import Event, Message, Person, Source, Thread
-from .search import query as search_query
-from .search import results as search_results
+from archive.models import Event, Message, Person, Source, Thread
+from archive.search import query as search_query
+from archive.search import results as search_results
+from lib.caching import cached_figures
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
 

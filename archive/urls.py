@@ -1,6 +1,7 @@
 from django.urls import path, register_converter
 
-from . import feeds, views
+from archive.views import feeds
+from archive.views import pages as views
 
 
 class CitationFormatConverter:

@@ -38,7 +38,7 @@ def route_exists(path):
 def deep_page_query(deep_row):
     """The query string of the list page that starts after row `deep_row`, newest first."""
     try:
-        from archive import keyset
+        from lib import keyset
     except ImportError:
         keyset = None
     if keyset is None or not hasattr(keyset, "cursor_at_offset"):

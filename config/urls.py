@@ -2,9 +2,9 @@ from django.contrib import admin
 from django.urls import include, path
 
 from annotations import accounts
-from archive import sitemaps
-from archive import views as archive_views
-from archive.health import healthz
+from archive.views import pages as archive_views
+from archive.views import sitemaps
+from ops.health import healthz
 
 urlpatterns = [
     path("", archive_views.home, name="home"),

@@ -414,7 +414,7 @@ ENDPOINTS = {
 # messages also check once whether the sender, recipient, conversation and source choices are
 # many; sources add what each attests, counted and cut to its first few (a grouped and a
 # windowed query per kind, cached with the figures) instead of a prefetch of every record.
-# messages, sources, source: + the cached figures' generation (archive/caching.py).
+# messages, sources, source: + the cached figures' generation (lib/caching.py).
 MAX_QUERIES = {
     "messages": 17,
     "message": 12,

@@ -10,7 +10,7 @@ import time
 import pytest
 from django.core.cache import cache
 
-from archive import cache_backends
+from ops import cache_backends
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +69,7 @@ class RedisServer:
 def redis_server(settings):
     server = RedisServer()
     settings.CACHES = {
-        "default": {"BACKEND": "archive.cache_backends.ResilientRedisCache", "LOCATION": server.url}
+        "default": {"BACKEND": "ops.cache_backends.ResilientRedisCache", "LOCATION": server.url}
     }
     settings.CACHE_TIMEOUT_SECONDS = 0.3
     settings.CACHE_RETRY_SECONDS = 30

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from annotations.models import Annotation
-from archive.importers import load_fixture_files
+from archive.importing.fixtures import load_fixture_files
 from archive.models import Correction, Event, Message
 from tests.annotation_helpers import make_annotation, make_group
 from tests.test_security_payloads import dangers

@@ -14,8 +14,8 @@ from datetime import date
 import pytest
 
 from annotations import views as annotation_views
-from archive import views as archive_views
 from archive.search import results as search_results
+from archive.views import pages as archive_views
 from tests.annotation_helpers import make_annotation
 
 pytestmark = pytest.mark.django_db

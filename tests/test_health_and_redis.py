@@ -7,7 +7,7 @@ import pytest
 from django.core.cache import cache
 from django.db.migrations.recorder import MigrationRecorder
 
-from archive import health
+from ops import health
 
 pytestmark = pytest.mark.django_db
 
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or "0"
 REDIS_URL = f"redis://127.0.0.1:6379/{8 + int(WORKER) % 8}"
 REDIS_CACHE = {
-    "default": {"BACKEND": "archive.cache_backends.ResilientRedisCache", "LOCATION": REDIS_URL}
+    "default": {"BACKEND": "ops.cache_backends.ResilientRedisCache", "LOCATION": REDIS_URL}
 }
 
 

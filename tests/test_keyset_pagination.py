@@ -1,4 +1,4 @@
-"""Keyset pages (archive/keyset.py): every row once, in order, both ways, whatever happens between
+"""Keyset pages (lib/keyset.py): every row once, in order, both ways, whatever happens between
 requests; forged cursors are harmless; counts say whether they are exact."""
 
 import base64
@@ -8,10 +8,10 @@ from datetime import date, timedelta
 import pytest
 from django.test import override_settings
 
-from archive import views
-from archive.counting import bounded_count
-from archive.keyset import KeysetPaginator, cursor_after, cursor_at_offset
 from archive.models import Message
+from archive.views import pages as views
+from lib.counting import bounded_count
+from lib.keyset import KeysetPaginator, cursor_after, cursor_at_offset
 
 PER_PAGE = 3
 

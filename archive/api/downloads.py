@@ -1,6 +1,6 @@
 """Whole filtered sets as files from the API: /api/exports/<kind>.<csv|json> (notes also as
 jsonld and markdown). The same FilterSets and query parameters as the API's lists and the HTML
-pages, and the same export code as the pages' download links (archive/exports.py,
+pages, and the same export code as the pages' download links (archive/exports/files.py,
 annotations/exports.py); the API's own lists stay paged JSON."""
 
 from django.http import Http404
@@ -8,10 +8,9 @@ from django.http import Http404
 from annotations.exports import NOTE_FORMATS, notes_response
 from annotations.filters import AnnotationFilter
 from annotations.models import Annotation
-
-from .. import exports
-from ..filters import EventFilter, MessageFilter, PersonFilter, SourceFilter
-from ..models import Event, Message, Person
+from archive.exports import files as exports
+from archive.filters import EventFilter, MessageFilter, PersonFilter, SourceFilter
+from archive.models import Event, Message, Person
 
 RECORD_FORMATS = ("csv", "json")
 

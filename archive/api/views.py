@@ -12,11 +12,10 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from annotations.models import Annotation
-
-from ..filters import EventFilter, MessageFilter, PersonFilter, SourceFilter, ThreadFilter
-from ..models import Event, Message, Person, Source, Thread
-from ..views import discrepancies_prefetch, source_attestations
-from . import serializers as api
+from archive.api import serializers as api
+from archive.filters import EventFilter, MessageFilter, PersonFilter, SourceFilter, ThreadFilter
+from archive.models import Event, Message, Person, Source, Thread
+from archive.views.pages import discrepancies_prefetch, source_attestations
 
 # Each list's name in the index, and its route's basename (archive/api/urls.py).
 RESOURCES = {

@@ -16,8 +16,8 @@ from datetime import UTC, timedelta
 
 import nh3
 
-from . import limits
-from .items import AttachmentData, FileRefused, Item, Party, Problem
+from archive.importing import limits
+from archive.importing.items import AttachmentData, FileRefused, Item, Party, Problem
 
 # Defects that mean the message is cut short (a truncated mbox): the item fails, with this reason.
 TRUNCATION_DEFECTS = {

@@ -22,11 +22,18 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from ..caching import forget_figures
-from ..models import Account, Attachment, ImportBatch, Message, Person, Source, Thread
-from . import csv_reader, email_reader, limits, telegram_reader, twitter_reader, whatsapp_reader
-from .attachment_files import StagedFiles, final_name
-from .items import FileRefused, Problem
+from archive.importing import (
+    csv_reader,
+    email_reader,
+    limits,
+    telegram_reader,
+    twitter_reader,
+    whatsapp_reader,
+)
+from archive.importing.attachment_files import StagedFiles, final_name
+from archive.importing.items import FileRefused, Problem
+from archive.models import Account, Attachment, ImportBatch, Message, Person, Source, Thread
+from lib.caching import forget_figures
 
 IMPORTER_VERSION = "1.0"
 CHUNK = 500

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from .items import FileRefused
+from archive.importing.items import FileRefused
 
 MIB = 1024**2
 # A member smaller than this is never refused for its ratio: small files of repeated text

@@ -6,8 +6,8 @@ never converted. The line number is the message's identifier."""
 import re
 from datetime import UTC, datetime
 
-from . import limits
-from .items import FileRefused, Item, Party, Problem
+from archive.importing import limits
+from archive.importing.items import FileRefused, Item, Party, Problem
 
 LINE = re.compile(
     r"^\u200e?\[?(?P<date>\d{1,4}[./-]\d{1,2}[./-]\d{1,4}),?\s+"

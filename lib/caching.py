@@ -22,8 +22,8 @@ from django.core.cache import cache
 from django.core.signals import request_finished, request_started
 from django.db import DEFAULT_DB_ALIAS, transaction
 
-from . import counters
-from .replicas import primary_reads
+from lib import counters
+from ops.replicas import primary_reads
 
 FIGURES_SECONDS = 60
 GENERATION = "archive:figures-generation"
@@ -71,7 +71,7 @@ def cached_figures(name, compute, timeout=FIGURES_SECONDS):
 
     Computed from the primary, even in a page view that reads from a replica: a figure that a
     lagging replica computed just after a change would be kept, under the new generation, for
-    the whole timeout. A cache that does not answer is a miss (archive/cache_backends.py).
+    the whole timeout. A cache that does not answer is a miss (ops/cache_backends.py).
     """
     key = f"archive:{name}:g{_generation()}"
     change = _uncommitted_change()
@@ -121,7 +121,7 @@ def connect_receivers():
     """Forget the figures on any write to the records they are computed from."""
     from django.db.models.signals import m2m_changed, post_delete, post_save
 
-    from .models import Account, Event, Message, Person, Source, Thread
+    from archive.models import Account, Event, Message, Person, Source, Thread
 
     for model in (Person, Account, Source, Thread, Message, Event):
         uid = f"archive-figures-{model._meta.model_name}"

@@ -18,8 +18,7 @@ from django.db import IntegrityError
 from django.shortcuts import render
 
 from annotations.throttling import client_address
-
-from .api.errors import storage_full
+from archive.api.errors import storage_full
 
 logger = logging.getLogger(__name__)
 request_logger = logging.getLogger("backchannel.requests")
@@ -131,7 +130,7 @@ class RequestIdMiddleware:
         response = self.get_response(request)
         response["X-Request-ID"] = request.request_id
         user = getattr(request, "user", None)
-        # With read replicas, which database this request read from (archive/replicas.py).
+        # With read replicas, which database this request read from (ops/replicas.py).
         routed = {"reads_from": request.reads_from} if hasattr(request, "reads_from") else {}
         request_logger.info(
             "%s %s %s",

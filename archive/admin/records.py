@@ -8,11 +8,10 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
-from .admin_conflicts import EditConflictAdminMixin
-from .admin_imports import AttachmentInline, attachment_download, merge_accounts, undo_merge
-from .admin_links import LinkStateFilter, archived_copy, last_link_check, link_check
-from .caching import forget_figures
-from .models import (
+from archive.admin.conflicts import EditConflictAdminMixin
+from archive.admin.imports import AttachmentInline, attachment_download, merge_accounts, undo_merge
+from archive.admin.links import LinkStateFilter, archived_copy, last_link_check, link_check
+from archive.models import (
     Account,
     Correction,
     DatasetRelease,
@@ -24,6 +23,7 @@ from .models import (
     Source,
     Thread,
 )
+from lib.caching import forget_figures
 
 
 def public_link(obj):
@@ -487,7 +487,9 @@ class MessageAdmin(EditConflictAdminMixin, StartsUnpublished, RecordsCorrections
 class EventAdminForm(CorrectionForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if "slug" in self.fields:  # the add form: the slug is made the one way (archive.slugs)
+        if (
+            "slug" in self.fields
+        ):  # the add form: the slug is made the one way (archive.models.slugs)
             self.fields["slug"].required = False
             self.fields["slug"].help_text = "Leave empty: it is made from the id and the title."
 

@@ -16,7 +16,7 @@ from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
-from .models import Account, Correction, Event, Message
+from archive.models import Account, Correction, Event, Message
 
 FEED_ITEMS = 50
 

@@ -11,8 +11,8 @@ lists joined by LIST_SEPARATOR. Two CSV dialects:
 - **data**: the exact values, no byte-order mark, RFC 4180 (for pandas, R, csvkit, databases):
   there `@wikileaks` stays `@wikileaks`.
 
-The list pages call `export_response`; the dataset release (archive/release.py) writes the same
-rows to files.
+The list pages call `export_response`; the dataset release (archive/exports/release.py) writes the
+same rows to files.
 """
 
 import csv
@@ -28,8 +28,7 @@ from django.utils.duration import duration_iso_string
 from django.utils.text import slugify
 
 from annotations.models import Annotation
-
-from .models import (
+from archive.models import (
     Account,
     Correction,
     Discrepancy,

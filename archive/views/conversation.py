@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
 
-from .models import Account, AnswerRate, Message
+from archive.models import Account, AnswerRate, Message
 
 LONG_SILENCE_DAYS = 7
 UNANSWERED_RUN_MIN = 2

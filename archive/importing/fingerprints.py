@@ -10,7 +10,7 @@ import datetime
 import hashlib
 import json
 
-from .links import LINK_CHECK_FIELDS
+from archive.models.links import LINK_CHECK_FIELDS
 
 MAX_KEY_LENGTH = 300  # LoadedFixture.natural_key
 

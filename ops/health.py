@@ -2,7 +2,7 @@
 
 200 with {"status": "ok", …} when the database answers, the cache stores and reads back, and
 every migration is applied; 503 naming what failed otherwise. A failing cache is a 503 here but
-not for pages, which are then computed from the database (archive/cache_backends.py). Cheap (two
+not for pages, which are then computed from the database (ops/cache_backends.py). Cheap (two
 small queries and a cache round trip), and never cached by anyone. Read replicas, when there are
 any, are listed with their state but do not make it 503: pages then read from the primary.
 """
@@ -16,7 +16,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 
-from .replicas import unavailable_for
+from ops.replicas import unavailable_for
 
 _migrated = False
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import timezone
 
-from .models import Message, Person, Source
+from archive.models import Message, Person, Source
 
 # ---------------------------------------------------------------------------------------------
 # The parts every format shares

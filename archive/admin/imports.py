@@ -17,11 +17,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from .caching import forget_figures
-from .importing import csv_reader
-from .importing.importer import FAMILIES
-from .importing.tasks import pending_root, queue, remove_stale_uploads
-from .models import Attachment, ImportBatch, ImportUpload, Message
+from archive.importing import csv_reader
+from archive.importing.importer import FAMILIES
+from archive.importing.tasks import pending_root, queue, remove_stale_uploads
+from archive.models import Attachment, ImportBatch, ImportUpload, Message
+from lib.caching import forget_figures
 
 
 def upload_limit():

@@ -7,7 +7,7 @@ A list's count is either exact or a lower bound, and says which: `ResultCount(12
   the COUNT), so a filter matching half a million rows costs what one matching 10,001 costs.
   Exact at or below the bound; "more than <bound>" above it.
 - `cached_count(name, queryset)`: the exact count, computed once and kept with the other cached
-  figures (archive.caching): any change to the records forgets it. For a set every reader asks
+  figures (lib.caching): any change to the records forgets it. For a set every reader asks
   about (all published messages), so the first request after a change pays for it once.
 """
 
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from .caching import cached_figures
+from lib.caching import cached_figures
 
 
 @dataclass(frozen=True)

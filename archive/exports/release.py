@@ -22,9 +22,8 @@ from django.urls import reverse
 
 from annotations.exports import NOTES, as_jsonld
 from annotations.models import Annotation
-
-from . import exports
-from .models import Correction, Event, ImportBatch, Message, Person
+from archive.exports import files as exports
+from archive.models import Correction, Event, ImportBatch, Message, Person
 
 VERSION_PATTERN = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,39}")
 DEFAULT_LICENCE = "CC BY 4.0"
@@ -246,7 +245,7 @@ def write_release(version, output_dir=None, day=None, licence=DEFAULT_LICENCE):
     (path, Release, sha256, size). Refuses (ReleaseError) an existing version or file; a failure
     midway leaves no file behind."""
     check_version(version)
-    from .models import DatasetRelease
+    from archive.models import DatasetRelease
 
     if DatasetRelease.objects.filter(version=version).exists():
         raise ReleaseError(f"Version {version} is already released: choose a new version.")

@@ -1,6 +1,6 @@
 """Django's Redis cache, made so that a Redis that is down or frozen never takes reading down.
 
-The cache holds only what can be computed again (the cached figures, archive/caching.py):
+The cache holds only what can be computed again (the cached figures, lib/caching.py):
 sessions, rate-limit counters and the figures' generation live in the database. So when Redis
 does not answer, every cache call here is a miss (a read returns its default, a write is
 dropped) and the page is computed from the database instead.

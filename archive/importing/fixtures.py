@@ -21,14 +21,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .fingerprints import (
+from archive.importing.fingerprints import (
     fingerprint,
     natural_key_label,
     natural_key_text,
     record_state,
     state_fingerprint,
 )
-from .models import LoadedFixture, note_first_publication
+from archive.models import LoadedFixture, note_first_publication
 
 DEFAULT_FIXTURES = [Path(settings.BASE_DIR) / "fixtures" / "archive.json"]
 

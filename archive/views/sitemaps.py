@@ -11,8 +11,8 @@ from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import reverse
 
-from .caching import cached_figures
-from .models import Event, Message, Person, Source, Thread
+from archive.models import Event, Message, Person, Source, Thread
+from lib.caching import cached_figures
 
 URLS_PER_FILE = 10_000
 

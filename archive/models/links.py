@@ -1,7 +1,7 @@
 """Link rot: what the last check of a cited address found, stored on the row that cites it.
 
 `archive.Source` and `annotations.SourceLink` both carry these fields (`LinkCheckFields`);
-`manage.py check_links` (archive/linkcheck.py) fills them. A link's state is derived from them
+`manage.py check_links` (lib/linkcheck.py) fills them. A link's state is derived from them
 by one rule, written twice side by side: as a query (`LinkCheckQuerySet.with_link_state`) for
 the admin's filter and the command's `--only-dead`, and on the instance (`link_state`) for pages.
 
@@ -99,7 +99,7 @@ class LinkCheckQuerySet(models.QuerySet):
 
 
 # Written by check_links only: never in a form, and never an edit of the record (the loader and
-# the admin's conflict check leave them out, archive/fingerprints.py).
+# the admin's conflict check leave them out, archive/importing/fingerprints.py).
 LINK_CHECK_FIELDS = (
     "link_status",
     "link_error",

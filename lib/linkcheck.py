@@ -11,7 +11,7 @@ the database.
 
 The server makes these requests, so an address must not reach into its own network: a host
 name that resolves to a loopback, private, link-local or otherwise non-public address (by
-`archive.public_addresses.is_public_address`, which also sees through the IPv6 forms that carry
+`lib.public_addresses.is_public_address`, which also sees through the IPv6 forms that carry
 an IPv4 address) is not asked (`LINK_CHECK_PRIVATE_ADDRESSES` allows it, for an archive on an
 intranet), and the connection goes to the address that was vetted, never to a second lookup of
 the name.
@@ -30,8 +30,8 @@ from urllib.parse import quote, urldefrag, urljoin, urlsplit
 from django.db.models import Q
 from django.utils import timezone
 
-from .links import LinkError, LinkState, failures_after, link_state_of
-from .public_addresses import is_public_address
+from archive.models.links import LinkError, LinkState, failures_after, link_state_of
+from lib.public_addresses import is_public_address
 
 MAX_REDIRECTS = 10
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)

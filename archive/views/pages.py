@@ -17,12 +17,10 @@ from annotations.forms import AnnotationForm, SourceLinkFormSet
 from annotations.highlighting import segments
 from annotations.models import Annotation
 from annotations.protocol import annotation_service_link
-
-from . import citations, exports, keyset
-from .caching import cached_figures
-from .conversation import build_conversation, side_stats
-from .counting import bounded_count, cached_count
-from .filters import (
+from archive.exports import citations
+from archive.exports import files as exports
+from archive.exports.release import releases_dir
+from archive.filters import (
     MessageCountFilter,
     MessageFilter,
     PersonFilter,
@@ -30,8 +28,7 @@ from .filters import (
     TimelineEventFilter,
     TimelineMessageFilter,
 )
-from .keyset import InterleavedPaginator, KeysetPaginator
-from .models import (
+from archive.models import (
     AnswerRate,
     Attestation,
     DatasetRelease,
@@ -44,10 +41,14 @@ from .models import (
     Source,
     Thread,
 )
-from .release import releases_dir
-from .search import results as search_results
-from .search.forms import SearchForm
-from .slugs import external_ids_in_slug
+from archive.models.slugs import external_ids_in_slug
+from archive.search import results as search_results
+from archive.search.forms import SearchForm
+from archive.views.conversation import build_conversation, side_stats
+from lib import keyset
+from lib.caching import cached_figures
+from lib.counting import bounded_count, cached_count
+from lib.keyset import InterleavedPaginator, KeysetPaginator
 
 # 'YYYY-MM' of a record's earliest date, computed natively by SQLite and PostgreSQL alike
 # (TruncMonth calls a Python function per row on SQLite: seconds at a million rows).
@@ -175,7 +176,7 @@ def message_list(request):
     """Anyone: published messages, filtered and sorted from the URL; CSV/JSON export of the set."""
     export_format = request.GET.get("format")
     if export_format in EXPORT_FORMATS:
-        # The same FilterSet over the rows the export reads (archive/exports.py).
+        # The same FilterSet over the rows the export reads (archive/exports/files.py).
         to_export = MessageFilter(
             request.GET, queryset=Message.objects.published().newest_first(), request=request
         )
@@ -446,7 +447,7 @@ def thread_detail(request, external_id):
     _attach_annotation_counts(request, messages=page.object_list)
     opening = thread.messages.published().order_by("position").values("sender").first()
     conversation = build_conversation(page, opening["sender"] if opening else None)
-    # Whole-thread aggregates, kept until the records change (archive/caching.py).
+    # Whole-thread aggregates, kept until the records change (lib/caching.py).
     conversation.sides = cached_figures(f"thread-sides:{thread.pk}", lambda: side_stats(thread))
     return render(
         request,
@@ -492,7 +493,7 @@ def timeline(request):
         return exports.export_response(request, exports.EVENTS, to_export, export_format)
     page, all_months = None, []
     if message_filter.is_valid() and event_filter.is_valid():
-        # One chronology of two tables, paged by keyset (archive/keyset.py): `start` is where
+        # One chronology of two tables, paged by keyset (lib/keyset.py): `start` is where
         # reading begins, not a filter, so undated records still close it and earlier entries
         # stay one link away.
         pager = InterleavedPaginator(
@@ -502,7 +503,7 @@ def timeline(request):
             request.GET.get("cursor"), start=message_filter.form.cleaned_data.get("start")
         )
         # DISTINCT months over every matching record: hundreds of ms at a million rows, so kept
-        # per filter until the records change (archive/caching.py).
+        # per filter until the records change (lib/caching.py).
         all_months = cached_figures(
             f"timeline-months:{_filter_key(message_filter)}",
             lambda: sorted(

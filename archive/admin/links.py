@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.utils import dateformat, timezone
 from django.utils.html import format_html
 
-from .links import LinkState
+from archive.models.links import LinkState
 
 
 class LinkStateFilter(admin.SimpleListFilter):
