@@ -1,13 +1,12 @@
 """Two curators on one record: the second save must not silently replace the first.
 
-`EditConflictAdminMixin` gives a change form a hidden field holding digests of the record as it
-was shown (its form fields and its inlines' rows, from `archive.importing.fingerprints`). On save
-the record is locked and read again inside the admin's transaction, and if anything shown has changed
+`EditConflictAdminMixin` gives a change form a hidden field holding digests of the record as it was
+shown (its form fields and its inlines' rows, from `archive.importing.fingerprints`). On save the
+record is locked and read again inside the admin's transaction, and if anything shown has changed
 meanwhile, the form comes back with the curator's own input kept, each field the other curator
 changed marked with their value, and a fresh token. Saving again then keeps their version of
 whatever this curator left untouched (fields and inline rows) and saves what this curator did
-change, knowingly, as a wiki's edit conflict does.
-"""
+change, knowingly, as a wiki's edit conflict does. """
 
 import json
 
