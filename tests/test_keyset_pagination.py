@@ -9,7 +9,7 @@ import pytest
 from django.test import override_settings
 
 from archive.models import Message
-from archive.views import pages as views
+from archive.views import messages as views
 from lib.counting import bounded_count
 from lib.keyset import KeysetPaginator, cursor_after, cursor_at_offset
 

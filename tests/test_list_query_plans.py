@@ -128,7 +128,7 @@ def test_the_timeline_reads_each_page_of_both_tables_in_index_order(client, buil
     """The timeline interleaves messages and events by keyset (lib.keyset.InterleavedPaginator):
     from the start, from a start date, after a message and after an event, each table's page is
     read along an index, never sorted."""
-    from archive.views import pages as views
+    from archive.views import timeline as views
 
     thread = build.thread()
     for day in (date(2016, 10, 3), date(2016, 10, 4)):

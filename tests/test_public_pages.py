@@ -113,7 +113,7 @@ def test_each_page_makes_exactly_the_queries_in_the_table(
 ):
     # Every page here is its list's last (the costliest: it also reads the undated records), so
     # that 2 rows and 200 are the same case and only growth with the rows shows.
-    monkeypatch.setattr("archive.views.pages.TIMELINE_PAGE_SIZE", 1000)
+    monkeypatch.setattr("archive.views.timeline.TIMELINE_PAGE_SIZE", 1000)
     thread, messages, person, source, event = archive_with_rows(build, rows)
     oldest = Message.objects.published().chronological()
     if reader.endswith("+notes"):

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from annotations.highlighting import segments
 from annotations.models import Annotation
-from archive.views.pages import NOTES_PER_PAGE
+from archive.views.notes import NOTES_PER_PAGE
 
 MANY = 520
 TEXT = "WikiLeaks wrote to Donald Trump Jr. about a website, a password and a launch date."

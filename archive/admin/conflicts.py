@@ -6,7 +6,7 @@ record is locked and read again inside the admin's transaction, and if anything 
 meanwhile, the form comes back with the curator's own input kept, each field the other curator
 changed marked with their value, and a fresh token. Saving again then keeps their version of
 whatever this curator left untouched (fields and inline rows) and saves what this curator did
-change, knowingly, as a wiki's edit conflict does. """
+change, knowingly, as a wiki's edit conflict does."""
 
 import json
 

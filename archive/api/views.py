@@ -15,7 +15,8 @@ from annotations.models import Annotation
 from archive.api import serializers as api
 from archive.filters import EventFilter, MessageFilter, PersonFilter, SourceFilter, ThreadFilter
 from archive.models import Event, Message, Person, Source, Thread
-from archive.views.pages import discrepancies_prefetch, source_attestations
+from archive.views.messages import discrepancies_prefetch
+from archive.views.sources import source_attestations
 
 # Each list's name in the index, and its route's basename (archive/api/urls.py).
 RESOURCES = {

@@ -28,7 +28,8 @@ from archive.importing.fingerprints import (
     record_state,
     state_fingerprint,
 )
-from archive.models import LoadedFixture, note_first_publication
+from archive.models import LoadedFixture
+from archive.models.base import note_first_publication
 
 DEFAULT_FIXTURES = [Path(settings.BASE_DIR) / "fixtures" / "archive.json"]
 
