@@ -131,7 +131,7 @@ class RecordNotesFeed(PublicNotesFeed):
 
 class MessageNotesFeed(RecordNotesFeed):
     def get_object(self, request, external_id):
-        messages = Message.objects.published().select_related("sender__person")
+        messages = Message.objects.public().select_related("sender__person")
         return get_object_or_404(messages, external_id=external_id)
 
     def feed_url(self, message):
@@ -140,7 +140,7 @@ class MessageNotesFeed(RecordNotesFeed):
 
 class EventNotesFeed(RecordNotesFeed):
     def get_object(self, request, slug):
-        events = Event.objects.published()
+        events = Event.objects.public()
         event = events.filter(slug=slug).first()
         if event is None:
             # An old slug (the title changed) or the bare external id still finds the event, as

@@ -110,14 +110,14 @@ def _annotate(request, target, **target_field):
 @login_required
 def annotate_message(request, external_id):
     """Signed-in researchers: annotate a published message (GET shows the form, POST saves)."""
-    message = get_object_or_404(Message.objects.published(), external_id=external_id)
+    message = get_object_or_404(Message.objects.public(), external_id=external_id)
     return _annotate(request, message, message=message)
 
 
 @login_required
 def annotate_event(request, slug):
     """Signed-in researchers: annotate a published event."""
-    event = get_object_or_404(Event.objects.published(), slug=slug)
+    event = get_object_or_404(Event.objects.public(), slug=slug)
     return _annotate(request, event, event=event)
 
 

@@ -309,9 +309,9 @@ def record_for(iri, allowed_hosts=None):
     except Resolver404:
         match = None
     if match and match.view_name == "archive:message_detail":
-        record = Message.objects.published().filter(external_id=match.kwargs["external_id"])
+        record = Message.objects.public().filter(external_id=match.kwargs["external_id"])
     elif match and match.view_name == "archive:event_detail":
-        record = Event.objects.published().filter(slug=match.kwargs["slug"])
+        record = Event.objects.public().filter(slug=match.kwargs["slug"])
     else:
         raise W3CError(f"The target {iri} is not the permalink of a message or event here.")
     record = record.first()

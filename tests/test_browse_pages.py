@@ -163,7 +163,7 @@ def test_a_large_archive_s_sitemap_is_an_index_of_files_that_list_each_page_once
         assert answer.status_code == 200 and "<urlset" in answer.content.decode()
         pages += re.findall(r"<loc>http://testserver([^<]+)</loc>", answer.content.decode())
     messages = [page for page in pages if page.startswith("/messages/") and page != "/messages/"]
-    published = Message.objects.published().values_list("external_id", flat=True)
+    published = Message.objects.public().values_list("external_id", flat=True)
     assert sorted(messages) == sorted(f"/messages/{m}/" for m in published)
     assert len(pages) == len(set(pages)) and "/people/" in pages
     assert client.get("/sitemap-nothing.xml").status_code == 404

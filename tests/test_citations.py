@@ -192,8 +192,8 @@ def loaded(db):
 
 
 def test_every_published_record_of_the_archive_cites_cleanly(client, loaded):
-    urls = [m.get_absolute_url() for m in Message.objects.published()]
-    urls += [e.get_absolute_url() for e in Event.objects.published()]
+    urls = [m.get_absolute_url() for m in Message.objects.public()]
+    urls += [e.get_absolute_url() for e in Event.objects.public()]
     urls += [s.get_absolute_url() for s in Source.objects.all()]
     for url in urls:
         entry = parse_bibtex(client, f"{url}cite.bib")

@@ -89,7 +89,7 @@ def messages(build, users):
 @pytest.mark.parametrize("data", FILTERS, ids=lambda data: "&".join(data) or "all")
 def test_each_filter_reads_a_page_in_order_without_sorting(messages, data, sort):
     dated, undated = messages
-    queryset = Message.objects.published().for_list()
+    queryset = Message.objects.public().for_list()
     results = MessageFilter({**data, "sort": sort}, queryset=queryset).qs
     queries = page_queries(results)
     # A page from deep in the dated rows, and one from inside the undated rows.
@@ -113,7 +113,7 @@ def test_words_are_found_through_the_full_text_index(build, sort):
     # A rare word: the FTS5 index yields the matching rows and only they are sorted (never the
     # whole table). A common one walks the list's index in order instead (tests/test_search.py).
     build.message(text="leak")
-    queryset = Message.objects.published().for_list()
+    queryset = Message.objects.public().for_list()
     page = MessageFilter({"q": "leak", "sort": sort}, queryset=queryset).qs[:50]
     sql, params = page.query.sql_with_params()
     with connection.cursor() as cursor:

@@ -115,7 +115,7 @@ def test_each_page_makes_exactly_the_queries_in_the_table(
     # that 2 rows and 200 are the same case and only growth with the rows shows.
     monkeypatch.setattr("archive.views.timeline.TIMELINE_PAGE_SIZE", 1000)
     thread, messages, person, source, event = archive_with_rows(build, rows)
-    oldest = Message.objects.published().chronological()
+    oldest = Message.objects.public().chronological()
     if reader.endswith("+notes"):
         # More notes per record with more rows: a page's count must grow with neither.
         add_notes(users, messages[:20], [event], per_record=3 if rows == 2 else 12)

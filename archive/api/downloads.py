@@ -18,10 +18,10 @@ RECORD_FORMATS = ("csv", "json")
 def _records(kind, request):
     """(export, FilterSet over the rows a download of this kind reads), as the pages do."""
     if kind == "messages":
-        rows = Message.objects.published().newest_first()
+        rows = Message.objects.public().newest_first()
         return exports.MESSAGES, MessageFilter(request.GET, queryset=rows, request=request)
     if kind == "events":
-        rows = Event.objects.published().chronological()
+        rows = Event.objects.public().chronological()
         return exports.EVENTS, EventFilter(request.GET, queryset=rows)
     if kind == "people":
         rows = Person.objects.public().order_by("name", "pk")

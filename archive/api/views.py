@@ -81,7 +81,7 @@ class ArchiveViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 def _published_refs(model, *fields):
-    return model.objects.published().only("external_id", *fields).order_by("external_id")
+    return model.objects.public().only("external_id", *fields).order_by("external_id")
 
 
 @extend_schema(tags=["messages"])
@@ -95,7 +95,7 @@ class MessageViewSet(ArchiveViewSet):
 
     def get_queryset(self):
         return (
-            Message.objects.published()
+            Message.objects.public()
             .for_list()
             .select_related("in_reply_to")
             .prefetch_related(
@@ -120,14 +120,14 @@ class EventViewSet(ArchiveViewSet):
 
     def get_queryset(self):
         return (
-            Event.objects.published()
+            Event.objects.public()
             .prefetch_related(
                 "participants",
                 "sources",
                 "corrections",
                 Prefetch(
                     "messages",
-                    queryset=Message.objects.published().only("external_id").chronological(),
+                    queryset=Message.objects.public().only("external_id").chronological(),
                 ),
                 *discrepancies_prefetch(),
             )
@@ -148,7 +148,7 @@ class PersonViewSet(ArchiveViewSet):
             Person.objects.public()
             .prefetch_related(
                 "accounts",
-                Prefetch("events", queryset=Event.objects.published().chronological()),
+                Prefetch("events", queryset=Event.objects.public().chronological()),
             )
             .order_by("name", "external_id")
         )
@@ -181,7 +181,7 @@ class ThreadViewSet(ArchiveViewSet):
 
     def get_queryset(self):
         published = (
-            Message.objects.published()
+            Message.objects.public()
             .filter(thread=OuterRef("pk"))
             .order_by()
             .values("thread")
@@ -189,7 +189,7 @@ class ThreadViewSet(ArchiveViewSet):
             .values("n")
         )
         return (
-            Thread.objects.in_published_records()
+            Thread.objects.public()
             .annotate(message_count=Coalesce(Subquery(published), 0))
             .prefetch_related("participants__person")
             .order_by("external_id")

@@ -21,7 +21,7 @@ import re
 from collections import defaultdict
 from itertools import islice
 
-from django.db.models import Count, Max, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Max, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.duration import duration_iso_string
@@ -301,9 +301,7 @@ EVENTS = RecordExport(
     EVENT_COLUMNS,
     lambda qs: qs.prefetch_related(
         Prefetch("participants", queryset=Person.objects.order_by("external_id")),
-        Prefetch(
-            "messages", queryset=Message.objects.published().only("external_id").chronological()
-        ),
+        Prefetch("messages", queryset=Message.objects.public().only("external_id").chronological()),
         "sources",
         "corrections",
         *discrepancies_prefetch(),
@@ -337,7 +335,7 @@ PEOPLE = RecordExport(
     PERSON_COLUMNS,
     lambda qs: qs.with_message_counts().prefetch_related(
         "accounts",
-        Prefetch("events", queryset=Event.objects.published().only("external_id").chronological()),
+        Prefetch("events", queryset=Event.objects.public().only("external_id").chronological()),
     ),
 )
 
@@ -362,10 +360,10 @@ SOURCES = RecordExport(
     lambda qs: qs.prefetch_related(
         Prefetch(
             "messages",
-            queryset=Message.objects.published().only("external_id").order_by("external_id"),
+            queryset=Message.objects.public().only("external_id").order_by("external_id"),
         ),
         Prefetch(
-            "events", queryset=Event.objects.published().only("external_id").order_by("external_id")
+            "events", queryset=Event.objects.public().only("external_id").order_by("external_id")
         ),
     ),
 )
@@ -373,7 +371,7 @@ SOURCES = RecordExport(
 
 def _published_message_count():
     counts = (
-        Message.objects.published()
+        Message.objects.public()
         .filter(thread=OuterRef("pk"))
         .order_by()
         .values("thread")
@@ -428,19 +426,12 @@ DISCREPANCIES = RecordExport(
 )
 
 
-def published_discrepancies():
-    """Disagreements readers see: two readings or more, about a published record."""
-    return (
-        Discrepancy.objects.with_two_readings()
-        .filter(Q(message__is_published=True) | Q(event__is_published=True))
-        .order_by("external_id")
-    )
+def public_discrepancies():
+    return Discrepancy.objects.public().order_by("external_id")
 
 
-def published_threads():
-    return Thread.objects.filter(
-        pk__in=Message.objects.published().values("thread").order_by()
-    ).order_by("external_id")
+def public_threads():
+    return Thread.objects.public().order_by("external_id")
 
 
 def cited_sources():

@@ -54,16 +54,16 @@ def check_version(version):
 
 # What goes in: (file stem, export, queryset in a fixed order).
 RECORD_FILES = [
-    ("messages", exports.MESSAGES, lambda: Message.objects.published().order_by("external_id")),
-    ("threads", exports.THREADS, exports.published_threads),
-    ("events", exports.EVENTS, lambda: Event.objects.published().order_by("external_id")),
+    ("messages", exports.MESSAGES, lambda: Message.objects.public().order_by("external_id")),
+    ("threads", exports.THREADS, exports.public_threads),
+    ("events", exports.EVENTS, lambda: Event.objects.public().order_by("external_id")),
     (
         "people",
         exports.PEOPLE,
         lambda: Person.objects.public().order_by("external_id"),
     ),
     ("sources", exports.SOURCES, exports.cited_sources),
-    ("discrepancies", exports.DISCREPANCIES, exports.published_discrepancies),
+    ("discrepancies", exports.DISCREPANCIES, exports.public_discrepancies),
 ]
 
 

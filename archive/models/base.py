@@ -1,9 +1,15 @@
-"""What every archive record shares: lookup by external id, dates at their honest precision,
-publishing."""
+"""What every archive record shares: a stable external id (its natural key and permalink), one
+rule per kind for what is public, dates at their honest precision, and publishing.
+
+Each kind's QuerySet answers `public()`: the records any reader may see (a published message or
+event; a conversation holding one; a person, source or disagreement a published record names).
+Pages, the API, downloads, search, feeds, sitemaps and releases all go through it.
+"""
 
 from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 
 from archive.models import dates
@@ -16,8 +22,49 @@ class ExternalIdManager(models.Manager):
         return self.get(external_id=external_id)
 
 
-class DatedRecord(models.Model):
-    """Honest time: a day range (equal when certain, null when unknown) and what sources say."""
+class Record(models.Model):
+    """An archive record: found by its external id in fixtures, permalinks and the API, never
+    by its primary key."""
+
+    external_id = models.SlugField(max_length=80, unique=True)
+
+    objects = ExternalIdManager()
+
+    class Meta:
+        abstract = True
+
+    def natural_key(self):
+        return (self.external_id,)
+
+
+class RecordWithPage(Record):
+    """A record with a public page of its own (its permalink): `page_url_name` reversed with
+    `page_key`, the external id unless the kind says otherwise (an event's slug)."""
+
+    page_url_name = ""
+
+    class Meta:
+        abstract = True
+
+    @property
+    def page_key(self):
+        return self.external_id
+
+    def get_absolute_url(self):
+        return reverse(self.page_url_name, args=[self.page_key])
+
+
+def on_a_published_record(prefix=""):
+    """Rows about a published message or event (a correction, a disagreement, a note):
+    `prefix` leads to the row holding the `message` and `event` keys."""
+    return Q(**{f"{prefix}message__is_published": True}) | Q(
+        **{f"{prefix}event__is_published": True}
+    )
+
+
+class DatedRecord(RecordWithPage):
+    """A record with honest time: a day range (equal when certain, null when unknown) and what
+    the sources say."""
 
     date_earliest = models.DateField(null=True, blank=True, db_index=True)
     date_latest = models.DateField(null=True, blank=True)
@@ -56,7 +103,7 @@ def _date_range_constraint(name):
 class PublishingQuerySet(models.QuerySet):
     """Published records, and publishing them: the one place a record becomes public in bulk."""
 
-    def published(self):
+    def public(self):
         return self.filter(is_published=True)
 
     def publish(self):

@@ -3,7 +3,7 @@
 from django.db import models
 from django.db.models import Count, Q
 
-from archive.models.base import ExternalIdManager
+from archive.models.base import ExternalIdManager, Record, on_a_published_record
 from archive.models.events import Event
 from archive.models.messages import Message
 from archive.models.sources import Source
@@ -18,8 +18,12 @@ class DiscrepancyQuerySet(models.QuerySet):
             reading_total__gte=Discrepancy.MIN_READINGS
         )
 
+    def public(self):
+        """Disagreements readers see: two readings or more, about a published record."""
+        return self.with_two_readings().filter(on_a_published_record())
 
-class Discrepancy(models.Model):
+
+class Discrepancy(Record):
     """Where sources disagree about one field of a message or an event."""
 
     MIN_READINGS = 2
@@ -33,7 +37,6 @@ class Discrepancy(models.Model):
         ORDER = "order", "Order in the chain"
         OTHER = "other", "Other"
 
-    external_id = models.SlugField(max_length=80, unique=True)
     message = models.ForeignKey(
         Message, on_delete=models.CASCADE, null=True, blank=True, related_name="discrepancies"
     )
@@ -59,9 +62,6 @@ class Discrepancy(models.Model):
 
     def __str__(self):
         return f"{self.external_id}: {self.get_field_display()} of {self.record_external_id}"
-
-    def natural_key(self):
-        return (self.external_id,)
 
     @property
     def record(self):

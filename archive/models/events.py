@@ -2,7 +2,6 @@
 
 from django.db import models
 from django.db.models import F, Q
-from django.urls import reverse
 
 from archive.models.base import (
     DatedRecord,
@@ -44,6 +43,7 @@ class Event(DatedRecord):
     first_published_at = first_published_field()
 
     objects = ExternalIdManager.from_queryset(EventQuerySet)()
+    page_url_name = "archive:event_detail"
     # What full-text search reads (archive/search/schema.py indexes the same columns).
     search_fields = ("title", "description")
 
@@ -77,14 +77,12 @@ class Event(DatedRecord):
     def __str__(self):
         return f"{self.external_id}: {self.title}"
 
-    def natural_key(self):
-        return (self.external_id,)
-
     def save(self, *args, **kwargs):
         note_first_publication(self)
         if not self.slug:
             self.slug = event_slug(self.external_id, self.title)
         super().save(*args, **kwargs)
 
-    def get_absolute_url(self):
-        return reverse("archive:event_detail", args=[self.slug])
+    @property
+    def page_key(self):
+        return self.slug

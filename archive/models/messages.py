@@ -8,13 +8,13 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 
 from archive.models import dates
 from archive.models.base import (
     DatedRecord,
     ExternalIdManager,
     PublishingQuerySet,
+    RecordWithPage,
     _date_range_constraint,
     first_published_field,
     note_first_publication,
@@ -24,31 +24,25 @@ from archive.models.sources import Source
 
 
 class ThreadQuerySet(models.QuerySet):
-    def in_published_records(self):
+    def public(self):
         """Conversations holding at least one published message: the ones a reader can open
-        from a message, and the ones the API lists."""
-        return self.filter(Exists(Message.objects.published().filter(thread=OuterRef("pk"))))
+        from a message, and the ones the API, downloads and the sitemap list."""
+        return self.filter(Exists(Message.objects.public().filter(thread=OuterRef("pk"))))
 
 
-class Thread(models.Model):
-    external_id = models.SlugField(max_length=80, unique=True)
+class Thread(RecordWithPage):
     title = models.CharField(max_length=300)
     description = models.TextField(blank=True)
     participants = models.ManyToManyField(Account, related_name="threads", blank=True)
 
     objects = ExternalIdManager.from_queryset(ThreadQuerySet)()
+    page_url_name = "archive:thread_detail"
 
     class Meta:
         ordering = ["external_id"]
 
     def __str__(self):
         return self.title
-
-    def natural_key(self):
-        return (self.external_id,)
-
-    def get_absolute_url(self):
-        return reverse("archive:thread_detail", args=[self.external_id])
 
 
 class MessageQuerySet(PublishingQuerySet):
@@ -62,7 +56,7 @@ class MessageQuerySet(PublishingQuerySet):
 
     def with_reply_counts(self):
         published_replies = (
-            Message.objects.published()
+            Message.objects.public()
             .filter(in_reply_to=OuterRef("pk"))
             .order_by()
             .values("in_reply_to")
@@ -87,10 +81,10 @@ class MessageQuerySet(PublishingQuerySet):
         )
 
     def answered(self):
-        return self.filter(Exists(Message.objects.published().filter(in_reply_to=OuterRef("pk"))))
+        return self.filter(Exists(Message.objects.public().filter(in_reply_to=OuterRef("pk"))))
 
     def unanswered(self):
-        return self.exclude(Exists(Message.objects.published().filter(in_reply_to=OuterRef("pk"))))
+        return self.exclude(Exists(Message.objects.public().filter(in_reply_to=OuterRef("pk"))))
 
     # Both orders are (date, position, id), one the exact reverse of the other, so one partial
     # index per filter (Message.Meta.indexes) serves either sort without sorting the rows.
@@ -157,7 +151,6 @@ class Message(DatedRecord):
         EXCERPT = "excerpt", "Excerpt"
         SUMMARY = "summary", "Summary"
 
-    external_id = models.SlugField(max_length=80, unique=True)
     thread = models.ForeignKey(Thread, on_delete=models.PROTECT, related_name="messages")
     position = models.PositiveIntegerField(help_text="Order in the thread (1 = first).")
     sender = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="sent_messages")
@@ -211,6 +204,7 @@ class Message(DatedRecord):
     )
 
     objects = ExternalIdManager.from_queryset(MessageQuerySet)()
+    page_url_name = "archive:message_detail"
     # What full-text search reads (archive/search/schema.py indexes the same columns).
     search_fields = ("text", "summary")
 
@@ -284,12 +278,6 @@ class Message(DatedRecord):
 
     def __str__(self):
         return f"{self.external_id}: {self.sender} ({self.date_display})"
-
-    def natural_key(self):
-        return (self.external_id,)
-
-    def get_absolute_url(self):
-        return reverse("archive:message_detail", args=[self.external_id])
 
     def clean(self):
         errors = {}

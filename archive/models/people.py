@@ -3,9 +3,8 @@
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 
-from archive.models.base import ExternalIdManager
+from archive.models.base import ExternalIdManager, Record, RecordWithPage
 
 
 class PersonQuerySet(models.QuerySet):
@@ -26,26 +25,23 @@ class PersonQuerySet(models.QuerySet):
             | Exists(events.filter(participants=OuterRef("pk")))
         )
 
-    def in_published_records(self):
-        """People a public record names: a sender or recipient of a published message, or a
-        participant in a published event. Choice lists offer these and no one else."""
+    def public(self):
+        """The people readers may look up (and choice lists offer): those a published record
+        names, as a sender or recipient of a published message or a participant in a published
+        event, and no one else. Someone named only by records waiting for review (an import not
+        yet published), by withdrawn or deleted ones, or left without accounts by a merge is
+        not shown."""
         from archive.models.events import Event
         from archive.models.messages import Message
 
-        return self.filter(self._named_by(Message.objects.published(), Event.objects.published()))
-
-    def public(self):
-        """The people readers may look up: those a published record names, and no one else.
-        Someone named only by records waiting for review (an import not yet published), by
-        withdrawn or deleted ones, or left without accounts by a merge is not shown."""
-        return self.in_published_records()
+        return self.filter(self._named_by(Message.objects.public(), Event.objects.public()))
 
     def with_message_counts(self):
         """Per person: messages sent, and how many of those got a (published) reply."""
         from archive.models.messages import Message
 
         sent = (
-            Message.objects.published()
+            Message.objects.public()
             .filter(sender__person=OuterRef("pk"))
             .order_by()
             .values("sender__person")
@@ -53,7 +49,7 @@ class PersonQuerySet(models.QuerySet):
             .values("n")
         )
         answered = (
-            Message.objects.published()
+            Message.objects.public()
             .answered()
             .filter(sender__person=OuterRef("pk"))
             .order_by()
@@ -67,7 +63,7 @@ class PersonQuerySet(models.QuerySet):
         )
 
 
-class Person(models.Model):
+class Person(RecordWithPage):
     class Kind(models.TextChoices):
         PERSON = "person", "Person"
         ORGANISATION = "organisation", "Organisation"
@@ -80,6 +76,7 @@ class Person(models.Model):
     description = models.TextField(blank=True)
 
     objects = ExternalIdManager.from_queryset(PersonQuerySet)()
+    page_url_name = "archive:person_detail"
     # What full-text search reads (archive/search/schema.py indexes the same columns).
     search_fields = ("name", "description")
 
@@ -90,18 +87,12 @@ class Person(models.Model):
     def __str__(self):
         return self.name
 
-    def natural_key(self):
-        return (self.external_id,)
-
     @property
     def slug(self):
         return self.external_id
 
-    def get_absolute_url(self):
-        return reverse("archive:person_detail", args=[self.external_id])
 
-
-class Account(models.Model):
+class Account(Record):
     class Platform(models.TextChoices):
         TWITTER = "twitter", "Twitter"
         EMAIL = "email", "E-mail"
@@ -109,7 +100,6 @@ class Account(models.Model):
         WHATSAPP = "whatsapp", "WhatsApp"
         OTHER = "other", "Other"
 
-    external_id = models.SlugField(max_length=80, unique=True)
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="accounts")
     platform = models.CharField(max_length=20, choices=Platform.choices)
     handle = models.CharField(
@@ -136,6 +126,3 @@ class Account(models.Model):
         if self.handle:
             return self.handle
         return f"{self.person.name} ({self.get_platform_display()})"
-
-    def natural_key(self):
-        return (self.external_id,)

@@ -5,9 +5,8 @@ from typing import NamedTuple
 from django.db import models
 from django.db.models import Count, Exists, F, OuterRef, Q, Window
 from django.db.models.functions import RowNumber
-from django.urls import reverse
 
-from archive.models.base import ExternalIdManager
+from archive.models.base import ExternalIdManager, RecordWithPage, on_a_published_record
 from archive.models.links import LinkCheckFields, LinkCheckQuerySet
 
 # How many of the records a source attests its list entry and its API record name.
@@ -93,9 +92,9 @@ class SourceQuerySet(LinkCheckQuerySet):
         from archive.models.messages import Message
 
         published = self._cited_by(
-            Message.objects.published(),
-            Event.objects.published(),
-            Discrepancy.objects.filter(Q(message__is_published=True) | Q(event__is_published=True)),
+            Message.objects.public(),
+            Event.objects.public(),
+            Discrepancy.objects.filter(on_a_published_record()),
         )
         cited = self._cited_by(
             Message.objects.all(), Event.objects.all(), Discrepancy.objects.all()
@@ -103,7 +102,7 @@ class SourceQuerySet(LinkCheckQuerySet):
         return self.filter(published | (~cited & Q(import_batch__isnull=True)))
 
 
-class Source(LinkCheckFields, models.Model):
+class Source(LinkCheckFields, RecordWithPage):
     class Kind(models.TextChoices):
         NEWS_ARTICLE = "news_article", "News article"
         REPOST = "repost", "Repost or quotation of an article"
@@ -114,7 +113,6 @@ class Source(LinkCheckFields, models.Model):
         CONGRESSIONAL_RECORD = "congressional_record", "Congressional record"
         OTHER = "other", "Other"
 
-    external_id = models.SlugField(max_length=80, unique=True)
     publisher = models.CharField(max_length=300)
     title = models.CharField(max_length=500)
     url = models.URLField(max_length=1000)
@@ -139,6 +137,7 @@ class Source(LinkCheckFields, models.Model):
     )
 
     objects = ExternalIdManager.from_queryset(SourceQuerySet)()
+    page_url_name = "archive:source_detail"
     # What full-text search reads (archive/search/schema.py indexes the same columns).
     search_fields = ("title", "publisher", "note")
 
@@ -147,9 +146,3 @@ class Source(LinkCheckFields, models.Model):
 
     def __str__(self):
         return f"{self.publisher}: {self.title}"
-
-    def natural_key(self):
-        return (self.external_id,)
-
-    def get_absolute_url(self):
-        return reverse("archive:source_detail", args=[self.external_id])

@@ -56,9 +56,9 @@ KINDS_BY_SLUG = {kind.slug: kind for kind in KINDS}
 def visible_records(kind, user):
     """Every record of this kind that this reader may find."""
     if kind == "messages":
-        return Message.objects.published()
+        return Message.objects.public()
     if kind == "events":
-        return Event.objects.published()
+        return Event.objects.public()
     if kind == "people":
         return Person.objects.public()
     if kind == "sources":

@@ -29,12 +29,12 @@ CITABLE = {
         Message,
         "external_id",
         lambda: (
-            Message.objects.published()
+            Message.objects.public()
             .select_related("sender__person")
             .prefetch_related("recipients__person", "corrections")
         ),
     ),
-    "event": (Event, "slug", lambda: Event.objects.published().prefetch_related("corrections")),
+    "event": (Event, "slug", lambda: Event.objects.public().prefetch_related("corrections")),
     "source": (Source, "external_id", lambda: Source.objects.public()),
 }
 

@@ -36,7 +36,7 @@ class Conversation:
 
 def side_stats(thread):
     """Per sender in the thread: messages sent, replies sent, messages answered (2 queries)."""
-    messages = Message.objects.published().filter(thread=thread)
+    messages = Message.objects.public().filter(thread=thread)
     rows = (
         messages.order_by()
         .values("sender")

@@ -19,13 +19,13 @@ from archive.views.notes import annotation_form_context, notes_context
 
 def event_detail(request, slug):
     """Anyone: one published event with participants, messages and sources."""
-    events = Event.objects.published().prefetch_related(
+    events = Event.objects.public().prefetch_related(
         "participants",
         "sources",
         "corrections",
         Prefetch(
             "messages",
-            queryset=Message.objects.published().select_related("sender__person").chronological(),
+            queryset=Message.objects.public().select_related("sender__person").chronological(),
         ),
         *discrepancies_prefetch(),
     )

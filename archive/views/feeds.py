@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
 from archive.models import Account, Correction, Event, Message
+from archive.models.base import on_a_published_record
 
 FEED_ITEMS = 50
 
@@ -66,15 +67,15 @@ def latest_entries(limit=FEED_ITEMS):
     first_published = Q(first_published_at__isnull=False)
     newest = ("-first_published_at", "-pk")
     messages = (
-        Message.objects.published()
+        Message.objects.public()
         .filter(first_published)
         .select_related("sender__person")
         .prefetch_related(Prefetch("recipients", Account.objects.select_related("person")))
         .order_by(*newest)[:limit]
     )
-    events = Event.objects.published().filter(first_published).order_by(*newest)[:limit]
+    events = Event.objects.public().filter(first_published).order_by(*newest)[:limit]
     corrections = (
-        Correction.objects.filter(Q(message__is_published=True) | Q(event__is_published=True))
+        Correction.objects.filter(on_a_published_record())
         .select_related("message__sender__person", "event")
         .order_by("-created", "-pk")[:limit]
     )

@@ -46,7 +46,7 @@ def archive_summary():
     # Published messages per conversation, counted along the (thread, position) index of
     # published messages rather than by joining every thread to its messages.
     busiest = list(
-        Message.objects.published()
+        Message.objects.public()
         .order_by()
         .values("thread")
         .annotate(total=Count("pk"))
@@ -62,10 +62,10 @@ def archive_summary():
     return {
         # The busiest conversations by name; a large archive has tens of thousands.
         "threads": threads,
-        "thread_total": Thread.objects.in_published_records().count(),
+        "thread_total": Thread.objects.public().count(),
         "counts": {
-            "messages": Message.objects.published().count(),
-            "events": Event.objects.published().count(),
+            "messages": Message.objects.public().count(),
+            "events": Event.objects.public().count(),
             # What the public pages list: an import waiting for review adds no one yet.
             "people": Person.objects.public().count(),
             "sources": Source.objects.public().count(),
@@ -77,7 +77,7 @@ def archive_summary():
 def correspondence_at_a_glance(thread):
     """Messages per month and sender in a conversation: the home page's small chart."""
     rows = (
-        thread.messages.published()
+        thread.messages.public()
         .exclude(date_earliest__isnull=True)
         .annotate(month=ISO_MONTH)
         .order_by()

@@ -42,10 +42,10 @@ def message_list(request):
     if export_format in EXPORT_FORMATS:
         # The same FilterSet over the rows the export reads (archive/exports/files.py).
         to_export = MessageFilter(
-            request.GET, queryset=Message.objects.published().newest_first(), request=request
+            request.GET, queryset=Message.objects.public().newest_first(), request=request
         )
         return exports.export_response(request, exports.MESSAGES, to_export, export_format)
-    messages = Message.objects.published().for_list().newest_first()
+    messages = Message.objects.public().for_list().newest_first()
     message_filter = MessageFilter(request.GET, queryset=messages, request=request)
     results = message_filter.qs
     is_filtered = has_filters(request)
@@ -59,7 +59,7 @@ def message_list(request):
         else:
             # Every reader asks how many messages there are: counted once per change, not per
             # request (a COUNT over a million rows took 65 ms).
-            count = cached_count("published-messages", Message.objects.published())
+            count = cached_count("published-messages", Message.objects.public())
     return render(
         request,
         "archive/message_list.html",
@@ -77,7 +77,7 @@ def message_list(request):
 
 def _message_detail_queryset():
     return (
-        Message.objects.published()
+        Message.objects.public()
         .select_related("sender__person", "thread", "in_reply_to__sender__person", "import_batch")
         .prefetch_related(
             "recipients__person",
@@ -85,9 +85,9 @@ def _message_detail_queryset():
             "corrections",
             Prefetch(
                 "replies",
-                queryset=Message.objects.published().select_related("sender__person"),
+                queryset=Message.objects.public().select_related("sender__person"),
             ),
-            Prefetch("events", queryset=Event.objects.published().chronological()),
+            Prefetch("events", queryset=Event.objects.public().chronological()),
             *discrepancies_prefetch(),
         )
     )
@@ -111,7 +111,7 @@ def message_detail(request, external_id):
     parent = (
         message.in_reply_to if message.in_reply_to and message.in_reply_to.is_published else None
     )
-    siblings = message.thread.messages.published().select_related("sender__person")
+    siblings = message.thread.messages.public().select_related("sender__person")
     previous = siblings.filter(position__lt=message.position).order_by("-position").first()
     following = siblings.filter(position__gt=message.position).order_by("position").first()
     visible_notes = Annotation.objects.visible_to(request.user).filter(message=message)

@@ -29,11 +29,11 @@ def person_detail(request, external_id):
     """Anyone: a person's accounts, messages sent and received, answer rate, latency, events."""
     person = get_object_or_404(
         Person.objects.public().prefetch_related(
-            "accounts", Prefetch("events", queryset=Event.objects.published().chronological())
+            "accounts", Prefetch("events", queryset=Event.objects.public().chronological())
         ),
         external_id=external_id,
     )
-    published = Message.objects.published()
+    published = Message.objects.public()
     sent = list(published.for_list().sent_by(person).chronological()[:PERSON_LIST_LIMIT])
     received = list(
         published.for_list().received_by(person).chronological()[: PERSON_LIST_LIMIT + 1]
@@ -81,7 +81,7 @@ def person_stats(person):
     counts = counts.get(pk=person.pk)
     # Only replies whose latency is known: a reported delay, or attested times on both sides.
     replies = (
-        Message.objects.published()
+        Message.objects.public()
         .sent_by(person)
         .filter(in_reply_to__isnull=False)
         .filter(

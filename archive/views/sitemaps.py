@@ -37,17 +37,17 @@ class StaticPagesSitemap(ArchiveSitemap):
 
 class MessageSitemap(ArchiveSitemap):
     def items(self):
-        return Message.objects.published().only("external_id").order_by("external_id")
+        return Message.objects.public().only("external_id").order_by("external_id")
 
 
 class EventSitemap(ArchiveSitemap):
     def items(self):
-        return Event.objects.published().only("slug").order_by("external_id")
+        return Event.objects.public().only("slug").order_by("external_id")
 
 
 class ThreadSitemap(ArchiveSitemap):
     def items(self):
-        return Thread.objects.in_published_records().only("external_id").order_by("external_id")
+        return Thread.objects.public().only("external_id").order_by("external_id")
 
 
 class PersonSitemap(ArchiveSitemap):

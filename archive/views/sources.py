@@ -70,18 +70,18 @@ def source_detail(request, external_id):
     how to cite it."""
     source = get_object_or_404(
         Source.objects.public().prefetch_related(
-            Prefetch("events", queryset=Event.objects.published().chronological()),
+            Prefetch("events", queryset=Event.objects.public().chronological()),
             Prefetch(
                 "readings",
                 queryset=DiscrepancyReading.objects.filter(
-                    discrepancy__in=exports.published_discrepancies()
+                    discrepancy__in=exports.public_discrepancies()
                 ).select_related("discrepancy__message", "discrepancy__event"),
             ),
         ),
         external_id=external_id,
     )
     source.first_messages = list(
-        Message.objects.published()
+        Message.objects.public()
         .filter(sources=source)
         .select_related("sender__person")
         .chronological()[:SOURCE_PAGE_MESSAGES]

@@ -31,20 +31,20 @@ ISO_MONTH = Substr(Cast("date_earliest", CharField()), 1, 7)
 def timeline(request):
     """Anyone: messages and events in one chronology, grouped by month, filtered from the URL."""
     messages = (
-        Message.objects.published()
+        Message.objects.public()
         .select_related("sender__person", "thread")
         .prefetch_related(
             "recipients__person",
             Prefetch(
-                "events", queryset=Event.objects.published().only("slug", "title", "external_id")
+                "events", queryset=Event.objects.public().only("slug", "title", "external_id")
             ),
         )
         .chronological()
     )
     events = (
-        Event.objects.published()
+        Event.objects.public()
         .prefetch_related(
-            Prefetch("messages", queryset=Message.objects.published().only("external_id"))
+            Prefetch("messages", queryset=Message.objects.public().only("external_id"))
         )
         .chronological()
     )
@@ -54,7 +54,7 @@ def timeline(request):
     if export_format in EXPORT_FORMATS:
         # The timeline's events, as its filters choose them (messages export from their list).
         to_export = TimelineEventFilter(
-            request.GET, queryset=Event.objects.published().chronological()
+            request.GET, queryset=Event.objects.public().chronological()
         )
         return exports.export_response(request, exports.EVENTS, to_export, export_format)
     page, all_months = None, []
@@ -88,7 +88,7 @@ def timeline(request):
     on_page = {month["key"] for month in months}
     years = cached_figures(
         "timeline-years",
-        lambda: _year_range(Message.objects.published(), Event.objects.published()),
+        lambda: _year_range(Message.objects.public(), Event.objects.public()),
     )
     return render(
         request,
@@ -112,7 +112,7 @@ def timeline(request):
             ),
             "years": years,
             # The person filter's own choices: only people a published record names.
-            "people": Person.objects.in_published_records().only("external_id", "name"),
+            "people": Person.objects.public().only("external_id", "name"),
             "count": len(entries),
             "page": page,
             "span": [entries[0][1].date_display, entries[-1][1].date_display] if entries else [],
