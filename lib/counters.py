@@ -9,7 +9,7 @@ from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from archive.models import Counter
+from archive.models.counters import Counter
 
 
 def increment(name, *, expires_at=None, using=DEFAULT_DB_ALIAS):

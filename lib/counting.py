@@ -9,11 +9,17 @@ A list's count is either exact or a lower bound, and says which: `ResultCount(12
 - `cached_count(name, queryset)`: the exact count, computed once and kept with the other cached
   figures (lib.caching): any change to the records forgets it. For a set every reader asks
   about (all published messages), so the first request after a change pays for it once.
+
+And per row of a list, `count_per_row(related, field)`: how many rows of `related` point at
+each row (a subquery per row shown, never a GROUP BY over every related row before the page is
+cut).
 """
 
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 
 from lib.caching import cached_figures
 
@@ -40,6 +46,19 @@ def bounded_count(queryset, bound=None):
     if counted > bound:
         return ResultCount(bound, is_exact=False)
     return ResultCount(counted, is_exact=True)
+
+
+def count_per_row(related, field):
+    """An annotation: how many rows of the `related` queryset have `field` pointing at the
+    annotated row (0 when none), e.g. `count_per_row(Message.objects.public(), "thread")`."""
+    counts = (
+        related.filter(**{field: OuterRef("pk")})
+        .order_by()
+        .values(field)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counts), 0)
 
 
 def cached_count(name, queryset):

@@ -1,8 +1,7 @@
 """The API's endpoints: anyone may read; only published records (people and sources as their
 pages show them). Lists are filtered by the same FilterSets as the HTML pages."""
 
-from django.db.models import Count, OuterRef, Prefetch, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Prefetch
 from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -17,6 +16,7 @@ from archive.filters import EventFilter, MessageFilter, PersonFilter, SourceFilt
 from archive.models import Event, Message, Person, Source, Thread
 from archive.views.messages import discrepancies_prefetch
 from archive.views.sources import source_attestations
+from lib.counting import count_per_row
 
 # Each list's name in the index, and its route's basename (archive/api/urls.py).
 RESOURCES = {
@@ -180,17 +180,9 @@ class ThreadViewSet(ArchiveViewSet):
     filterset_class = ThreadFilter
 
     def get_queryset(self):
-        published = (
-            Message.objects.public()
-            .filter(thread=OuterRef("pk"))
-            .order_by()
-            .values("thread")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
         return (
             Thread.objects.public()
-            .annotate(message_count=Coalesce(Subquery(published), 0))
+            .annotate(message_count=count_per_row(Message.objects.public(), "thread"))
             .prefetch_related("participants__person")
             .order_by("external_id")
         )

@@ -21,8 +21,7 @@ import re
 from collections import defaultdict
 from itertools import islice
 
-from django.db.models import Count, Max, OuterRef, Prefetch, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Max, Prefetch
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.duration import duration_iso_string
 from django.utils.text import slugify
@@ -39,6 +38,7 @@ from archive.models import (
     Source,
     Thread,
 )
+from lib.counting import count_per_row
 
 EXPORT_CHUNK = 500
 CSV_FORMATS = ("csv",)
@@ -370,15 +370,7 @@ SOURCES = RecordExport(
 
 
 def _published_message_count():
-    counts = (
-        Message.objects.public()
-        .filter(thread=OuterRef("pk"))
-        .order_by()
-        .values("thread")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(counts), 0)
+    return count_per_row(Message.objects.public(), "thread")
 
 
 THREAD_COLUMNS = [

@@ -78,10 +78,6 @@ class DatedRecord(RecordWithPage):
         return dates.format_date_range(self.date_earliest, self.date_latest)
 
     @property
-    def date_is_exact(self):
-        return self.date_earliest is not None and self.date_earliest == self.date_latest
-
-    @property
     def last_corrected(self):
         """When the curators last corrected this record's evidence (None if never).
 

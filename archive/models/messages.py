@@ -6,8 +6,7 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, F, Max, OuterRef, Q
 
 from archive.models import dates
 from archive.models.base import (
@@ -21,6 +20,7 @@ from archive.models.base import (
 )
 from archive.models.people import Account
 from archive.models.sources import Source
+from lib.counting import count_per_row
 
 
 class ThreadQuerySet(models.QuerySet):
@@ -55,15 +55,7 @@ class MessageQuerySet(PublishingQuerySet):
         )
 
     def with_reply_counts(self):
-        published_replies = (
-            Message.objects.public()
-            .filter(in_reply_to=OuterRef("pk"))
-            .order_by()
-            .values("in_reply_to")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        return self.annotate(reply_count=Coalesce(Subquery(published_replies), 0))
+        return self.annotate(reply_count=count_per_row(Message.objects.public(), "in_reply_to"))
 
     def sent_by(self, person):
         # By the person's account ids (prefetched, or one small query) rather than a join
@@ -387,10 +379,6 @@ class Message(DatedRecord):
                 f"{after.position} but is dated earlier"
             )
         return conflicts
-
-    @property
-    def is_verbatim(self):
-        return self.text_status == self.TextStatus.VERBATIM
 
     @property
     def time_display(self):

@@ -1,10 +1,10 @@
 """People and the accounts they wrote from."""
 
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef
 
 from archive.models.base import ExternalIdManager, Record, RecordWithPage
+from lib.counting import count_per_row
 
 
 class PersonQuerySet(models.QuerySet):
@@ -40,26 +40,9 @@ class PersonQuerySet(models.QuerySet):
         """Per person: messages sent, and how many of those got a (published) reply."""
         from archive.models.messages import Message
 
-        sent = (
-            Message.objects.public()
-            .filter(sender__person=OuterRef("pk"))
-            .order_by()
-            .values("sender__person")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        answered = (
-            Message.objects.public()
-            .answered()
-            .filter(sender__person=OuterRef("pk"))
-            .order_by()
-            .values("sender__person")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
         return self.annotate(
-            sent_count=Coalesce(Subquery(sent), 0),
-            answered_count=Coalesce(Subquery(answered), 0),
+            sent_count=count_per_row(Message.objects.public(), "sender__person"),
+            answered_count=count_per_row(Message.objects.public().answered(), "sender__person"),
         )
 
 
