@@ -10,9 +10,14 @@ sources give different readings of a date, a time, a sender, a reply or another 
 from datetime import date, timedelta
 
 from archive.models import Discrepancy, Event, Source
-from archive.slugs import event_slug
-
-from .shape import ARCHIVE_MONTHS, ARCHIVE_START, LABEL, SYNTHETIC_URL, cumulative_weights
+from archive.models.slugs import event_slug
+from archive.synthetic.shape import (
+    ARCHIVE_MONTHS,
+    ARCHIVE_START,
+    LABEL,
+    SYNTHETIC_URL,
+    cumulative_weights,
+)
 
 
 class EventsMixin:

@@ -16,8 +16,13 @@ from django.contrib.auth import get_user_model
 from annotations import anchoring
 from annotations.models import Annotation, ResearchGroup
 from archive.models import Message
-
-from .shape import LABEL, RESEARCH_SECONDS, RESEARCH_START, SYNTHETIC_URL, cumulative_weights
+from archive.synthetic.shape import (
+    LABEL,
+    RESEARCH_SECONDS,
+    RESEARCH_START,
+    SYNTHETIC_URL,
+    cumulative_weights,
+)
 
 RESEARCHER_PREFIX = "synthetic-researcher-"
 NOTE_TAGS = [

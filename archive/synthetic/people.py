@@ -6,8 +6,7 @@ order, so the busiest are not simply the first ids. Written once, before any thr
 """
 
 from archive.models import Account, Person
-
-from .shape import LABEL, cumulative_weights
+from archive.synthetic.shape import LABEL, cumulative_weights
 
 
 class PeopleMixin:

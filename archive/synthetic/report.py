@@ -7,9 +7,8 @@ rank in the vocabulary, the phrase, the id), never by the order a dict was fille
 """
 
 from annotations.models import Annotation
-
-from .shape import ARCHIVE_START
-from .vocabulary import ACCENTED_WORDS
+from archive.synthetic.shape import ARCHIVE_START
+from archive.synthetic.vocabulary import ACCENTED_WORDS
 
 
 class ReportMixin:

@@ -14,8 +14,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from archive.models import Message
-
-from .shape import (
+from archive.synthetic.shape import (
     ARCHIVE_END,
     ARCHIVE_MONTHS,
     ARCHIVE_START,
