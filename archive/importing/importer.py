@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -55,10 +54,6 @@ PLATFORM_PREFIX = {
     "whatsapp": "wa",
     "other": "ot",
 }
-
-
-def max_file_bytes():
-    return getattr(settings, "IMPORT_MAX_FILE_BYTES", 1024**3)
 
 
 @dataclass
@@ -163,20 +158,29 @@ def _named_file(path, name):
 
 def fingerprint(path):
     """(size in bytes, SHA-256) of a file, or of a folder's files (names and contents; the
-    symbolic links in it are not followed, as no reader follows them)."""
-    if path.is_file():
-        digest, size = hashlib.sha256(), 0
-        with open(path, "rb") as stream:
-            while chunk := stream.read(1024 * 1024):
+    symbolic links in it are not followed, as no reader follows them). Called once the size
+    on disk is within IMPORT_MAX_FILE_BYTES; a file that has grown past it since is refused as
+    soon as the bytes read do."""
+    read = 0
+
+    def file_digest(file):
+        nonlocal read
+        digest = hashlib.sha256()
+        with open(file, "rb") as stream:
+            while chunk := stream.read(limits.READ_CHUNK):
+                read += len(chunk)
+                if too_large := limits.file_too_large(path.name, read):
+                    raise FileRefused(too_large)
                 digest.update(chunk)
-                size += len(chunk)
-        return size, digest.hexdigest()
-    digest, size = hashlib.sha256(), 0
+        return digest.hexdigest()
+
+    if path.is_file():
+        sha256 = file_digest(path)
+        return read, sha256
+    digest = hashlib.sha256()
     for file in limits.folder_files(path)[0]:
-        file_size, file_hash = fingerprint(file)
-        digest.update(f"{file.relative_to(path).as_posix()}\0{file_hash}\n".encode())
-        size += file_size
-    return size, digest.hexdigest()
+        digest.update(f"{file.relative_to(path).as_posix()}\0{file_digest(file)}\n".encode())
+    return read, digest.hexdigest()
 
 
 def import_path(
@@ -196,7 +200,8 @@ def import_path(
         raise FileRefused(f"{path} does not exist.")
     if path.is_symlink() and not path.resolve().exists():
         raise FileRefused(f"{path} is a broken link.")
-    size, sha256 = fingerprint(path)
+    # Measured, never read, before the limit is checked: the size the file system states.
+    size = limits.size_on_disk(path)
     if size == 0 and path.is_dir() and limits.folder_files(path)[1]:
         raise FileRefused(
             f"{path.name} holds only symbolic links, which an import never follows (one may "
@@ -204,15 +209,12 @@ def import_path(
         )
     if size == 0:
         raise FileRefused(f"{path.name} is empty: there is nothing to import.")
-    limit = max_file_bytes()
-    if size > limit:
-        raise FileRefused(
-            f"{path.name} is {size / 1024**3:.1f} GiB, over the import limit of "
-            f"{limit / 1024**3:.1f} GiB (IMPORT_MAX_FILE_BYTES). Split it, or raise the limit."
-        )
+    if too_large := limits.file_too_large(path.name, size):
+        raise FileRefused(too_large)
     format = format or detect_format(path)
     if format not in FAMILIES:
         raise FileRefused(f"Unknown format {format!r}: use one of {', '.join(FAMILIES)}.")
+    size, sha256 = fingerprint(path)
     result = ImportResult(
         format=format, file_name=file_name or path.name, sha256=sha256, size=size, dry_run=dry_run
     )
