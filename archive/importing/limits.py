@@ -192,3 +192,14 @@ def file_in_folder(folder, relative):
                 "in instead."
             )
     return path if path.is_file() else None
+
+
+def export_file(path, name):
+    """The export file itself: `path`, or the file `name` of the folder `path` (never one
+    reached through a symbolic link)."""
+    if not path.is_dir():
+        return path
+    file = file_in_folder(path, name)
+    if file is None:
+        raise FileRefused(f"This folder holds no {name}.")
+    return file
