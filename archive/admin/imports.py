@@ -18,7 +18,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from archive.importing import csv_reader
-from archive.importing.importer import FAMILIES
+from archive.importing import formats as import_formats
 from archive.importing.tasks import pending_root, queue, remove_stale_uploads
 from archive.models import Attachment, ImportBatch, ImportUpload, Message
 from lib.caching import forget_figures
@@ -35,8 +35,7 @@ class UploadForm(forms.Form):
         "a WhatsApp _chat.txt or a .csv."
     )
     format = forms.ChoiceField(
-        choices=[("", "Detect from the file")]
-        + [(f, ImportBatch.Format(f).label) for f in FAMILIES],
+        choices=lambda: [("", "Detect from the file"), *import_formats.format_choices()],
         required=False,
     )
     thread = forms.SlugField(

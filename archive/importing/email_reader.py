@@ -85,6 +85,11 @@ def _mbox_spans(path):
             at_line_start = line.endswith(b"\n")
 
 
+def read_eml(path):
+    """One .eml file, or every .eml file of a folder."""
+    return read_eml_file(path) if path.is_file() else read_eml_folder(path)
+
+
 def read_eml_file(path):
     yield _eml_item(path, path.name, _Threads())
 

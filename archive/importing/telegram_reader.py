@@ -9,6 +9,11 @@ from archive.importing import limits
 from archive.importing.items import FileRefused, Item, Party, Problem
 
 
+def read_export(path):
+    """result.json, or the result.json of the folder `path`."""
+    return read_telegram(limits.export_file(path, "result.json"))
+
+
 def read_telegram(path):
     try:
         with open(path, "rb") as stream:

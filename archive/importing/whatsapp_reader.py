@@ -17,6 +17,17 @@ AUTHOR = re.compile(r"^(?P<name>[^:]{1,100}?):\s(?P<text>.*)$", re.DOTALL)
 ZONE_NOTE = "WhatsApp exports give the phone's local time with no time zone; shown as exported."
 
 
+def read_export(path):
+    """_chat.txt, or the _chat.txt of the folder `path`; the chat is named after the folder
+    ("Chat with Ann"), or after the file when it was renamed."""
+    file = limits.export_file(path, "_chat.txt")
+    if path.is_dir():
+        chat = path.name
+    else:
+        chat = path.parent.name if path.name == "_chat.txt" else path.stem
+    return read_whatsapp(file, chat)
+
+
 def read_whatsapp(path, chat_name):
     # Read twice, a message at a time: first for what the whole chat tells (whether dates are
     # day/month, who takes part), then for the messages. Memory stays that of one message.

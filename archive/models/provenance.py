@@ -7,19 +7,12 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from archive.importing import formats as import_formats
 from archive.models.messages import Message
 
 
 class ImportBatch(models.Model):
     """One import of one file (archive/importing/): what it was, who ran it, what it did."""
-
-    class Format(models.TextChoices):
-        MBOX = "mbox", "mbox mailbox"
-        EML = "eml", "Folder of .eml files"
-        TWITTER = "twitter", "Twitter/X archive"
-        TELEGRAM = "telegram", "Telegram Desktop export"
-        WHATSAPP = "whatsapp", "WhatsApp chat export"
-        CSV = "csv", "CSV transcription"
 
     file_name = models.CharField(max_length=500)
     file_size = models.BigIntegerField()
@@ -28,7 +21,8 @@ class ImportBatch(models.Model):
         unique=True,
         help_text="Of the file (of a folder: of its files' names and hashes).",
     )
-    format = models.CharField(max_length=20, choices=Format.choices)
+    # The registry's formats, by reference: a new format needs no migration.
+    format = models.CharField(max_length=20, choices=import_formats.format_choices)
     importer_version = models.CharField(max_length=20)
     imported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -128,7 +122,7 @@ class ImportUpload(models.Model):
 
     @property
     def format_label(self):
-        return ImportBatch.Format(self.format).label if self.format else "format not detected"
+        return import_formats.label(self.format) if self.format else "format not detected"
 
     def record_result(self, result):
         """The step ran: keep what it found (a dry run) or did (an import)."""
