@@ -1,11 +1,12 @@
 from django.urls import path
 
-from . import accounts, feeds, protocol, views
+from . import accounts, feeds, views
+from .w3c import protocol
 
 app_name = "annotations"
 
 urlpatterns = [
-    # The W3C Web Annotation Protocol container and its annotations (annotations/protocol.py).
+    # The W3C Web Annotation Protocol container and its annotations (annotations/w3c/protocol.py).
     path("api/annotations/", protocol.container, name="w3c_container"),
     path("api/annotations/<uuid:uuid>", protocol.annotation_resource, name="w3c_annotation"),
     path("accounts/", accounts.account, name="account"),

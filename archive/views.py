@@ -16,7 +16,7 @@ from django.utils import timezone
 from annotations.forms import AnnotationForm, SourceLinkFormSet
 from annotations.highlighting import segments
 from annotations.models import Annotation
-from annotations.protocol import annotation_service_link
+from annotations.w3c.protocol import annotation_service_link
 
 from . import citations, exports, keyset
 from .caching import cached_figures
