@@ -8,7 +8,6 @@ from .models import (
     MAX_LINKS,
     MAX_QUOTE,
     Annotation,
-    ApiToken,
     Flag,
     ResearchGroup,
     SourceLink,
@@ -254,11 +253,3 @@ class FlagForm(forms.ModelForm):
         fields = ["reason"]
         widgets = {"reason": forms.Textarea(attrs={"rows": 3})}
         labels = {"reason": "Why should a curator look at this note?"}
-
-
-class ApiTokenForm(forms.ModelForm):
-    class Meta:
-        model = ApiToken
-        fields = ["name"]
-        labels = {"name": "Name of the new token"}
-        help_texts = {"name": "What it is for, e.g. “Zotero sync” or “my R scripts”."}

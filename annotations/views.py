@@ -9,12 +9,12 @@ from archive.counting import bounded_count
 from archive.keyset import KeysetPaginator
 from archive.models import Event, Message
 
+from .accounts.throttling import within_rate
 from .exports import NOTE_FORMATS, notes_response
 from .feeds import feed_for_list
 from .filters import AnnotationFilter
 from .forms import AnnotationForm, FlagForm, SourceLinkFormSet, forms_are_valid
 from .models import Annotation, Flag, changed_parts
-from .throttling import within_rate
 
 ANNOTATIONS_PER_PAGE = 50
 

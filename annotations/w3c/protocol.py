@@ -24,9 +24,9 @@ from django.views.decorators.csrf import csrf_exempt
 
 from archive.models import Event
 
+from ..accounts.throttling import within_rate
 from ..forms import AnnotationForm, SourceLinkFormSet, forms_are_valid
 from ..models import Annotation, ApiToken, ResearchGroup
-from ..throttling import within_rate
 from ..views import EditRefused, _save_edit, _save_new
 from . import jsonld, shape
 
