@@ -128,7 +128,7 @@ class StateFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         return {
-            "live": queryset.filter(deleted_at__isnull=True, is_hidden=False),
+            "live": queryset.alive(),
             "hidden": queryset.filter(is_hidden=True),
             "deleted": queryset.filter(deleted_at__isnull=False),
             "orphaned": queryset.filter(is_orphaned=True),
@@ -294,6 +294,10 @@ class AnnotationAdmin(EditConflictAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        # The same rule as the "moderate this note" links on the public pages.
+        return Annotation.may_moderate(request.user)
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not Flag:

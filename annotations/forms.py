@@ -66,7 +66,7 @@ class AnnotationForm(forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["group"].queryset = ResearchGroup.objects.filter(members=user)
+        self.fields["group"].queryset = ResearchGroup.objects.with_member(user)
         self.fields["group"].required = False
         self.fields["group"].help_text = "Needed when the visibility is 'Research group'."
         # The note's columns as read, to tell which ones this edit changes (binding changes them).

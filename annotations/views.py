@@ -63,7 +63,7 @@ def _refused_edit(request, annotation, form=None, links=None):
     )
     context = {"target": annotation.target, "annotation": annotation}
     data = request.POST.copy()
-    if current is None or current.is_deleted or current.is_hidden:
+    if current is None or not current.is_alive:
         context["gone"] = "hidden by the curators" if current and current.is_hidden else "deleted"
     else:
         context["conflict"] = current

@@ -62,6 +62,16 @@ class AnnotationQuerySet(models.QuerySet):
             return self.none()
         return self.alive().on_published_target().filter(author=user)
 
+    def soft_delete(self, now=None):
+        """Mark these notes deleted at `now` (curators can restore); how many were not already.
+
+        The version moves on, so an editor holding a note as it was (an open form, the admin's
+        change page) cannot write its old state back without a conflict.
+        """
+        return self.filter(deleted_at__isnull=True).update(
+            deleted_at=now or timezone.now(), version=F("version") + 1
+        )
+
     def for_list(self):
         from .revisions import AnnotationRevision  # here: revisions.py imports this module
 
@@ -284,30 +294,54 @@ class Annotation(models.Model):
         """False once the curators withdraw (unpublish) the message or event it is on."""
         return self.target.is_published
 
-    def is_visible_to(self, user):
-        """Instance twin of AnnotationQuerySet.visible_to (the same rule, for one note)."""
-        if self.is_deleted:
-            return False
-        if is_signed_in(user) and self.author_id == user.pk:
-            return True
+    @property
+    def is_alive(self):
+        """Instance twin of AnnotationQuerySet.alive: neither deleted nor hidden."""
+        return not self.is_deleted and not self.is_hidden
+
+    def is_authored_by(self, user):
+        """True when user (signed in) wrote this note."""
+        return is_signed_in(user) and self.author_id == user.pk
+
+    def _is_shared_with(self, user):
+        """The rule for readers other than the author, deletion aside: shared with them (public,
+        or their group's), not hidden by the curators, on a published record."""
         if self.is_hidden or not self.is_on_published_target:
             return False
         if self.visibility == self.Visibility.PUBLIC:
             return True
-        return (
-            is_signed_in(user)
-            and self.visibility == self.Visibility.GROUP
-            and self.group.members.filter(pk=user.pk).exists()
-        )
+        return self.visibility == self.Visibility.GROUP and self.group.has_member(user)
+
+    def is_visible_to(self, user):
+        """Instance twin of AnnotationQuerySet.visible_to (the same rule, for one note)."""
+        if self.is_deleted:
+            return False
+        return self.is_authored_by(user) or self._is_shared_with(user)
+
+    def was_visible_to(self, user):
+        """For a deleted note: may this user be told it is gone (410) rather than never known
+        (404)? Its author, or anyone if it was public, not hidden, on a published record."""
+        return self.is_authored_by(user) or self._is_shared_with(None)
 
     def is_editable_by(self, user):
         """Instance twin of AnnotationQuerySet.editable_by."""
-        return (
-            is_signed_in(user)
-            and self.author_id == user.pk
-            and not self.is_deleted
-            and not self.is_hidden
-            and self.is_on_published_target
+        return self.is_authored_by(user) and self.is_alive and self.is_on_published_target
+
+    def is_reportable_by(self, user):
+        """Who is offered "Report to the curators" on a note they can see: anyone signed in
+        but its author."""
+        return is_signed_in(user) and not self.is_authored_by(user)
+
+    @staticmethod
+    def may_moderate(user):
+        """Curators who may moderate notes (hide, restore, resolve flags) on the admin's change
+        page: the admin's own test (an active staff user) and the change permission. The admin
+        and every link to it ask this."""
+        return bool(
+            user is not None
+            and user.is_active
+            and user.is_staff
+            and user.has_perm("annotations.change_annotation")
         )
 
     def clean(self):
@@ -363,9 +397,7 @@ class Annotation(models.Model):
         admin's change page) cannot write its old state back without a conflict.
         """
         now = timezone.now()
-        deleted = Annotation.objects.filter(pk=self.pk, deleted_at__isnull=True).update(
-            deleted_at=now, version=F("version") + 1
-        )
+        deleted = Annotation.objects.filter(pk=self.pk).soft_delete(now)
         if deleted:
             self.deleted_at = now
         return bool(deleted)

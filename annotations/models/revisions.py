@@ -37,7 +37,7 @@ class AnnotationRevisionQuerySet(models.QuerySet):
         public = Q(snapshot__visibility=PUBLIC)
         if not is_signed_in(user):
             return self.filter(public)
-        groups = list(ResearchGroup.objects.filter(members=user).values_list("pk", "name"))
+        groups = list(ResearchGroup.objects.with_member(user).values_list("pk", "name"))
         # Snapshots keep the group's id; older ones only its name (groups are unique by name).
         in_group = Q(snapshot__group_id__in=[pk for pk, _ in groups]) | (
             ~Q(snapshot__has_key="group_id") & Q(snapshot__group__in=[name for _, name in groups])
@@ -68,11 +68,11 @@ class AnnotationRevision(models.Model):
             return True
         if not is_signed_in(user):
             return False
-        if self.annotation.author_id == user.pk:
+        if self.annotation.is_authored_by(user):
             return True
         if visibility != GROUP:
             return False
-        groups = ResearchGroup.objects.filter(members=user)
+        groups = ResearchGroup.objects.with_member(user)
         if "group_id" in self.snapshot:
             return groups.filter(pk=self.snapshot["group_id"]).exists()
         return groups.filter(name=self.snapshot.get("group")).exists()

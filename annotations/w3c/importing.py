@@ -115,7 +115,7 @@ def _import_one(item, hosts, users, default_author, default_visibility):
     else:
         annotation.event = record
     _place_quote(annotation, item, fields)
-    groups = {g.slug: g for g in ResearchGroup.objects.filter(members=author)}
+    groups = {g.slug: g for g in ResearchGroup.objects.with_member(author)}
     if fields.get("group_slug") and fields["group_slug"] not in groups:
         raise Refused(f"{author} is not a member of a research group '{fields['group_slug']}'")
     post = jsonld.post_data(fields, groups=groups)

@@ -301,7 +301,7 @@ def _page(request, notes, base, number, last_page, page_iri, collection, iris):
 
 
 def _groups_of(user):
-    return {group.slug: group for group in ResearchGroup.objects.filter(members=user)}
+    return {group.slug: group for group in ResearchGroup.objects.with_member(user)}
 
 
 def _form_errors(form, links):
@@ -410,7 +410,7 @@ def annotation_resource(request, uuid):
     """Anyone who may read the note: GET it; its author: PUT a new state, DELETE it."""
     note = Annotation.objects.for_list().filter(uuid=uuid).first()
     if note is None or not note.is_visible_to(request.user):
-        if note is not None and note.is_deleted and _was_readable(request, note):
+        if note is not None and note.is_deleted and note.was_visible_to(request.user):
             raise ProtocolError(410, "This note was deleted.")
         raise ProtocolError(404, "No note you may read has this address.")
     allow = _allow(request, note)
@@ -443,18 +443,6 @@ def annotation_resource(request, uuid):
             raise ProtocolError(410, "This note was deleted.")
         return HttpResponse(status=204)
     return _replace(request, note)
-
-
-def _was_readable(request, note):
-    """A deleted note is 410 to whoever could read it (its author, or anyone if it was
-    public on a published record); to everyone else its address stays unknown (404)."""
-    if request.user.is_authenticated and note.author_id == request.user.pk:
-        return True
-    return (
-        note.visibility == Annotation.Visibility.PUBLIC
-        and not note.is_hidden
-        and note.is_on_published_target
-    )
 
 
 def _replace(request, note):
