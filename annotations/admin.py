@@ -191,7 +191,8 @@ def restore(modeladmin, request, queryset):
 
 @admin.action(description="Delete selected annotations (soft: they can be restored)")
 def soft_delete(modeladmin, request, queryset):
-    count = queryset.filter(deleted_at__isnull=True).update(deleted_at=timezone.now())
+    # The model's soft delete: the version moves on, so an open edit form cannot save over it.
+    count = queryset.soft_delete()
     modeladmin.message_user(request, f"Deleted {count} annotation(s).", messages.SUCCESS)
 
 
