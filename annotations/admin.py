@@ -128,7 +128,7 @@ class StateFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         return {
-            "live": queryset.filter(deleted_at__isnull=True, is_hidden=False),
+            "live": queryset.alive(),
             "hidden": queryset.filter(is_hidden=True),
             "deleted": queryset.filter(deleted_at__isnull=False),
             "orphaned": queryset.filter(is_orphaned=True),
@@ -191,7 +191,8 @@ def restore(modeladmin, request, queryset):
 
 @admin.action(description="Delete selected annotations (soft: they can be restored)")
 def soft_delete(modeladmin, request, queryset):
-    count = queryset.filter(deleted_at__isnull=True).update(deleted_at=timezone.now())
+    # The model's soft delete: the version moves on, so an open edit form cannot save over it.
+    count = queryset.soft_delete()
     modeladmin.message_user(request, f"Deleted {count} annotation(s).", messages.SUCCESS)
 
 
@@ -294,6 +295,10 @@ class AnnotationAdmin(EditConflictAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        # The same rule as the "moderate this note" links on the public pages.
+        return Annotation.may_moderate(request.user)
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not Flag:

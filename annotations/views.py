@@ -9,12 +9,12 @@ from archive.models import Event, Message
 from lib.counting import bounded_count
 from lib.keyset import KeysetPaginator
 
+from .accounts.throttling import within_rate
 from .exports import NOTE_FORMATS, notes_response
 from .feeds import feed_for_list
 from .filters import AnnotationFilter
 from .forms import AnnotationForm, FlagForm, SourceLinkFormSet, forms_are_valid
 from .models import Annotation, Flag, changed_parts
-from .throttling import within_rate
 
 ANNOTATIONS_PER_PAGE = 50
 
@@ -63,7 +63,7 @@ def _refused_edit(request, annotation, form=None, links=None):
     )
     context = {"target": annotation.target, "annotation": annotation}
     data = request.POST.copy()
-    if current is None or current.is_deleted or current.is_hidden:
+    if current is None or not current.is_alive:
         context["gone"] = "hidden by the curators" if current and current.is_hidden else "deleted"
     else:
         context["conflict"] = current

@@ -108,16 +108,16 @@ AUTHENTICATION_BACKENDS = [
 # the client's address to X-Forwarded-For; only then are those headers believed.
 BEHIND_TLS_PROXY = env_bool("DJANGO_BEHIND_TLS_PROXY")
 
-# Login throttling (annotations/throttling.py): five failures for one username from one client
-# lock that pair for an hour; twenty from one client, across any usernames, lock the client; and
-# thirty for one username from any number of clients lock that username for an hour (an
+# Login throttling (annotations/accounts/throttling.py): five failures for one username from one
+# client lock that pair for an hour; twenty from one client, across any usernames, lock the client;
+# and thirty for one username from any number of clients lock that username for an hour (an
 # attacker with many addresses). A client is its address, or an IPv6 address's /64.
-AXES_HANDLER = "annotations.throttling.AxesHandler"
+AXES_HANDLER = "annotations.accounts.throttling.AxesHandler"
 AXES_FAILURE_LIMIT = 5
 AXES_ADDRESS_FAILURE_LIMIT = 20
 AXES_ACCOUNT_FAILURE_LIMIT = 30
-AXES_USERNAME_CALLABLE = "annotations.throttling.attempted_username"
-AXES_CLIENT_IP_CALLABLE = "annotations.throttling.client_network"
+AXES_USERNAME_CALLABLE = "annotations.accounts.throttling.attempted_username"
+AXES_CLIENT_IP_CALLABLE = "annotations.accounts.throttling.client_network"
 AXES_COOLOFF_TIME = 1
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address", "username"]
 AXES_RESET_ON_SUCCESS = True
@@ -230,7 +230,7 @@ CACHE_RETRY_SECONDS = int(os.environ.get("BACKCHANNEL_CACHE_RETRY_SECONDS", "30"
 # counting a million rows on every request is what made deep lists slow.
 LIST_COUNT_BOUND = 10_000
 
-# Abuse limits, (actions, seconds), counted in the database (annotations/throttling.py).
+# Abuse limits, (actions, seconds), counted in the database (annotations/accounts/throttling.py).
 RATE_LIMITS = {
     # Password-reset mails: per e-mail address asked for, and per client address.
     "password_reset_email": (3, 3600),

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from annotations import accounts
+from annotations.accounts.views import PasswordResetConfirmView, PasswordResetView
 from archive.views import data as archive_data
 from archive.views import home as archive_home
 from archive.views import sitemaps
@@ -12,10 +12,10 @@ urlpatterns = [
     path("", include("archive.urls")),
     path("", include("annotations.urls")),
     # Before django.contrib.auth.urls: the same names, with our limits and lockout lifting.
-    path("accounts/password_reset/", accounts.PasswordResetView.as_view(), name="password_reset"),
+    path("accounts/password_reset/", PasswordResetView.as_view(), name="password_reset"),
     path(
         "accounts/reset/<uidb64>/<token>/",
-        accounts.PasswordResetConfirmView.as_view(),
+        PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
     path("accounts/", include("django.contrib.auth.urls")),

@@ -17,7 +17,7 @@ import uuid
 from django.db import IntegrityError
 from django.shortcuts import render
 
-from annotations.throttling import client_address
+from annotations.accounts.throttling import client_address
 from archive.api.errors import storage_full
 
 logger = logging.getLogger(__name__)

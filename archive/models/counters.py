@@ -5,7 +5,7 @@ from django.db import models
 
 class Counter(models.Model):
     """A number every worker and app server shares, kept in the database: the cached figures'
-    generation (lib/caching.py) and the rate-limit counters (annotations/throttling.py).
+    generation (lib/caching.py) and the rate-limit counters (annotations/accounts/throttling.py).
 
     In the database rather than the cache, so that it holds with the per-process default cache
     and while Redis is down, and a count cannot be lost with an evicted or unreachable key.

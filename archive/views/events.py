@@ -6,7 +6,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 
 from annotations.models import Annotation
-from annotations.protocol import annotation_service_link
+from annotations.w3c.protocol import annotation_service_link
 from archive.models import (
     Event,
     Message,

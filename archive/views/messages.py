@@ -4,7 +4,7 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
 
 from annotations.models import Annotation
-from annotations.protocol import annotation_service_link
+from annotations.w3c.protocol import annotation_service_link
 from archive.exports import files as exports
 from archive.filters import (
     MessageFilter,

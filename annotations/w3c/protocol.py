@@ -6,7 +6,7 @@ its CSRF token, or a personal API token sent as `Authorization: Bearer …`) POS
 whole new state of their own (If-Match with the ETag they read is required: without it 428, a
 stale one 412, the edit form's conflict rule) and DELETE their own. Everything written goes
 through the note form, so the API accepts exactly what the form accepts, after the shape check
-of annotations/w3c_shape.py. ETags come from the stored note, never from the Host the request
+of annotations/w3c/shape.py. ETags come from the stored note, never from the Host the request
 came through; a GET or HEAD whose If-None-Match holds the ETag is 304. Errors are JSON:
 {"detail": …, "status": …}.
 """
@@ -24,11 +24,11 @@ from django.views.decorators.csrf import csrf_exempt
 
 from archive.models import Event
 
-from . import w3c, w3c_shape
-from .forms import AnnotationForm, SourceLinkFormSet, forms_are_valid
-from .models import Annotation, ApiToken, ResearchGroup
-from .throttling import within_rate
-from .views import EditRefused, _save_edit, _save_new
+from ..accounts.throttling import within_rate
+from ..forms import AnnotationForm, SourceLinkFormSet, forms_are_valid
+from ..models import Annotation, ApiToken, ResearchGroup
+from ..views import EditRefused, _save_edit, _save_new
+from . import jsonld, shape
 
 PAGE_SIZE = 50
 JSON_LD = "application/ld+json"
@@ -38,7 +38,7 @@ LINK_CONTAINER = (
     '<http://www.w3.org/TR/annotation-protocol/>; rel="http://www.w3.org/ns/ldp#constrainedBy"'
 )
 LINK_ANNOTATION = '<http://www.w3.org/ns/ldp#Resource>; rel="type"'
-ACCEPT_POST = f"{w3c.MEDIA_TYPE}, {JSON_LD}, {JSON}"
+ACCEPT_POST = f"{jsonld.MEDIA_TYPE}, {JSON_LD}, {JSON}"
 PREFER_MINIMAL = "http://www.w3.org/ns/ldp#PreferMinimalContainer"
 PREFER_IRIS = "http://www.w3.org/ns/oa#PreferContainedIRIs"
 PREFER_DESCRIPTIONS = "http://www.w3.org/ns/oa#PreferContainedDescriptions"
@@ -67,7 +67,7 @@ def _negotiated_type(request):
         return JSON_LD
     # Offered with and without the annotation profile: an Accept naming the profile matches
     # only the first, a bare application/ld+json the second.
-    chosen = request.get_preferred_type([w3c.MEDIA_TYPE, JSON_LD, JSON])
+    chosen = request.get_preferred_type([jsonld.MEDIA_TYPE, JSON_LD, JSON])
     if chosen is None:
         raise ProtocolError(
             406, "This resource is W3C annotation JSON-LD: accept application/ld+json or JSON."
@@ -83,7 +83,7 @@ def _json_response(request, payload, *, status=200, links, allow, etag, extra_va
     response = HttpResponse(
         b"" if request.method == "HEAD" else body,
         status=status,
-        content_type=w3c.MEDIA_TYPE if media == JSON_LD else JSON,
+        content_type=jsonld.MEDIA_TYPE if media == JSON_LD else JSON,
     )
     if request.method == "HEAD":
         response["Content-Length"] = str(len(body))
@@ -156,14 +156,14 @@ def _read_body(request):
     except RequestDataTooBig:
         raise ProtocolError(413, "The annotation is too large.") from None
     try:
-        data = w3c_shape.parse(raw)
+        data = shape.parse(raw)
         if isinstance(data, dict):
-            w3c_shape.check(data)
-    except w3c_shape.ShapeError as error:
+            shape.check(data)
+    except shape.ShapeError as error:
         raise ProtocolError(400, str(error), errors={error.field: [error.problem]}) from None
     except (ValueError, UnicodeDecodeError):
         raise ProtocolError(400, "The body is not valid JSON.") from None
-    if not isinstance(data, dict) or "Annotation" not in w3c.types_of(data):
+    if not isinstance(data, dict) or "Annotation" not in jsonld.types_of(data):
         raise ProtocolError(400, 'The body must be one annotation ("type": "Annotation").')
     return data
 
@@ -227,8 +227,8 @@ def container(request):
     notes = Annotation.objects.visible_to(request.user)
     summary = notes.aggregate(latest=Max("modified"), last_pk=Max("pk"), total=Count("pk"))
     total = summary["total"]
-    base = w3c.base_url(request)
-    iri = w3c.container_iri(base)
+    base = jsonld.base_url(request)
+    iri = jsonld.container_iri(base)
     page_number = _page_number(request)
     iris = request.GET.get("iris") == "1"
     if page_number is None and "iris" not in request.GET:
@@ -244,7 +244,7 @@ def container(request):
         "total": total,
     }
     if summary["latest"]:
-        collection["modified"] = w3c.timestamp(summary["latest"])
+        collection["modified"] = jsonld.timestamp(summary["latest"])
     state = f"{total}:{summary['latest']}:{summary['last_pk']}:{request.user.pk}"
 
     def page_iri(number):
@@ -258,7 +258,7 @@ def container(request):
             response = _not_modified(etag, links=LINK_CONTAINER, allow=allow, extra_vary=["Prefer"])
         else:
             page = _page(request, notes, base, page_number, last_page, page_iri, collection, iris)
-            page = {"@context": w3c.ANNO_CONTEXT, **page}
+            page = {"@context": jsonld.ANNO_CONTEXT, **page}
             response = _json_response(
                 request, page, links=LINK_CONTAINER, allow=allow, etag=etag, extra_vary=["Prefer"]
             )
@@ -267,7 +267,7 @@ def container(request):
         if _none_match(request, etag):
             response = _not_modified(etag, links=LINK_CONTAINER, allow=allow, extra_vary=["Prefer"])
         else:
-            body = {"@context": [w3c.ANNO_CONTEXT, w3c.LDP_CONTEXT], **collection}
+            body = {"@context": [jsonld.ANNO_CONTEXT, jsonld.LDP_CONTEXT], **collection}
             body["label"] = "Notes in Backchannel that you may read"
             if total:
                 if preference == "minimal":
@@ -287,7 +287,7 @@ def container(request):
 
 def _page(request, notes, base, number, last_page, page_iri, collection, iris):
     rows = notes.for_list().order_by("created", "pk")[number * PAGE_SIZE : (number + 1) * PAGE_SIZE]
-    page = w3c.page_to_jsonld(
+    page = jsonld.page_to_jsonld(
         rows,
         base,
         page_id=page_iri(number),
@@ -301,7 +301,7 @@ def _page(request, notes, base, number, last_page, page_iri, collection, iris):
 
 
 def _groups_of(user):
-    return {group.slug: group for group in ResearchGroup.objects.filter(members=user)}
+    return {group.slug: group for group in ResearchGroup.objects.with_member(user)}
 
 
 def _form_errors(form, links):
@@ -317,9 +317,9 @@ def _form_errors(form, links):
 
 def _bind(request, annotation, data, *, version=None):
     try:
-        record, quote = w3c.target_of(data, allowed_hosts={request.get_host().lower()})
-        fields = {**w3c.form_data(data), **quote}
-    except w3c.W3CError as error:
+        record, quote = jsonld.target_of(data, allowed_hosts={request.get_host().lower()})
+        fields = {**jsonld.form_data(data), **quote}
+    except jsonld.W3CError as error:
         raise ProtocolError(400, str(error)) from None
     if annotation.pk:
         if record != annotation.target:
@@ -330,7 +330,7 @@ def _bind(request, annotation, data, *, version=None):
         annotation.event = record
     else:
         annotation.message = record
-    post = w3c.post_data(
+    post = jsonld.post_data(
         fields, annotation=annotation, version=version, groups=_groups_of(request.user)
     )
     form = AnnotationForm(post, instance=annotation, user=request.user)
@@ -348,14 +348,14 @@ def _create(request):
     if isinstance(canonical, str):
         annotation.canonical = canonical[:2000]
     # The server names the new note; an id the client sent is where it came from (P-CRE-2).
-    sent_id = w3c.iri_of(data) or (data.get("via") if isinstance(data.get("via"), str) else "")
+    sent_id = jsonld.iri_of(data) or (data.get("via") if isinstance(data.get("via"), str) else "")
     annotation.via = (sent_id or "")[:2000]
     form, links = _bind(request, annotation, data)
     if not within_rate("note_create", request.user.pk):
         raise ProtocolError(429, "You have written many notes in the last few minutes; wait.")
     annotation = _save_new(request, form, links)
     response = _annotation_response(request, annotation, status=201)
-    response["Location"] = w3c.annotation_iri(w3c.base_url(request), annotation)
+    response["Location"] = jsonld.annotation_iri(jsonld.base_url(request), annotation)
     return response
 
 
@@ -363,14 +363,14 @@ def _create(request):
 
 
 def _representation(request, annotation):
-    return w3c.annotation_to_jsonld(annotation, w3c.base_url(request)), _etag_of(annotation)
+    return jsonld.annotation_to_jsonld(annotation, jsonld.base_url(request)), _etag_of(annotation)
 
 
 def _etag_of(annotation):
     """The note's ETag: a digest of what is stored (its text, version, links, target, author,
     moderation) written with site-relative addresses, so it is the same whatever Host or scheme
     the request came through, and changes whenever the note does."""
-    stored = w3c.annotation_to_jsonld(annotation, "", with_context=False)
+    stored = jsonld.annotation_to_jsonld(annotation, "", with_context=False)
     return _etag(json.dumps(stored, sort_keys=True).encode())
 
 
@@ -410,7 +410,7 @@ def annotation_resource(request, uuid):
     """Anyone who may read the note: GET it; its author: PUT a new state, DELETE it."""
     note = Annotation.objects.for_list().filter(uuid=uuid).first()
     if note is None or not note.is_visible_to(request.user):
-        if note is not None and note.is_deleted and _was_readable(request, note):
+        if note is not None and note.is_deleted and note.was_visible_to(request.user):
             raise ProtocolError(410, "This note was deleted.")
         raise ProtocolError(404, "No note you may read has this address.")
     allow = _allow(request, note)
@@ -445,18 +445,6 @@ def annotation_resource(request, uuid):
     return _replace(request, note)
 
 
-def _was_readable(request, note):
-    """A deleted note is 410 to whoever could read it (its author, or anyone if it was
-    public on a published record); to everyone else its address stays unknown (404)."""
-    if request.user.is_authenticated and note.author_id == request.user.pk:
-        return True
-    return (
-        note.visibility == Annotation.Visibility.PUBLIC
-        and not note.is_hidden
-        and note.is_on_published_target
-    )
-
-
 def _replace(request, note):
     data = _read_body(request)
     for name in ("canonical", "via"):
@@ -474,4 +462,4 @@ def _replace(request, note):
 
 def annotation_service_link(request):
     """The Link header that tells annotation clients where to annotate a record (P-DISC-1)."""
-    return f'<{w3c.container_iri(w3c.base_url(request))}>; rel="http://www.w3.org/ns/oa#annotationService"'
+    return f'<{jsonld.container_iri(jsonld.base_url(request))}>; rel="http://www.w3.org/ns/oa#annotationService"'

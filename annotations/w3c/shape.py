@@ -1,4 +1,4 @@
-"""The shape a W3C annotation must have before any of it is read (annotations/w3c.py).
+"""The shape a W3C annotation must have before any of it is read (annotations/w3c/jsonld.py).
 
 Checked first, on everything the protocol (POST, PUT) and import_annotations take in:
 
@@ -6,7 +6,7 @@ Checked first, on everything the protocol (POST, PUT) and import_annotations tak
   document too deep for the JSON parser itself is refused as it is read (`parse`);
 - strings, names included, hold no NUL and no lone surrogate (JSON's "\\ud800"), which no
   database driver can store;
-- each field w3c.py reads has its JSON type: a string, a whole number, true/false, an object,
+- each field jsonld.py reads has its JSON type: a string, a whole number, true/false, an object,
   or one or a list of them. null means the field is absent, as in JSON-LD.
 
 A wrong field raises ShapeError naming it by its path (`target.selector[0].exact`); the message
@@ -16,7 +16,7 @@ never repeats the value, which may itself be what cannot be written out.
 import json
 import re
 
-from .w3c import OUR_PREFIX, W3CError
+from .jsonld import OUR_PREFIX, W3CError
 
 MAX_DEPTH = 16
 

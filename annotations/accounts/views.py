@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from ..models import ApiToken
 from .forms import ApiTokenForm
-from .models import ApiToken
 from .throttling import client_network, too_many, within_rate
 
 

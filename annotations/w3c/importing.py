@@ -13,9 +13,10 @@ from django.utils import timezone
 
 from archive.models import Message
 
-from . import anchoring, w3c, w3c_shape
-from .forms import AnnotationForm, SourceLinkFormSet, forms_are_valid
-from .models import Annotation, ResearchGroup
+from .. import anchoring
+from ..forms import AnnotationForm, SourceLinkFormSet, forms_are_valid
+from ..models import Annotation, ResearchGroup
+from . import jsonld, shape
 
 
 @dataclass
@@ -60,9 +61,9 @@ def our_hosts():
 def import_document(document, *, default_author=None, default_visibility="private", dry_run=False):
     """Import every annotation the parsed JSON document holds; returns a Report.
 
-    Raises w3c.W3CError when the document is no W3C annotation data at all (nothing written).
+    Raises jsonld.W3CError when the document is no W3C annotation data at all (nothing written).
     """
-    items = w3c.annotations_in(document)
+    items = jsonld.annotations_in(document)
     report = Report(dry_run=dry_run)
     hosts = our_hosts()
     users = get_user_model().objects
@@ -74,7 +75,7 @@ def import_document(document, *, default_author=None, default_visibility="privat
             except Refused as refusal:
                 status = "skipped" if str(refusal).startswith("already") else "failed"
                 report.outcomes.append(Outcome(number, status, str(refusal)))
-            except w3c.W3CError as error:
+            except jsonld.W3CError as error:
                 report.outcomes.append(Outcome(number, "failed", str(error)))
             else:
                 report.outcomes.append(
@@ -88,22 +89,22 @@ def import_document(document, *, default_author=None, default_visibility="privat
 def _import_one(item, hosts, users, default_author, default_visibility):
     if not isinstance(item, dict):
         raise Refused("not an annotation object")
-    w3c_shape.check(item)
-    if "Annotation" not in w3c.types_of(item):
+    shape.check(item)
+    if "Annotation" not in jsonld.types_of(item):
         raise Refused('not an annotation ("type": "Annotation")')
-    our_uuid = w3c.uuid_from(item)
+    our_uuid = jsonld.uuid_from(item)
     if our_uuid and Annotation.objects.filter(uuid=our_uuid).exists():
         raise Refused(f"already in the archive (note {our_uuid})")
     canonical = item.get("canonical") if isinstance(item.get("canonical"), str) else ""
     if canonical and Annotation.objects.filter(canonical=canonical).exists():
         raise Refused(f"already in the archive (canonical {canonical})")
-    sent_id = w3c.iri_of(item) or ""
+    sent_id = jsonld.iri_of(item) or ""
     if sent_id and not our_uuid and Annotation.objects.filter(via=sent_id).exists():
         raise Refused(f"already imported from {sent_id}")
 
     author = _author(item, users, default_author)
-    record, quote = w3c.target_of(item, allowed_hosts=hosts)
-    fields = w3c.form_data(item)
+    record, quote = jsonld.target_of(item, allowed_hosts=hosts)
+    fields = jsonld.form_data(item)
     if fields["visibility"] == "private" and "bc:visibility" not in item:
         fields["visibility"] = default_visibility
     fields.update(quote)
@@ -114,10 +115,10 @@ def _import_one(item, hosts, users, default_author, default_visibility):
     else:
         annotation.event = record
     _place_quote(annotation, item, fields)
-    groups = {g.slug: g for g in ResearchGroup.objects.filter(members=author)}
+    groups = {g.slug: g for g in ResearchGroup.objects.with_member(author)}
     if fields.get("group_slug") and fields["group_slug"] not in groups:
         raise Refused(f"{author} is not a member of a research group '{fields['group_slug']}'")
-    post = w3c.post_data(fields, groups=groups)
+    post = jsonld.post_data(fields, groups=groups)
     form = AnnotationForm(post, instance=annotation, user=author)
     links = SourceLinkFormSet(post, instance=annotation, prefix="links")
     if not forms_are_valid(form, links):
@@ -133,8 +134,8 @@ def _import_one(item, hosts, users, default_author, default_visibility):
     elif isinstance(item.get("via"), str):
         note.via = item["via"][:2000]
     now = timezone.now()
-    note.created = w3c.parse_timestamp(item.get("created")) or now
-    note.modified = w3c.parse_timestamp(item.get("modified")) or note.created
+    note.created = jsonld.parse_timestamp(item.get("created")) or now
+    note.modified = jsonld.parse_timestamp(item.get("modified")) or note.created
     try:
         note.save()
         links.instance = note
@@ -146,7 +147,7 @@ def _import_one(item, hosts, users, default_author, default_visibility):
 
 
 def _author(item, users, default_author):
-    creator = next(iter(w3c.as_list(item.get("creator"))), None)
+    creator = next(iter(jsonld.as_list(item.get("creator"))), None)
     nickname = creator.get("nickname") if isinstance(creator, dict) else None
     if isinstance(nickname, str) and nickname:
         user = users.filter(username=nickname, is_active=True).first()
@@ -175,7 +176,7 @@ def _place_quote(annotation, item, fields):
         near=fields.get("quote_start"),
     )
     if position is None:
-        if item.get(f"{w3c.OUR_PREFIX}:quoteLost") is True:
+        if item.get(f"{jsonld.OUR_PREFIX}:quoteLost") is True:
             # The form keeps an orphaned note's quote, context and offsets as they are.
             annotation.is_orphaned = True
             annotation.quote_exact = exact

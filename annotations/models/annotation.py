@@ -1,17 +1,13 @@
-"""Researchers' commentary on the archive: annotations, their source links, groups, history, flags.
+"""The note itself and its rules: who may see it, who may edit it, how it is saved.
 
 Modelled on the W3C Web Annotation Data Model: a target (a message or an event), an optional
 selector on a message's text (TextQuoteSelector + TextPositionSelector), a motivation and a body.
 """
 
-import hashlib
-import secrets
-import unicodedata
 import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -19,68 +15,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from archive.models import Event, Message
-from archive.models.links import LinkCheckFields, LinkCheckQuerySet
-from archive.search.fields import FullTextColumn, SearchEntry, search_entry
 
-from . import anchoring
-
-MAX_BODY = 10_000
-MAX_TAGS = 12
-MAX_TAG_LENGTH = 40
-MAX_QUOTE = 2_000
-MAX_LINKS = 10
-
-http_url_validator = URLValidator(
-    schemes=["http", "https"], message="Enter a web address starting with http:// or https://."
-)
+from .. import anchoring
+from .groups import ResearchGroup
+from .validators import MAX_BODY, MAX_QUOTE
 
 
-# Characters that are there but not seen: format controls (bidi overrides and isolates such as
-# U+202E, zero-width spaces and joiners, the byte-order mark), control codes, line separators.
-# In a name or a title they can disguise it or reorder the text around it on the page.
-ALLOWED_WHITESPACE = {"\t", "\n", "\r"}
-INVISIBLE_CATEGORIES = {"Cf", "Cc", "Zl", "Zp"}
-
-
-def invisible_controls(value):
-    """The code points in value that are invisible controls, as 'U+202E' labels, in order."""
-    found = []
-    for ch in str(value or ""):
-        if ch not in ALLOWED_WHITESPACE and unicodedata.category(ch) in INVISIBLE_CATEGORIES:
-            label = f"U+{ord(ch):04X}"
-            if label not in found:
-                found.append(label)
-    return found
-
-
-def reject_invisible_controls(value):
-    """Validator for names and titles: refuse invisible or direction-changing characters."""
-    found = invisible_controls(value)
-    if found:
-        raise ValidationError(
-            "Remove the invisible or direction-changing characters (%(chars)s): "
-            "names and titles must read as they look.",
-            code="invisible_controls",
-            params={"chars": ", ".join(found)},
-        )
-
-
-class ResearchGroup(models.Model):
-    name = models.CharField(max_length=120, unique=True, validators=[reject_invisible_controls])
-    slug = models.SlugField(max_length=120, unique=True)
-    description = models.TextField(blank=True)
-    members = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, related_name="research_groups", blank=True
-    )
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self):
-        return self.name
-
-
-def _is_signed_in(user):
+def is_signed_in(user):
     """True for a real, signed-in user; False for None and for AnonymousUser."""
     return user is not None and user.is_authenticated
 
@@ -105,7 +46,7 @@ class AnnotationQuerySet(models.QuerySet):
     def visible_to(self, user):
         """What this user may read — the one rule used on every page, count, list and feed."""
         shared = Q(is_hidden=False) & _ON_PUBLISHED_TARGET
-        if not _is_signed_in(user):
+        if not is_signed_in(user):
             return self.filter(shared, deleted_at__isnull=True, visibility=PUBLIC)
         member = ResearchGroup.members.through.objects.filter(
             researchgroup_id=OuterRef("group_id"), user_id=user.pk
@@ -117,11 +58,23 @@ class AnnotationQuerySet(models.QuerySet):
         """What this user may edit or delete: their own notes, not hidden by the curators, on a
         published record. A hidden note stays read-only with the curators' reason; a note on a
         withdrawn record is kept as it was until the record returns."""
-        if not _is_signed_in(user):
+        if not is_signed_in(user):
             return self.none()
         return self.alive().on_published_target().filter(author=user)
 
+    def soft_delete(self, now=None):
+        """Mark these notes deleted at `now` (curators can restore); how many were not already.
+
+        The version moves on, so an editor holding a note as it was (an open form, the admin's
+        change page) cannot write its old state back without a conflict.
+        """
+        return self.filter(deleted_at__isnull=True).update(
+            deleted_at=now or timezone.now(), version=F("version") + 1
+        )
+
     def for_list(self):
+        from .revisions import AnnotationRevision  # here: revisions.py imports this module
+
         return (
             self.select_related("author", "group", "message", "event")
             .prefetch_related("links")
@@ -164,34 +117,6 @@ class AnnotationQuerySet(models.QuerySet):
 class AnnotationManager(models.Manager.from_queryset(AnnotationQuerySet)):
     def get_by_natural_key(self, uuid_value):
         return self.get(uuid=uuid_value)
-
-
-def normalise_tag(value):
-    """'Seed Error!' → 'seed-error': how one tag is stored, and how a search for it is read.
-
-    Lower case, runs of white space become one hyphen, and only letters, digits and '-_.' are
-    kept (so invisible and direction-changing characters never reach a tag).
-    """
-    tag = "-".join(str(value).strip().lower().split())
-    return "".join(ch for ch in tag if ch.isalnum() or ch in "-_.")
-
-
-def normalise_tags(raw):
-    """'Podesta, seed error ,podesta' → ['podesta', 'seed-error']; raises on too many/too long."""
-    if isinstance(raw, str):
-        raw = raw.split(",")
-    tags = []
-    for item in raw:
-        tag = normalise_tag(item)
-        if not tag:
-            continue
-        if len(tag) > MAX_TAG_LENGTH:
-            raise ValidationError(f"A tag can be at most {MAX_TAG_LENGTH} characters long.")
-        if tag not in tags:
-            tags.append(tag)
-    if len(tags) > MAX_TAGS:
-        raise ValidationError(f"Use at most {MAX_TAGS} tags.")
-    return tags
 
 
 class Annotation(models.Model):
@@ -369,30 +294,54 @@ class Annotation(models.Model):
         """False once the curators withdraw (unpublish) the message or event it is on."""
         return self.target.is_published
 
-    def is_visible_to(self, user):
-        """Instance twin of AnnotationQuerySet.visible_to (the same rule, for one note)."""
-        if self.is_deleted:
-            return False
-        if _is_signed_in(user) and self.author_id == user.pk:
-            return True
+    @property
+    def is_alive(self):
+        """Instance twin of AnnotationQuerySet.alive: neither deleted nor hidden."""
+        return not self.is_deleted and not self.is_hidden
+
+    def is_authored_by(self, user):
+        """True when user (signed in) wrote this note."""
+        return is_signed_in(user) and self.author_id == user.pk
+
+    def _is_shared_with(self, user):
+        """The rule for readers other than the author, deletion aside: shared with them (public,
+        or their group's), not hidden by the curators, on a published record."""
         if self.is_hidden or not self.is_on_published_target:
             return False
         if self.visibility == self.Visibility.PUBLIC:
             return True
-        return (
-            _is_signed_in(user)
-            and self.visibility == self.Visibility.GROUP
-            and self.group.members.filter(pk=user.pk).exists()
-        )
+        return self.visibility == self.Visibility.GROUP and self.group.has_member(user)
+
+    def is_visible_to(self, user):
+        """Instance twin of AnnotationQuerySet.visible_to (the same rule, for one note)."""
+        if self.is_deleted:
+            return False
+        return self.is_authored_by(user) or self._is_shared_with(user)
+
+    def was_visible_to(self, user):
+        """For a deleted note: may this user be told it is gone (410) rather than never known
+        (404)? Its author, or anyone if it was public, not hidden, on a published record."""
+        return self.is_authored_by(user) or self._is_shared_with(None)
 
     def is_editable_by(self, user):
         """Instance twin of AnnotationQuerySet.editable_by."""
-        return (
-            _is_signed_in(user)
-            and self.author_id == user.pk
-            and not self.is_deleted
-            and not self.is_hidden
-            and self.is_on_published_target
+        return self.is_authored_by(user) and self.is_alive and self.is_on_published_target
+
+    def is_reportable_by(self, user):
+        """Who is offered "Report to the curators" on a note they can see: anyone signed in
+        but its author."""
+        return is_signed_in(user) and not self.is_authored_by(user)
+
+    @staticmethod
+    def may_moderate(user):
+        """Curators who may moderate notes (hide, restore, resolve flags) on the admin's change
+        page: the admin's own test (an active staff user) and the change permission. The admin
+        and every link to it ask this."""
+        return bool(
+            user is not None
+            and user.is_active
+            and user.is_staff
+            and user.has_perm("annotations.change_annotation")
         )
 
     def clean(self):
@@ -448,9 +397,7 @@ class Annotation(models.Model):
         admin's change page) cannot write its old state back without a conflict.
         """
         now = timezone.now()
-        deleted = Annotation.objects.filter(pk=self.pk, deleted_at__isnull=True).update(
-            deleted_at=now, version=F("version") + 1
-        )
+        deleted = Annotation.objects.filter(pk=self.pk).soft_delete(now)
         if deleted:
             self.deleted_at = now
         return bool(deleted)
@@ -500,9 +447,7 @@ class Annotation(models.Model):
         }
 
     def record_revision(self, editor):
-        return AnnotationRevision.objects.create(
-            annotation=self, editor=editor, snapshot=self.snapshot()
-        )
+        return self.revisions.create(editor=editor, snapshot=self.snapshot())
 
 
 PUBLIC = Annotation.Visibility.PUBLIC
@@ -510,235 +455,6 @@ GROUP = Annotation.Visibility.GROUP
 _ON_PUBLISHED_TARGET = Q(message__is_published=True) | Q(event__is_published=True)
 
 
-class SourceLinkManager(models.Manager.from_queryset(LinkCheckQuerySet)):
-    def get_by_natural_key(self, annotation_uuid, url):
-        return self.get(annotation__uuid=annotation_uuid, url=url)
-
-
-class SourceLink(LinkCheckFields, models.Model):
-    annotation = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="links")
-    url = models.URLField(max_length=2000, validators=[http_url_validator])
-    title = models.CharField(max_length=300, blank=True, validators=[reject_invisible_controls])
-    publisher = models.CharField(max_length=200, blank=True, validators=[reject_invisible_controls])
-    accessed_on = models.DateField(null=True, blank=True)
-    archived_url = models.URLField(max_length=2000, blank=True, validators=[http_url_validator])
-
-    objects = SourceLinkManager()
-
-    class Meta:
-        ordering = ["pk"]
-        constraints = [
-            models.UniqueConstraint(fields=["annotation", "url"], name="sourcelink_unique_url"),
-            models.CheckConstraint(
-                condition=Q(url__startswith="http://") | Q(url__startswith="https://"),
-                name="sourcelink_http_only",
-            ),
-        ]
-
-    def __str__(self):
-        return self.title or self.url
-
-    def natural_key(self):
-        return (str(self.annotation.uuid), self.url)
-
-    natural_key.dependencies = ["annotations.annotation"]
-
-
-# What a reader calls each part of a snapshot, in the order the history lists changes.
-SNAPSHOT_PARTS = [
-    ("body", "note"),
-    ("quote", "quote"),
-    ("motivation", "motivation"),
-    ("tags", "tags"),
-    ("visibility", "sharing"),
-    ("group", "sharing"),
-    ("links", "source links"),
-]
-
-
-def changed_parts(before, after):
-    """['note', 'tags'] — the parts of a note that differ between two snapshots."""
-    changed = []
-    for key, label in SNAPSHOT_PARTS:
-        if before.get(key) != after.get(key) and label not in changed:
-            changed.append(label)
-    return changed
-
-
-class AnnotationRevisionQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Versions this user could read when they were written: the note's author sees every
-        version; anyone else a public version, or a group version of a group they belong to.
-        (Whether the note itself may be seen is Annotation's rule; callers look it up first.)"""
-        public = Q(snapshot__visibility=PUBLIC)
-        if not _is_signed_in(user):
-            return self.filter(public)
-        groups = list(ResearchGroup.objects.filter(members=user).values_list("pk", "name"))
-        # Snapshots keep the group's id; older ones only its name (groups are unique by name).
-        in_group = Q(snapshot__group_id__in=[pk for pk, _ in groups]) | (
-            ~Q(snapshot__has_key="group_id") & Q(snapshot__group__in=[name for _, name in groups])
-        )
-        return self.filter(
-            Q(annotation__author=user) | public | (Q(snapshot__visibility=GROUP) & in_group)
-        )
-
-
-class AnnotationRevision(models.Model):
-    annotation = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="revisions")
-    editor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created = models.DateTimeField(default=timezone.now)
-    snapshot = models.JSONField()
-
-    objects = AnnotationRevisionQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["created", "pk"]
-
-    def __str__(self):
-        return f"Revision of {self.annotation.uuid} at {self.created:%Y-%m-%d %H:%M}"
-
-    def is_visible_to(self, user):
-        """Instance twin of AnnotationRevisionQuerySet.visible_to."""
-        visibility = self.snapshot.get("visibility")
-        if visibility == PUBLIC:
-            return True
-        if not _is_signed_in(user):
-            return False
-        if self.annotation.author_id == user.pk:
-            return True
-        if visibility != GROUP:
-            return False
-        groups = ResearchGroup.objects.filter(members=user)
-        if "group_id" in self.snapshot:
-            return groups.filter(pk=self.snapshot["group_id"]).exists()
-        return groups.filter(name=self.snapshot.get("group")).exists()
-
-
-class FlagQuerySet(models.QuerySet):
-    def open(self):
-        return self.filter(resolved_at__isnull=True)
-
-
-class Flag(models.Model):
-    annotation = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="flags")
-    reporter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="flags"
-    )
-    reason = models.TextField(max_length=2000)
-    created = models.DateTimeField(default=timezone.now)
-    resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    resolved_at = models.DateTimeField(null=True, blank=True)
-
-    objects = FlagQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created"]
-        constraints = [
-            # One open report per user per note: reporting again is not a new flag.
-            models.UniqueConstraint(
-                fields=["annotation", "reporter"],
-                condition=Q(resolved_at__isnull=True),
-                name="flag_one_open_per_reporter",
-            ),
-        ]
-
-    def __str__(self):
-        return f"Flag on {self.annotation.uuid} by {self.reporter}"
-
-
 def annotated_messages_subquery(user):
     """Exists() of visible annotations per message, for the messages list's 'annotated' filter."""
     return Exists(Annotation.objects.visible_to(user).filter(message=OuterRef("pk")))
-
-
-class AnnotationSearchEntry(SearchEntry):
-    """The note's row in its full-text index (archive/search/): SQLite only, unmanaged."""
-
-    record = search_entry(Annotation)
-    document = FullTextColumn(db_column="annotations_annotation_fts")
-
-    class Meta(SearchEntry.Meta):
-        db_table = "annotations_annotation_fts"
-
-
-class ApiTokenQuerySet(models.QuerySet):
-    def active(self):
-        return self.filter(revoked_at__isnull=True)
-
-
-class ApiToken(models.Model):
-    """A researcher's personal key for the annotation API (`Authorization: Bearer …`).
-
-    Only a SHA-256 of the key is stored: the key is shown once, when it is made, and a leaked
-    database does not give anyone a researcher's access. Revoking keeps the row, so the account
-    page can say when a key was used last and when it was revoked.
-    """
-
-    PREFIX = "bc_"
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
-    )
-    name = models.CharField(
-        max_length=80, validators=[reject_invisible_controls], help_text="What it is for."
-    )
-    key_digest = models.CharField(max_length=64, unique=True, editable=False)
-    # The first characters of the key, to recognise it in the list without storing it.
-    key_start = models.CharField(max_length=12, editable=False)
-    created = models.DateTimeField(default=timezone.now)
-    last_used = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-
-    objects = ApiTokenQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created", "-pk"]
-        constraints = [
-            # Tokens in use are told apart by name (to revoke the right one); this also makes a
-            # form sent twice (a reload, a double click) one token, not two.
-            models.UniqueConstraint(
-                fields=["user", "name"],
-                condition=Q(revoked_at__isnull=True),
-                name="apitoken_unique_active_name",
-                violation_error_message="You already have a token in use with this name.",
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.name} ({self.key_start}…)"
-
-    @staticmethod
-    def digest(key):
-        return hashlib.sha256(key.encode()).hexdigest()
-
-    @classmethod
-    def issue(cls, user, name):
-        """Make a token; returns (token, key). The key is never readable again."""
-        key = cls.PREFIX + secrets.token_urlsafe(32)
-        token = cls.objects.create(
-            user=user, name=name, key_digest=cls.digest(key), key_start=key[:8]
-        )
-        return token, key
-
-    @classmethod
-    def user_for_key(cls, key):
-        """The active user this key belongs to, or None; notes when the key was last used."""
-        token = (
-            cls.objects.active()
-            .select_related("user")
-            .filter(key_digest=cls.digest(key), user__is_active=True)
-            .first()
-        )
-        if token is None:
-            return None
-        now = timezone.now()
-        # Written at most once a minute: a script making many calls does not write on each.
-        if token.last_used is None or (now - token.last_used).total_seconds() > 60:
-            cls.objects.filter(pk=token.pk).update(last_used=now)
-        return token.user
-
-    @property
-    def is_active(self):
-        return self.revoked_at is None
