@@ -10,7 +10,6 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.auth.models import User
 from django.db.models import Count, Exists, F, OuterRef, Subquery, Sum
-from django.db.models.functions import Coalesce
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +18,7 @@ from django.utils.text import Truncator
 
 from archive.admin.conflicts import EditConflictAdminMixin
 from archive.admin.links import LinkStateFilter, archived_copy, last_link_check, link_check
+from lib.counting import count_per_row
 
 from .forms import AnnotationForm
 from .models import (
@@ -271,18 +271,10 @@ class AnnotationAdmin(EditConflictAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         # A subquery, so no filter's join on flags can multiply the count.
-        open_flags = (
-            Flag.objects.open()
-            .filter(annotation=OuterRef("pk"))
-            .order_by()
-            .values("annotation")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
         return (
             super()
             .get_queryset(request)
-            .annotate(open_flag_total=Coalesce(Subquery(open_flags), 0))
+            .annotate(open_flag_total=count_per_row(Flag.objects.open(), "annotation"))
         )
 
     # Notes are deleted softly (the action above sets deleted_at and "restore" undoes it). The

@@ -9,12 +9,13 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from archive.models import Event, Message
+from archive.models.base import on_a_published_record
+from lib.counting import count_per_row
 
 from .. import anchoring
 from .groups import ResearchGroup
@@ -41,11 +42,11 @@ class AnnotationQuerySet(models.QuerySet):
 
     def on_published_target(self):
         """Notes on a message or event that is published (not withdrawn by the curators)."""
-        return self.filter(_ON_PUBLISHED_TARGET)
+        return self.filter(on_a_published_record())
 
     def visible_to(self, user):
         """What this user may read — the one rule used on every page, count, list and feed."""
-        shared = Q(is_hidden=False) & _ON_PUBLISHED_TARGET
+        shared = Q(is_hidden=False) & on_a_published_record()
         if not is_signed_in(user):
             return self.filter(shared, deleted_at__isnull=True, visibility=PUBLIC)
         member = ResearchGroup.members.through.objects.filter(
@@ -80,38 +81,24 @@ class AnnotationQuerySet(models.QuerySet):
             .prefetch_related("links")
             # A subquery per note shown, not a GROUP BY over every note and revision before
             # the page is cut (174 ms for the home page's three notes at 17,000 notes).
-            .annotate(
-                revision_count=Coalesce(
-                    Subquery(
-                        AnnotationRevision.objects.filter(annotation=OuterRef("pk"))
-                        .order_by()
-                        .values("annotation")
-                        .annotate(n=Count("pk"))
-                        .values("n")
-                    ),
-                    0,
-                )
-            )
+            .annotate(revision_count=count_per_row(AnnotationRevision.objects.all(), "annotation"))
         )
 
-    def counts_by_message(self, message_ids):
-        """{message pk: count} in one query, for list pages that show annotation counts."""
+    def attach_counts(self, records, attribute="annotation_count"):
+        """Set `attribute` on each of `records` (messages, or events): how many of these notes
+        are on it, in one query. The one way pages, the API and exports count notes per row."""
+        if not records:
+            return
+        field = "event_id" if records[0]._meta.model_name == "event" else "message_id"
         rows = (
-            self.filter(message_id__in=message_ids)
+            self.filter(**{f"{field}__in": [record.pk for record in records]})
             .order_by()
-            .values("message_id")
+            .values(field)
             .annotate(n=Count("pk"))
         )
-        return {row["message_id"]: row["n"] for row in rows}
-
-    def counts_by_event(self, event_ids):
-        rows = (
-            self.filter(event_id__in=event_ids)
-            .order_by()
-            .values("event_id")
-            .annotate(n=Count("pk"))
-        )
-        return {row["event_id"]: row["n"] for row in rows}
+        counts = {row[field]: row["n"] for row in rows}
+        for record in records:
+            setattr(record, attribute, counts.get(record.pk, 0))
 
 
 class AnnotationManager(models.Manager.from_queryset(AnnotationQuerySet)):
@@ -452,7 +439,6 @@ class Annotation(models.Model):
 
 PUBLIC = Annotation.Visibility.PUBLIC
 GROUP = Annotation.Visibility.GROUP
-_ON_PUBLISHED_TARGET = Q(message__is_published=True) | Q(event__is_published=True)
 
 
 def annotated_messages_subquery(user):

@@ -67,17 +67,13 @@ class ArchiveViewSet(viewsets.ReadOnlyModelViewSet):
         self.attach_note_counts([record])
         return record
 
-    # The AnnotationQuerySet method that counts notes per record, for records that take notes.
-    notes_counted_by = None
+    # Whether the records take notes (messages and events), whose counts the answer shows.
+    takes_notes = False
 
     def attach_note_counts(self, records):
         """Set `annotation_count` on each record: its public notes (the API signs no one in)."""
-        if self.notes_counted_by is None or not records:
-            return
-        public = Annotation.objects.visible_to(None)
-        counts = getattr(public, self.notes_counted_by)([record.pk for record in records])
-        for record in records:
-            record.annotation_count = counts.get(record.pk, 0)
+        if self.takes_notes:
+            Annotation.objects.visible_to(None).attach_counts(list(records))
 
 
 def _published_refs(model, *fields):
@@ -91,7 +87,7 @@ class MessageViewSet(ArchiveViewSet):
     record_name = "published message"
     serializer_class = api.MessageSerializer
     filterset_class = MessageFilter
-    notes_counted_by = "counts_by_message"
+    takes_notes = True
 
     def get_queryset(self):
         return (
@@ -116,7 +112,7 @@ class EventViewSet(ArchiveViewSet):
     record_name = "published event"
     serializer_class = api.EventSerializer
     filterset_class = EventFilter
-    notes_counted_by = "counts_by_event"
+    takes_notes = True
 
     def get_queryset(self):
         return (

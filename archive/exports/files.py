@@ -120,15 +120,11 @@ def discrepancies_prefetch(lookup="discrepancies"):
     ]
 
 
-def _public_note_counts(kind):
+def _public_note_counts():
     """A chunk step setting public_note_count: the notes anyone may read, one query a chunk."""
-    public = Annotation.objects.visible_to(None)
 
     def count(records):
-        ids = [record.pk for record in records]
-        counts = public.counts_by_message(ids) if kind == "message" else public.counts_by_event(ids)
-        for record in records:
-            record.public_note_count = counts.get(record.pk, 0)
+        Annotation.objects.visible_to(None).attach_counts(records, "public_note_count")
 
     return count
 
@@ -211,14 +207,13 @@ def _message_relations(records):
         .annotate(last=Max("created"))
         .values_list("message_id", "last")
     )
-    counts = Annotation.objects.visible_to(None).counts_by_message(ids)
     for m in records:
         m.export_recipients = [_account_label(*r[:3]) for r in recipients[m.pk]]
         m.export_recipient_people = list(dict.fromkeys(r[3] for r in recipients[m.pk]))
         m.export_sources = sources[m.pk]
         m.export_events = events[m.pk]
         m.export_last_corrected = corrected.get(m.pk)
-        m.public_note_count = counts.get(m.pk, 0)
+    Annotation.objects.visible_to(None).attach_counts(records, "public_note_count")
 
 
 MESSAGE_COLUMNS = [
@@ -306,7 +301,7 @@ EVENTS = RecordExport(
         "corrections",
         *discrepancies_prefetch(),
     ),
-    per_chunk=lambda: _public_note_counts("event"),
+    per_chunk=_public_note_counts,
 )
 
 PERSON_COLUMNS = [

@@ -76,11 +76,5 @@ def annotation_form_context(request, **target):
 def attach_annotation_counts(request, messages=(), events=()):
     """Set annotation_count on each record: visible annotations only, one query per kind."""
     visible = Annotation.objects.visible_to(request.user)
-    if messages:
-        counts = visible.counts_by_message([m.pk for m in messages])
-        for message in messages:
-            message.annotation_count = counts.get(message.pk, 0)
-    if events:
-        counts = visible.counts_by_event([e.pk for e in events])
-        for event in events:
-            event.annotation_count = counts.get(event.pk, 0)
+    visible.attach_counts(list(messages))
+    visible.attach_counts(list(events))
