@@ -10,15 +10,15 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.auth.models import User
 from django.db.models import Count, Exists, F, OuterRef, Subquery, Sum
-from django.db.models.functions import Coalesce
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from archive.admin_conflicts import EditConflictAdminMixin
-from archive.admin_links import LinkStateFilter, archived_copy, last_link_check, link_check
+from archive.admin.conflicts import EditConflictAdminMixin
+from archive.admin.links import LinkStateFilter, archived_copy, last_link_check, link_check
+from lib.counting import count_per_row
 
 from .forms import AnnotationForm
 from .models import (
@@ -128,7 +128,7 @@ class StateFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         return {
-            "live": queryset.filter(deleted_at__isnull=True, is_hidden=False),
+            "live": queryset.alive(),
             "hidden": queryset.filter(is_hidden=True),
             "deleted": queryset.filter(deleted_at__isnull=False),
             "orphaned": queryset.filter(is_orphaned=True),
@@ -191,7 +191,8 @@ def restore(modeladmin, request, queryset):
 
 @admin.action(description="Delete selected annotations (soft: they can be restored)")
 def soft_delete(modeladmin, request, queryset):
-    count = queryset.filter(deleted_at__isnull=True).update(deleted_at=timezone.now())
+    # The model's soft delete: the version moves on, so an open edit form cannot save over it.
+    count = queryset.soft_delete()
     modeladmin.message_user(request, f"Deleted {count} annotation(s).", messages.SUCCESS)
 
 
@@ -270,18 +271,10 @@ class AnnotationAdmin(EditConflictAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         # A subquery, so no filter's join on flags can multiply the count.
-        open_flags = (
-            Flag.objects.open()
-            .filter(annotation=OuterRef("pk"))
-            .order_by()
-            .values("annotation")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
         return (
             super()
             .get_queryset(request)
-            .annotate(open_flag_total=Coalesce(Subquery(open_flags), 0))
+            .annotate(open_flag_total=count_per_row(Flag.objects.open(), "annotation"))
         )
 
     # Notes are deleted softly (the action above sets deleted_at and "restore" undoes it). The
@@ -294,6 +287,10 @@ class AnnotationAdmin(EditConflictAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        # The same rule as the "moderate this note" links on the public pages.
+        return Annotation.may_moderate(request.user)
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not Flag:

@@ -8,7 +8,7 @@ import json
 
 from django.http import HttpResponse, StreamingHttpResponse
 
-from archive.exports import (
+from archive.exports.files import (
     LIST_SEPARATOR,
     Column,
     RecordExport,
@@ -21,7 +21,7 @@ from archive.exports import (
     requested_dialect,
 )
 
-from . import w3c
+from .w3c import jsonld
 
 NOTE_FORMATS = ("csv", "json", "jsonld", "markdown")
 EXTENSIONS = {"csv": "csv", "json": "json", "jsonld": "jsonld", "markdown": "md"}
@@ -74,8 +74,8 @@ NOTE_COLUMNS = [
     Column("visibility", lambda n, base: n.visibility),
     Column("group", lambda n, base: n.group.slug if n.group_id else None),
     Column("author", lambda n, base: n.author.get_username()),
-    Column("created", lambda n, base: w3c.timestamp(n.created)),
-    Column("modified", lambda n, base: w3c.timestamp(n.modified)),
+    Column("created", lambda n, base: jsonld.timestamp(n.created)),
+    Column("modified", lambda n, base: jsonld.timestamp(n.modified)),
 ]
 
 NOTES = RecordExport(
@@ -91,9 +91,9 @@ def ordered(notes):
 
 
 def as_jsonld(notes, base, collection_id, label=None):
-    """A W3C AnnotationCollection of the notes (annotations/w3c.py), as text."""
+    """A W3C AnnotationCollection of the notes (annotations/w3c/jsonld.py), as text."""
     notes = list(NOTES.prepare(notes))
-    collection = w3c.collection_to_jsonld(notes, base, collection_id, label=label)
+    collection = jsonld.collection_to_jsonld(notes, base, collection_id, label=label)
     return json.dumps(collection, ensure_ascii=False, indent=2) + "\n"
 
 
@@ -153,7 +153,9 @@ def notes_response(request, filterset, export_format, mine=False):
     base = base_url(request)
     if export_format == "jsonld":
         collection_id = base + request.get_full_path()
-        response = HttpResponse(as_jsonld(notes, base, collection_id), content_type=w3c.MEDIA_TYPE)
+        response = HttpResponse(
+            as_jsonld(notes, base, collection_id), content_type=jsonld.MEDIA_TYPE
+        )
     elif export_format == "markdown":
         response = StreamingHttpResponse(
             markdown_chunks(NOTES.rows(notes, base)), content_type="text/markdown; charset=utf-8"

@@ -25,7 +25,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from archive.models import Event, Message
-from archive.slugs import external_ids_in_slug
+from archive.models.slugs import external_ids_in_slug
 
 from .filters import tag_condition
 from .models import MAX_TAG_LENGTH, Annotation, normalise_tag
@@ -131,7 +131,7 @@ class RecordNotesFeed(PublicNotesFeed):
 
 class MessageNotesFeed(RecordNotesFeed):
     def get_object(self, request, external_id):
-        messages = Message.objects.published().select_related("sender__person")
+        messages = Message.objects.public().select_related("sender__person")
         return get_object_or_404(messages, external_id=external_id)
 
     def feed_url(self, message):
@@ -140,7 +140,7 @@ class MessageNotesFeed(RecordNotesFeed):
 
 class EventNotesFeed(RecordNotesFeed):
     def get_object(self, request, slug):
-        events = Event.objects.published()
+        events = Event.objects.public()
         event = events.filter(slug=slug).first()
         if event is None:
             # An old slug (the title changed) or the bare external id still finds the event, as

@@ -8,7 +8,6 @@ from .models import (
     MAX_LINKS,
     MAX_QUOTE,
     Annotation,
-    ApiToken,
     Flag,
     ResearchGroup,
     SourceLink,
@@ -67,7 +66,7 @@ class AnnotationForm(forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["group"].queryset = ResearchGroup.objects.filter(members=user)
+        self.fields["group"].queryset = ResearchGroup.objects.with_member(user)
         self.fields["group"].required = False
         self.fields["group"].help_text = "Needed when the visibility is 'Research group'."
         # The note's columns as read, to tell which ones this edit changes (binding changes them).
@@ -254,11 +253,3 @@ class FlagForm(forms.ModelForm):
         fields = ["reason"]
         widgets = {"reason": forms.Textarea(attrs={"rows": 3})}
         labels = {"reason": "Why should a curator look at this note?"}
-
-
-class ApiTokenForm(forms.ModelForm):
-    class Meta:
-        model = ApiToken
-        fields = ["name"]
-        labels = {"name": "Name of the new token"}
-        help_texts = {"name": "What it is for, e.g. “Zotero sync” or “my R scripts”."}

@@ -1,15 +1,17 @@
 from django.urls import path
 
-from . import accounts, feeds, protocol, views
+from . import feeds, views
+from .accounts.views import account, revoke_token
+from .w3c import protocol
 
 app_name = "annotations"
 
 urlpatterns = [
-    # The W3C Web Annotation Protocol container and its annotations (annotations/protocol.py).
+    # The W3C Web Annotation Protocol container and its annotations (annotations/w3c/protocol.py).
     path("api/annotations/", protocol.container, name="w3c_container"),
     path("api/annotations/<uuid:uuid>", protocol.annotation_resource, name="w3c_annotation"),
-    path("accounts/", accounts.account, name="account"),
-    path("accounts/tokens/<int:pk>/revoke/", accounts.revoke_token, name="revoke_token"),
+    path("accounts/", account, name="account"),
+    path("accounts/tokens/<int:pk>/revoke/", revoke_token, name="revoke_token"),
     # Atom feeds of public notes (annotations/feeds.py).
     path("feeds/annotations.atom", feeds.PublicNotesFeed(), name="feed"),
     path(

@@ -5,16 +5,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from archive.counting import bounded_count
-from archive.keyset import KeysetPaginator
 from archive.models import Event, Message
+from lib.counting import bounded_count
+from lib.keyset import KeysetPaginator
 
+from .accounts.throttling import within_rate
 from .exports import NOTE_FORMATS, notes_response
 from .feeds import feed_for_list
 from .filters import AnnotationFilter
 from .forms import AnnotationForm, FlagForm, SourceLinkFormSet, forms_are_valid
 from .models import Annotation, Flag, changed_parts
-from .throttling import within_rate
 
 ANNOTATIONS_PER_PAGE = 50
 
@@ -63,7 +63,7 @@ def _refused_edit(request, annotation, form=None, links=None):
     )
     context = {"target": annotation.target, "annotation": annotation}
     data = request.POST.copy()
-    if current is None or current.is_deleted or current.is_hidden:
+    if current is None or not current.is_alive:
         context["gone"] = "hidden by the curators" if current and current.is_hidden else "deleted"
     else:
         context["conflict"] = current
@@ -110,14 +110,14 @@ def _annotate(request, target, **target_field):
 @login_required
 def annotate_message(request, external_id):
     """Signed-in researchers: annotate a published message (GET shows the form, POST saves)."""
-    message = get_object_or_404(Message.objects.published(), external_id=external_id)
+    message = get_object_or_404(Message.objects.public(), external_id=external_id)
     return _annotate(request, message, message=message)
 
 
 @login_required
 def annotate_event(request, slug):
     """Signed-in researchers: annotate a published event."""
-    event = get_object_or_404(Event.objects.published(), slug=slug)
+    event = get_object_or_404(Event.objects.public(), slug=slug)
     return _annotate(request, event, event=event)
 
 

@@ -6,6 +6,6 @@ class ArchiveConfig(AppConfig):
     verbose_name = "Archive"
 
     def ready(self):
-        from .caching import connect_receivers
+        from lib.caching import connect_receivers
 
         connect_receivers()

@@ -6,6 +6,6 @@ def archive(request):
     return {
         "archive_name": settings.ARCHIVE_NAME,
         "archive_title": settings.ARCHIVE_TITLE,
-        # Shown on error pages, so a reader can quote it (archive.middleware.RequestIdMiddleware).
+        # Shown on error pages, so a reader can quote it (ops.middleware.RequestIdMiddleware).
         "request_id": getattr(request, "request_id", ""),
     }

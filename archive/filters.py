@@ -13,11 +13,10 @@ from drf_spectacular.utils import extend_schema_field
 # depends on archive's models only (never on this module), so importing it here is not circular.
 from annotations.filters import tag_condition
 from annotations.models import MAX_TAG_LENGTH, Annotation, annotated_messages_subquery
-
-from .caching import cached_figures
-from .models import Event, Message, Person, Source, Thread
-from .search import query as search_query
-from .search import results as search_results
+from archive.models import Event, Message, Person, Source, Thread
+from archive.search import query as search_query
+from archive.search import results as search_results
+from lib.caching import cached_figures
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
 
@@ -100,18 +99,18 @@ class MessageFilter(django_filters.FilterSet):
         method="filter_sender",
         empty_label="Any",
         # Choices are scoped like the list (published messages): no sender of withdrawn ones.
-        queryset=Person.objects.senders_of(Message.objects.published()).order_by("name"),
+        queryset=Person.objects.senders_of(Message.objects.public()).order_by("name"),
         label="Sender",
     )
     recipient = RecordChoiceFilter(
         method="filter_recipient",
         empty_label="Any",
-        queryset=Person.objects.recipients_of(Message.objects.published()).order_by("name"),
+        queryset=Person.objects.recipients_of(Message.objects.public()).order_by("name"),
         label="Recipient",
     )
     channel = django_filters.ChoiceFilter(choices=Message.Channel.choices, label="Channel")
     thread = RecordChoiceFilter(
-        queryset=Thread.objects.in_published_records(),
+        queryset=Thread.objects.public(),
         label="Conversation",
         empty_label="Any",
     )
@@ -245,7 +244,7 @@ class TimelineFilter(django_filters.FilterSet):
     )
     kind = django_filters.ChoiceFilter(choices=TIMELINE_KINDS, method="filter_kind", label="Show")
     person = RecordChoiceFilter(
-        queryset=Person.objects.in_published_records(),
+        queryset=Person.objects.public(),
         method="filter_person",
         label="Person",
     )
@@ -310,7 +309,7 @@ class EventFilter(django_filters.FilterSet):
     person = RecordChoiceFilter(
         # Scoped like the list: people taking part in a published event.
         queryset=Person.objects.filter(
-            Exists(Event.objects.published().filter(participants=OuterRef("pk")))
+            Exists(Event.objects.public().filter(participants=OuterRef("pk")))
         ),
         method="filter_person",
         label="Participant",
@@ -365,7 +364,7 @@ class ThreadFilter(django_filters.FilterSet):
             Exists(
                 Thread.participants.through.objects.filter(
                     account__person=OuterRef("pk"),
-                    thread__in=Thread.objects.in_published_records(),
+                    thread__in=Thread.objects.public(),
                 )
             )
         ),

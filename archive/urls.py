@@ -1,6 +1,17 @@
 from django.urls import path, register_converter
 
-from . import feeds, views
+from archive.views import (
+    citations,
+    data,
+    events,
+    feeds,
+    messages,
+    people,
+    search,
+    sources,
+    threads,
+    timeline,
+)
 
 
 class CitationFormatConverter:
@@ -20,34 +31,34 @@ register_converter(CitationFormatConverter, "citation_format")
 app_name = "archive"
 
 urlpatterns = [
-    path("search/", views.search, name="search"),
+    path("search/", search.search, name="search"),
     path("feeds/records.atom", feeds.RecordsFeed(), name="records_feed"),
-    path("messages/", views.message_list, name="message_list"),
-    path("messages/<slug:external_id>/", views.message_detail, name="message_detail"),
+    path("messages/", messages.message_list, name="message_list"),
+    path("messages/<slug:external_id>/", messages.message_detail, name="message_detail"),
     path(
         "messages/<slug:key>/cite.<citation_format:export_format>",
-        views.citation,
+        citations.citation,
         {"kind": "message"},
         name="message_citation",
     ),
-    path("threads/<slug:external_id>/", views.thread_detail, name="thread_detail"),
-    path("timeline/", views.timeline, name="timeline"),
-    path("events/<slug:slug>/", views.event_detail, name="event_detail"),
+    path("threads/<slug:external_id>/", threads.thread_detail, name="thread_detail"),
+    path("timeline/", timeline.timeline, name="timeline"),
+    path("events/<slug:slug>/", events.event_detail, name="event_detail"),
     path(
         "events/<slug:key>/cite.<citation_format:export_format>",
-        views.citation,
+        citations.citation,
         {"kind": "event"},
         name="event_citation",
     ),
-    path("people/", views.person_list, name="person_list"),
-    path("people/<slug:external_id>/", views.person_detail, name="person_detail"),
-    path("data/", views.data, name="data"),
-    path("data/<str:file_name>", views.data_download, name="data_download"),
-    path("sources/", views.source_list, name="source_list"),
-    path("sources/<slug:external_id>/", views.source_detail, name="source_detail"),
+    path("people/", people.person_list, name="person_list"),
+    path("people/<slug:external_id>/", people.person_detail, name="person_detail"),
+    path("data/", data.data, name="data"),
+    path("data/<str:file_name>", data.data_download, name="data_download"),
+    path("sources/", sources.source_list, name="source_list"),
+    path("sources/<slug:external_id>/", sources.source_detail, name="source_detail"),
     path(
         "sources/<slug:key>/cite.<citation_format:export_format>",
-        views.citation,
+        citations.citation,
         {"kind": "source"},
         name="source_citation",
     ),

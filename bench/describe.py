@@ -38,13 +38,13 @@ def route_exists(path):
 def deep_page_query(deep_row):
     """The query string of the list page that starts after row `deep_row`, newest first."""
     try:
-        from archive import keyset
+        from lib import keyset
     except ImportError:
         keyset = None
     if keyset is None or not hasattr(keyset, "cursor_at_offset"):
         # No keyset paging in this checkout: the same depth by page number (OFFSET).
         return {"query": {"page": deep_row // views.MESSAGES_PER_PAGE + 1}, "kind": "offset"}
-    ordered = Message.objects.published().newest_first()
+    ordered = Message.objects.public().newest_first()
     return {"query": {"cursor": keyset.cursor_at_offset(ordered, deep_row)}, "kind": "cursor"}
 
 
@@ -55,7 +55,7 @@ def main():
         json.dumps(
             {
                 "report": report,
-                "published_messages": Message.objects.published().count(),
+                "published_messages": Message.objects.public().count(),
                 "deep_row": deep_row,
                 "deep_page": deep_page_query(deep_row),
                 "messages_per_page": views.MESSAGES_PER_PAGE,

@@ -75,14 +75,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     # First: every response, redirects and errors included, carries the request's id.
-    "archive.middleware.RequestIdMiddleware",
+    "ops.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "archive.middleware.PermissionsPolicyMiddleware",
+    "ops.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before CommonMiddleware, so a preflight is answered before any redirect (see CORS_*).
     "corsheaders.middleware.CorsMiddleware",
     # Before anything reads: anonymous page views read from a replica (when there are any).
-    "archive.replicas.ReplicaReadsMiddleware",
+    "ops.replicas.ReplicaReadsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -91,9 +91,9 @@ MIDDLEWARE = [
     # After auth and messages: marks pages made for one reader Cache-Control: private.
     "annotations.middleware.PrivateCacheMiddleware",
     # A unique rule broken by two saves at once is a 409 page, never a 500.
-    "archive.middleware.IntegrityErrorMiddleware",
+    "ops.middleware.IntegrityErrorMiddleware",
     # A write with no room left (disk or database full) is a 503 "try again", never a 500.
-    "archive.middleware.StorageFullMiddleware",
+    "ops.middleware.StorageFullMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into a 429 page.
@@ -108,16 +108,16 @@ AUTHENTICATION_BACKENDS = [
 # the client's address to X-Forwarded-For; only then are those headers believed.
 BEHIND_TLS_PROXY = env_bool("DJANGO_BEHIND_TLS_PROXY")
 
-# Login throttling (annotations/throttling.py): five failures for one username from one client
-# lock that pair for an hour; twenty from one client, across any usernames, lock the client; and
-# thirty for one username from any number of clients lock that username for an hour (an
+# Login throttling (annotations/accounts/throttling.py): five failures for one username from one
+# client lock that pair for an hour; twenty from one client, across any usernames, lock the client;
+# and thirty for one username from any number of clients lock that username for an hour (an
 # attacker with many addresses). A client is its address, or an IPv6 address's /64.
-AXES_HANDLER = "annotations.throttling.AxesHandler"
+AXES_HANDLER = "annotations.accounts.throttling.AxesHandler"
 AXES_FAILURE_LIMIT = 5
 AXES_ADDRESS_FAILURE_LIMIT = 20
 AXES_ACCOUNT_FAILURE_LIMIT = 30
-AXES_USERNAME_CALLABLE = "annotations.throttling.attempted_username"
-AXES_CLIENT_IP_CALLABLE = "annotations.throttling.client_network"
+AXES_USERNAME_CALLABLE = "annotations.accounts.throttling.attempted_username"
+AXES_CLIENT_IP_CALLABLE = "annotations.accounts.throttling.client_network"
 AXES_COOLOFF_TIME = 1
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address", "username"]
 AXES_RESET_ON_SUCCESS = True
@@ -180,7 +180,7 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     options["options"] = " ".join(filter(None, [options.get("options"), "-c jit=off"]))
 
 # Read replicas (PostgreSQL hot standbys), comma-separated: anonymous page views read from them,
-# everything else reads and writes on the primary (archive/replicas.py). Each becomes an alias
+# everything else reads and writes on the primary (ops/replicas.py). Each becomes an alias
 # replica_1, replica_2, … with the primary's options; tests mirror them onto the primary.
 DATABASE_REPLICAS = []
 for _number, _url in enumerate(
@@ -194,13 +194,13 @@ for _number, _url in enumerate(
         _replica["OPTIONS"] = {**DATABASES["default"]["OPTIONS"], **_replica.get("OPTIONS", {})}
     if _replica["ENGINE"] == "django.db.backends.postgresql":
         # A replica that accepts the connection and then says nothing must not hold a page:
-        # give up after a few seconds and read from the primary (archive/replicas.py).
+        # give up after a few seconds and read from the primary (ops/replicas.py).
         _replica.setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
     _replica["TEST"] = {"MIRROR": "default"}
     DATABASES[f"replica_{_number}"] = _replica
     DATABASE_REPLICAS.append(f"replica_{_number}")
 if DATABASE_REPLICAS:
-    DATABASE_ROUTERS = ["archive.replicas.ReplicaRouter"]
+    DATABASE_ROUTERS = ["ops.replicas.ReplicaRouter"]
 # After a write, the same browser reads from the primary for this long (read-your-writes).
 READ_YOUR_WRITES_SECONDS = int(os.environ.get("BACKCHANNEL_READ_YOUR_WRITES_SECONDS", "10"))
 # A replica that fails to connect is left alone this long (its readers go to the primary).
@@ -215,22 +215,22 @@ SITE_URL = os.environ.get("BACKCHANNEL_SITE_URL", "http://127.0.0.1:8000").rstri
 REDIS_URL = os.environ.get("REDIS_URL", "")
 # The cache holds only figures that can be computed again: with REDIS_URL every app server shares
 # them, and a Redis that is down or frozen is a miss after at most CACHE_TIMEOUT_SECONDS, then
-# left alone for CACHE_RETRY_SECONDS (archive/cache_backends.py). Sessions, rate-limit counters
+# left alone for CACHE_RETRY_SECONDS (ops/cache_backends.py). Sessions, rate-limit counters
 # and the figures' generation live in the database, so they hold with either cache.
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "archive.cache_backends.ResilientRedisCache", "LOCATION": REDIS_URL}
+        "default": {"BACKEND": "ops.cache_backends.ResilientRedisCache", "LOCATION": REDIS_URL}
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CACHE_TIMEOUT_SECONDS = float(os.environ.get("BACKCHANNEL_CACHE_TIMEOUT_SECONDS", "0.5"))
 CACHE_RETRY_SECONDS = int(os.environ.get("BACKCHANNEL_CACHE_RETRY_SECONDS", "30"))
 
-# A list counts its matches up to this many and then says "more than" (archive/counting.py):
+# A list counts its matches up to this many and then says "more than" (lib/counting.py):
 # counting a million rows on every request is what made deep lists slow.
 LIST_COUNT_BOUND = 10_000
 
-# Abuse limits, (actions, seconds), counted in the database (annotations/throttling.py).
+# Abuse limits, (actions, seconds), counted in the database (annotations/accounts/throttling.py).
 RATE_LIMITS = {
     # Password-reset mails: per e-mail address asked for, and per client address.
     "password_reset_email": (3, 3600),
@@ -281,7 +281,7 @@ IMPORT_MAX_COMPRESSION_RATIO = int(os.environ.get("IMPORT_MAX_COMPRESSION_RATIO"
 IMPORT_MAX_MESSAGE_BYTES = int(os.environ.get("IMPORT_MAX_MESSAGE_BYTES", "") or 50 * 1024**2)
 IMPORT_MAX_NESTING_DEPTH = int(os.environ.get("IMPORT_MAX_NESTING_DEPTH", "") or 50)
 
-# `manage.py check_links` (archive/linkcheck.py) does not ask addresses on loopback, private or
+# `manage.py check_links` (lib/linkcheck.py) does not ask addresses on loopback, private or
 # link-local networks: a researcher's link must not make the server probe its own network.
 # Turn on for an archive whose sources live on an intranet.
 LINK_CHECK_PRIVATE_ADDRESSES = env_bool("BACKCHANNEL_LINK_CHECK_PRIVATE_ADDRESSES")
@@ -384,7 +384,7 @@ ARCHIVE_INTRO = os.environ.get(
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"json": {"()": "archive.log_format.JsonFormatter"}},
+    "formatters": {"json": {"()": "ops.log_format.JsonFormatter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
     "loggers": {

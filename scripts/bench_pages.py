@@ -29,7 +29,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 def default_urls():
     from archive.models import Event, Message, Person, Thread
 
-    message = Message.objects.published().order_by("external_id").first()
+    message = Message.objects.public().order_by("external_id").first()
     urls = ["/", "/messages/", message.get_absolute_url() if message else None]
     for model in (Thread, Event, Person):
         obj = model.objects.order_by("external_id").first()

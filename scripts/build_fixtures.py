@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from archive.slugs import event_slug  # noqa: E402 - the one place event slugs are made
+from archive.models.slugs import event_slug  # noqa: E402 - the one place event slugs are made
 
 FACTSHEET = ROOT.parent / "shared" / "data" / "factsheet.json"
 OUT = ROOT / "fixtures" / "archive.json"

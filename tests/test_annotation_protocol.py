@@ -9,8 +9,8 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.test import Client
 
-from annotations import protocol, w3c
 from annotations.models import Annotation, ApiToken
+from annotations.w3c import jsonld, protocol
 from tests.support import DATA, w3c_suite
 from tests.support.annotation_helpers import make_annotation, make_group
 from tests.support.query_counts import QUERY_BOUNDS
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 CONTAINER = "/api/annotations/"
 BASE = "http://testserver"
-LD = w3c.MEDIA_TYPE
+LD = jsonld.MEDIA_TYPE
 
 
 @pytest.fixture
@@ -41,7 +41,7 @@ def bearer(key):
 
 def new_note(message, **extra):
     note = {
-        "@context": w3c.ANNO_CONTEXT,
+        "@context": jsonld.ANNO_CONTEXT,
         "type": "Annotation",
         "motivation": "commenting",
         "body": {
@@ -131,7 +131,7 @@ def test_the_container_is_an_ldp_basic_container_and_an_annotation_collection(
     assert got.status_code == 200 and got["Content-Type"] == LD
     body = got.json()
     assert {"BasicContainer", "AnnotationCollection"} <= set(body["type"])  # P-CON-5
-    assert body["@context"] == [w3c.ANNO_CONTEXT, w3c.LDP_CONTEXT]  # P-CON-6
+    assert body["@context"] == [jsonld.ANNO_CONTEXT, jsonld.LDP_CONTEXT]  # P-CON-6
     assert link_has(got, r'<http://www\.w3\.org/ns/ldp#BasicContainer>; rel="type"')  # P-CON-7
     assert link_has(  # P-CON-8
         got,
@@ -151,7 +151,7 @@ def test_the_container_is_an_ldp_basic_container_and_an_annotation_collection(
 
 
 def test_the_container_iri_has_no_query_and_ends_with_a_slash():
-    iri = w3c.container_iri(BASE)  # P-CON-1, P-CON-2
+    iri = jsonld.container_iri(BASE)  # P-CON-1, P-CON-2
     assert iri.endswith("/") and "?" not in iri and "#" not in iri
 
 

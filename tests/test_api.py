@@ -272,9 +272,9 @@ def test_pages_follow_each_other_without_gaps_or_repeats(client, build, sort):
     build.message(day=None)
     expected = list(
         (
-            Message.objects.published().chronological()
+            Message.objects.public().chronological()
             if sort == "oldest"
-            else Message.objects.published().newest_first()
+            else Message.objects.public().newest_first()
         ).values_list("external_id", flat=True)
     )
     assert walk(client, f"/api/messages/?sort={sort}&page_size=5") == expected

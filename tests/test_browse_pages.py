@@ -141,7 +141,7 @@ def test_a_large_archive_s_sitemap_is_an_index_of_files_that_list_each_page_once
 ):
     import re
 
-    from archive.sitemaps import ArchiveSitemap
+    from archive.views.sitemaps import ArchiveSitemap
 
     monkeypatch.setattr(ArchiveSitemap, "limit", 5)  # as 10,000 would at 50,000 messages
     index = client.get("/sitemap.xml")
@@ -156,7 +156,7 @@ def test_a_large_archive_s_sitemap_is_an_index_of_files_that_list_each_page_once
         assert answer.status_code == 200 and "<urlset" in answer.content.decode()
         pages += re.findall(r"<loc>http://testserver([^<]+)</loc>", answer.content.decode())
     messages = [page for page in pages if page.startswith("/messages/") and page != "/messages/"]
-    published = Message.objects.published().values_list("external_id", flat=True)
+    published = Message.objects.public().values_list("external_id", flat=True)
     assert sorted(messages) == sorted(f"/messages/{m}/" for m in published)
     assert len(pages) == len(set(pages)) and "/people/" in pages
     assert client.get("/sitemap-nothing.xml").status_code == 404
@@ -180,8 +180,8 @@ def test_record_pages_carry_open_graph_tags(client, archive):
 
 
 def test_long_conversations_are_paged_and_answers_on_later_pages_count(client, build):
-    from archive import views
     from archive.models import AnswerRate
+    from archive.views import threads as views
 
     thread = build.thread(external_id="long")
     a, b = build.account(handle="@a"), build.account(handle="@b")
@@ -208,7 +208,7 @@ def test_long_conversations_are_paged_and_answers_on_later_pages_count(client, b
 def test_timeline_pages_by_cursor_and_keeps_undated_records_for_the_end(client, build):
     from datetime import date, timedelta
 
-    from archive import views
+    from archive.views import timeline as views
 
     thread = build.thread()
     first_day = date(2020, 1, 1)
@@ -267,7 +267,7 @@ def test_a_day_with_more_records_than_a_page_is_paged_through_without_gaps(
     next page began the following day and the rest of that day was never shown."""
     from datetime import date
 
-    monkeypatch.setattr("archive.views.TIMELINE_PAGE_SIZE", 7)
+    monkeypatch.setattr("archive.views.timeline.TIMELINE_PAGE_SIZE", 7)
     thread = build.thread()
     busy, before, after = date(2020, 3, 3), date(2020, 3, 2), date(2020, 3, 4)
     build.message(thread=thread, external_id="m-before", day=before)
@@ -299,7 +299,7 @@ def test_timeline_cursor_has_no_gaps_or_duplicates_while_records_are_added(
 ):
     from datetime import date, timedelta
 
-    monkeypatch.setattr("archive.views.TIMELINE_PAGE_SIZE", 4)
+    monkeypatch.setattr("archive.views.timeline.TIMELINE_PAGE_SIZE", 4)
     thread = build.thread()
     for i in range(10):
         build.message(thread=thread, external_id=f"m{i}", day=date(2021, 1, 1) + timedelta(i))
@@ -343,7 +343,7 @@ def test_timeline_paging_links_keep_the_filters_and_reach_the_next_page(
 ):
     import html
 
-    monkeypatch.setattr("archive.views.TIMELINE_PAGE_SIZE", 5)
+    monkeypatch.setattr("archive.views.timeline.TIMELINE_PAGE_SIZE", 5)
     content = client.get("/timeline/", {"kind": "messages"}).content.decode()
     assert "??" not in content
     later = re.search(r'<a rel="next" href="([^"]+)"', content)

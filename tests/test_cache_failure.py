@@ -10,7 +10,7 @@ import time
 import pytest
 from django.core.cache import cache
 
-from archive import cache_backends
+from ops import cache_backends
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +69,7 @@ class RedisServer:
 def redis_server(settings):
     server = RedisServer()
     settings.CACHES = {
-        "default": {"BACKEND": "archive.cache_backends.ResilientRedisCache", "LOCATION": server.url}
+        "default": {"BACKEND": "ops.cache_backends.ResilientRedisCache", "LOCATION": server.url}
     }
     settings.CACHE_TIMEOUT_SECONDS = 0.3
     settings.CACHE_RETRY_SECONDS = 30
@@ -148,7 +148,7 @@ def test_signing_in_and_staying_signed_in_need_no_redis(client, users, redis_ser
 
 @pytest.mark.parametrize("state", ["stopped", "frozen"])
 def test_rate_limits_still_count_without_redis(users, redis_server, settings, state):
-    from annotations.throttling import within_rate
+    from annotations.accounts.throttling import within_rate
 
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "note_create": (2, 600)}
     assert within_rate("note_create", users["author"].pk)

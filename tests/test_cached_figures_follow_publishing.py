@@ -1,4 +1,4 @@
-"""Cached aggregates (archive/caching.py) change as soon as a curator publishes or withdraws."""
+"""Cached aggregates (lib/caching.py) change as soon as a curator publishes or withdraws."""
 
 from datetime import date
 

@@ -18,9 +18,9 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from annotations.models import SourceLink
-from archive.linkcheck import Checker
-from archive.links import DEAD_AFTER_FAILURES, LinkState
 from archive.models import Source
+from archive.models.links import DEAD_AFTER_FAILURES, LinkState
+from lib.linkcheck import Checker
 from tests.support.annotation_helpers import make_annotation
 
 BIG_BODY = 50 * 1024 * 1024

@@ -185,8 +185,8 @@ def test_an_event_is_cited_with_the_archive_as_author_and_its_date_range(client,
 
 
 def test_every_published_record_of_the_archive_cites_cleanly(client, archive):
-    urls = [m.get_absolute_url() for m in Message.objects.published()]
-    urls += [e.get_absolute_url() for e in Event.objects.published()]
+    urls = [m.get_absolute_url() for m in Message.objects.public()]
+    urls += [e.get_absolute_url() for e in Event.objects.public()]
     urls += [s.get_absolute_url() for s in Source.objects.all()]
     for url in urls:
         entry = parse_bibtex(client, f"{url}cite.bib")

@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 
 from annotations.models import SourceLink
-from archive.links import DEAD_AFTER_FAILURES, LinkState
 from archive.models import Source
+from archive.models.links import DEAD_AFTER_FAILURES, LinkState
 from tests.support.annotation_helpers import make_annotation
 from tests.support.query_counts import PAGE_QUERIES
 
@@ -95,7 +95,7 @@ def test_a_changed_address_is_not_checked_until_the_next_run(sources):
 
 def test_a_check_is_not_an_edit_so_the_loader_still_updates_the_source(build, users):
     """The loader and the admin's conflict check compare fingerprints: a check leaves them."""
-    from archive.fingerprints import fingerprint
+    from archive.importing.fingerprints import fingerprint
 
     source = build.source()
     link = SourceLink.objects.create(

@@ -8,7 +8,7 @@ import logging
 import pytest
 from django.test import Client
 
-from archive.log_format import JsonFormatter
+from ops.log_format import JsonFormatter
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from archive.models import Event
-from archive.slugs import event_slug, external_ids_in_slug
+from archive.models.slugs import event_slug, external_ids_in_slug
 
 
 def make_event(build, external_id, title, **fields):

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from annotations.models import SourceLink
-from archive.exports import LIST_SEPARATOR
+from archive.exports.files import LIST_SEPARATOR
 from archive.models import Discrepancy, DiscrepancyReading
 from tests.support.annotation_helpers import make_annotation, make_group
 from tests.support.query_counts import QUERY_BOUNDS
@@ -409,11 +409,11 @@ def test_exports_read_the_same_number_of_queries_for_one_row_and_many(
 
 
 def test_a_large_export_reads_in_chunks_of_bounded_queries(client, build, settings):
-    import archive.exports
+    import archive.exports.files
 
     _many_messages(build, 7)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(archive.exports, "EXPORT_CHUNK", 3)
+        patch.setattr(archive.exports.files, "EXPORT_CHUNK", 3)
         chunks_of_three = _queries_for_export(client, LISTS["messages"], format="json")
     whole = _queries_for_export(client, LISTS["messages"], format="json")
     # Three chunks instead of one: a chunk's few queries twice more, never a query per row

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from annotations.models import Annotation
-from archive.importers import load_fixture_files
+from archive.importing.fixtures import load_fixture_files
 from archive.models import Correction, Event, Message
 from tests.support import DATA
 from tests.support.annotation_helpers import make_annotation, make_group

@@ -14,18 +14,18 @@ from datetime import date
 import pytest
 
 from annotations import views as annotation_views
-from archive import views as archive_views
 from archive.search import results as search_results
+from archive.views import messages, people, threads, timeline
 from tests.support.annotation_helpers import make_annotation
 
 pytestmark = pytest.mark.django_db
 
 # Every list that reads ?cursor=, with the page-size setting that makes a two-row list two pages.
 HTML_LISTS = {
-    "/messages/": (archive_views, "MESSAGES_PER_PAGE"),
-    "/threads/t/": (archive_views, "THREAD_PAGE_SIZE"),
-    "/timeline/": (archive_views, "TIMELINE_PAGE_SIZE"),
-    "/people/": (archive_views, "PEOPLE_PER_PAGE"),
+    "/messages/": (messages, "MESSAGES_PER_PAGE"),
+    "/threads/t/": (threads, "THREAD_PAGE_SIZE"),
+    "/timeline/": (timeline, "TIMELINE_PAGE_SIZE"),
+    "/people/": (people, "PEOPLE_PER_PAGE"),
     "/annotations/": (annotation_views, "ANNOTATIONS_PER_PAGE"),
     **{
         f"/search/?q=words&sort=oldest&kind={kind}": (search_results, "RESULTS_PER_PAGE")

@@ -103,7 +103,7 @@ def test_the_same_seed_writes_the_same_rows_and_another_seed_others(db):
 def test_it_writes_the_number_of_messages_asked_for_and_the_report_counts_the_rows(report):
     counts = report["counts"]
     assert Message.objects.count() == counts["messages"] == report["messages"] == MESSAGES
-    assert Message.objects.published().count() == counts["published_messages"]
+    assert Message.objects.public().count() == counts["published_messages"]
     assert Person.objects.count() == counts["people"] >= 200
     assert Thread.objects.count() == counts["threads"]
     assert Event.objects.count() == counts["events"] >= 5
@@ -287,7 +287,7 @@ def test_one_published_message_has_exactly_fifty_public_notes(report):
 
 
 def test_the_report_handles_are_true_of_the_data(report):
-    published = Message.objects.published()
+    published = Message.objects.public()
     words_by_message = [
         words_of(text + " " + summary) for text, summary in published.values_list("text", "summary")
     ]

@@ -7,7 +7,7 @@ import pytest
 from django.core.cache import cache
 from django.db.migrations.recorder import MigrationRecorder
 
-from archive import health
+from ops import health
 from tests.support.query_counts import QUERY_BOUNDS
 
 pytestmark = pytest.mark.django_db
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or "0"
 REDIS_URL = f"redis://127.0.0.1:6379/{8 + int(WORKER) % 8}"
 REDIS_CACHE = {
-    "default": {"BACKEND": "archive.cache_backends.ResilientRedisCache", "LOCATION": REDIS_URL}
+    "default": {"BACKEND": "ops.cache_backends.ResilientRedisCache", "LOCATION": REDIS_URL}
 }
 
 
@@ -72,7 +72,7 @@ def test_pages_work_with_the_redis_cache(client, build, redis_cache):
 
 
 def test_rate_limits_are_counted_in_redis(client, users, settings, redis_cache):
-    from annotations.throttling import within_rate
+    from annotations.accounts.throttling import within_rate
 
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "note_create": (2, 600)}
     assert within_rate("note_create", users["author"].pk)

@@ -1,9 +1,9 @@
 """Hostile W3C annotation JSON is a 4xx naming the field, never a server error: through POST and
 PUT on /api/annotations/ and through manage.py import_annotations.
 
-The bodies are generated: every field the protocol reads (annotations/w3c.py) is given, one at
-a time, each wrong JSON type (object, list, number, bool, null), a nesting far deeper than any
-annotation has, and strings no database stores (a lone surrogate, a NUL)."""
+The bodies are generated: every field the protocol reads (annotations/w3c/jsonld.py) is given,
+one at a time, each wrong JSON type (object, list, number, bool, null), a nesting far deeper
+than any annotation has, and strings no database stores (a lone surrogate, a NUL)."""
 
 import io
 import json
@@ -12,8 +12,8 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from annotations import w3c
 from annotations.models import Annotation, ApiToken
+from annotations.w3c import jsonld
 from tests.support.annotation_helpers import make_annotation
 
 pytestmark = pytest.mark.django_db
@@ -98,7 +98,7 @@ def full_note(base, message):
     decides the answer."""
     permalink = base + message.get_absolute_url()
     return {
-        "@context": [w3c.ANNO_CONTEXT, {"bc": w3c.OUR_NAMESPACE}],
+        "@context": [jsonld.ANNO_CONTEXT, {"bc": jsonld.OUR_NAMESPACE}],
         "type": "Annotation",
         "@type": "Annotation",
         "id": "https://elsewhere.example/notes/1",

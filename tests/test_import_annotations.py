@@ -7,8 +7,8 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from annotations import w3c
 from annotations.models import Annotation
+from annotations.w3c import jsonld
 from tests.support.annotation_helpers import make_annotation, make_every_shape
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +21,7 @@ TEXT = (
 
 def everything(base=None):
     notes = Annotation.objects.for_list().order_by("created", "pk")
-    return w3c.collection_to_jsonld(notes, base or settings.SITE_URL, "urn:test:notes")
+    return jsonld.collection_to_jsonld(notes, base or settings.SITE_URL, "urn:test:notes")
 
 
 def write(tmp_path, document, name="notes.jsonld"):

@@ -4,6 +4,7 @@ provenance; idempotence; malformed files refused with nothing written."""
 import json
 import zipfile
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -345,12 +346,52 @@ def test_a_truncated_mbox_names_the_message_and_writes_nothing(tmp_path):
     )
 
 
-def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path):
-    path = tmp_path / "huge.mbox"
+def bytes_read_by_this_process():
+    """What this process has read so far, by any means (Linux counts it in /proc/self/io)."""
+    with open("/proc/self/io") as io:
+        return int(next(line for line in io if line.startswith("rchar:")).split()[1])
+
+
+def sparse_file(path, size):
     with open(path, "wb") as stream:
-        stream.truncate(2 * 1024**3)  # 2 GiB, sparse: no disk used
-    with pytest.raises(CommandError, match="over the import limit"):
+        stream.truncate(size)  # sparse: no disk used, but every byte is there to read
+    return path
+
+
+counts_bytes_read = pytest.mark.skipif(
+    not Path("/proc/self/io").exists(), reason="bytes read are counted in Linux's /proc/self/io"
+)
+
+
+@counts_bytes_read
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path):
+    path = sparse_file(tmp_path / "huge.mbox", 2 * 1024**3)
+    before = bytes_read_by_this_process()
+    with pytest.raises(CommandError, match="is 2.0 GiB, over the import limit of 1.0 GiB"):
         _command(path)
+    # Hashing it first (as imports once did) reads all 2 GiB.
+    assert bytes_read_by_this_process() - before < 16 * 1024**2
+    assert nothing_written()
+
+
+@counts_bytes_read
+def test_a_folder_over_the_size_limit_is_refused_before_its_files_are_read(tmp_path):
+    folder = tmp_path / "mail"
+    folder.mkdir()
+    for name in ("a.eml", "b.eml"):
+        sparse_file(folder / name, 600 * 1024**2)
+    before = bytes_read_by_this_process()
+    with pytest.raises(CommandError, match="mail is 1.2 GiB, over the import limit of 1.0 GiB"):
+        _command(folder)
+    assert bytes_read_by_this_process() - before < 16 * 1024**2
+    assert nothing_written()
+
+
+def test_the_size_limit_is_named_in_the_unit_it_is_set_in(tmp_path, settings):
+    settings.IMPORT_MAX_FILE_BYTES = 1024**2
+    path = sparse_file(tmp_path / "big.mbox", 3 * 1024**2)
+    with pytest.raises(FileRefused, match="is 3.0 MiB, over the import limit of 1.0 MiB"):
+        import_path(path)
     assert nothing_written()
 
 

@@ -1,4 +1,4 @@
-"""Keyset pages (archive/keyset.py): every row once, in order, both ways, whatever happens between
+"""Keyset pages (lib/keyset.py): every row once, in order, both ways, whatever happens between
 requests; forged cursors are harmless; counts say whether they are exact."""
 
 import base64
@@ -8,10 +8,10 @@ from datetime import date, timedelta
 import pytest
 from django.test import override_settings
 
-from archive import views
-from archive.counting import bounded_count
-from archive.keyset import KeysetPaginator, cursor_after, cursor_at_offset
 from archive.models import Message
+from archive.views import messages as views
+from lib.counting import bounded_count
+from lib.keyset import KeysetPaginator, cursor_after, cursor_at_offset
 
 PER_PAGE = 3
 
@@ -23,7 +23,7 @@ def listed(build):
     days = [date(2016, 10, 3), date(2016, 10, 3), date(2016, 10, 4), None]
     for i in range(13):
         build.message(thread=threads[i % 2], day=days[i % len(days)])
-    return Message.objects.published()
+    return Message.objects.public()
 
 
 def walk_forwards(queryset):
@@ -71,7 +71,7 @@ def test_a_page_can_end_in_the_dated_rows_and_the_next_start_in_the_undated(buil
     thread = build.thread()
     for day in [date(2016, 1, 1), date(2016, 1, 2), None, None]:
         build.message(thread=thread, day=day)
-    queryset = Message.objects.published().newest_first()
+    queryset = Message.objects.public().newest_first()
     first = KeysetPaginator(queryset, 2).page(None)
     second = KeysetPaginator(queryset, 2).page(first.next_cursor)
     assert [m.date_earliest for m in first] == [date(2016, 1, 2), date(2016, 1, 1)]

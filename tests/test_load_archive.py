@@ -45,7 +45,7 @@ def test_a_fixture_change_to_a_record_nobody_edited_is_applied(loaded, tmp_path)
 
 
 def test_archive_counts_match_the_fact_sheet(loaded):
-    assert Message.objects.published().count() == 24
+    assert Message.objects.public().count() == 24
     assert Message.objects.filter(channel="direct_message").count() == 11
     assert Message.objects.filter(channel="email").count() == 2
     assert Message.objects.filter(channel="public_tweet").count() == 11

@@ -123,7 +123,7 @@ def test_an_old_page_number_link_still_opens_its_page(client, build):
 
 
 def test_a_page_number_past_the_numbered_pages_opens_the_first_page_and_says_why(client, build):
-    from archive.views import MAX_PAGE_NUMBER
+    from archive.views.lists import MAX_PAGE_NUMBER
 
     build.message()
     response = client.get(URL, {"page": MAX_PAGE_NUMBER + 1})

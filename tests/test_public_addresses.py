@@ -1,4 +1,4 @@
-"""The rule for which addresses the server may connect to (archive/public_addresses.py), by
+"""The rule for which addresses the server may connect to (lib/public_addresses.py), by
 itself and through `manage.py check_links` when a name resolves to one of the IPv6 forms that
 carry an IPv4 address."""
 
@@ -8,7 +8,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from archive.public_addresses import is_public_address
+from lib.public_addresses import is_public_address
 
 # (address, public?) — each IPv6 form that carries an IPv4 address, with a private and a
 # public address inside, then the plain cases.

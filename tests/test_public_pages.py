@@ -5,8 +5,8 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from archive.keyset import cursor_after
 from archive.models import Message
+from lib.keyset import cursor_after
 from tests.support.query_counts import PAGE_QUERIES, add_notes, archive_with_rows
 
 
@@ -113,9 +113,9 @@ def test_each_page_makes_exactly_the_queries_in_the_table(
 ):
     # Every page here is its list's last (the costliest: it also reads the undated records), so
     # that 2 rows and 200 are the same case and only growth with the rows shows.
-    monkeypatch.setattr("archive.views.TIMELINE_PAGE_SIZE", 1000)
+    monkeypatch.setattr("archive.views.timeline.TIMELINE_PAGE_SIZE", 1000)
     thread, messages, person, source, event = archive_with_rows(build, rows)
-    oldest = Message.objects.published().chronological()
+    oldest = Message.objects.public().chronological()
     if reader.endswith("+notes"):
         # More notes per record with more rows: a page's count must grow with neither.
         add_notes(users, messages[:20], [event], per_record=3 if rows == 2 else 12)
@@ -124,7 +124,7 @@ def test_each_page_makes_exactly_the_queries_in_the_table(
     urls = {
         "home": reverse("home"),
         # The last page, the costliest: it reads the end of the dated messages and then the
-        # undated ones (archive/keyset.py), whatever the list's size.
+        # undated ones (lib/keyset.py), whatever the list's size.
         "message_list": reverse("archive:message_list")
         + "?"
         + urlencode({"sort": "oldest", "cursor": cursor_after(oldest, messages[-2])}),

@@ -1,4 +1,4 @@
-"""Read replicas (archive/replicas.py): which database each request reads from.
+"""Read replicas (ops/replicas.py): which database each request reads from.
 
 In this process a "replica" is a second connection to the test database (what Django's TEST
 MIRROR makes of one), so the real pages run with their queries counted per connection. The real
@@ -19,16 +19,16 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
-from archive import replicas
-from archive.caching import cached_figures
 from archive.models import Message
-from archive.replicas import RECENT_WRITE_COOKIE, ReplicaReadsMiddleware, reading_from
+from lib.caching import cached_figures
+from ops import replicas
+from ops.replicas import RECENT_WRITE_COOKIE, ReplicaReadsMiddleware, reading_from
 from tests.support import ROOT
 from tests.support.live_server_gunicorn import free_port, make_message, make_user
 from tests.test_error_pages_and_logs import request_log  # noqa: F401, F811
 
 REPLICA = "replica_1"
-ROUTERS = ["archive.replicas.ReplicaRouter"]
+ROUTERS = ["ops.replicas.ReplicaRouter"]
 
 
 @pytest.fixture(autouse=True)

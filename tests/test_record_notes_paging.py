@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from annotations.highlighting import segments
 from annotations.models import Annotation
-from archive.views import NOTES_PER_PAGE
+from archive.views.notes import NOTES_PER_PAGE
 from tests.support.query_counts import QUERY_BOUNDS
 
 MANY = 520

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from archive.models import ATTESTATION_REFS as SOURCE_REFS
-from archive.views import SOURCE_LIST_REFS, SOURCE_PAGE_MESSAGES
+from archive.views.sources import SOURCE_LIST_REFS, SOURCE_PAGE_MESSAGES
 
 pytestmark = pytest.mark.django_db
 

@@ -74,7 +74,7 @@ def test_a_note_saved_while_the_database_is_full_gets_the_try_again_page(
     message = build.message()
     client.force_login(users["author"])
 
-    with caplog.at_level(logging.ERROR, logger="archive.middleware"):
+    with caplog.at_level(logging.ERROR, logger="ops.middleware"):
         answer = client.post(
             f"/messages/{message.external_id}/annotate/", note_form_data(body=LONG_BODY)
         )

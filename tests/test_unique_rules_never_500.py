@@ -46,7 +46,7 @@ def test_the_admin_refuses_a_taken_group_name_with_a_form_error(db, curator):
 def test_an_integrity_error_escaping_a_view_is_a_409_page_not_a_500(rf, users):
     from django.db import IntegrityError, transaction
 
-    from archive.middleware import IntegrityErrorMiddleware
+    from ops.middleware import IntegrityErrorMiddleware
 
     ResearchGroup.objects.create(name="Team", slug="team")
     try:

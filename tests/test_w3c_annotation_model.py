@@ -7,8 +7,8 @@ import re
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from annotations import w3c
 from annotations.models import Annotation
+from annotations.w3c import jsonld
 from tests.support import w3c_suite
 from tests.support.annotation_helpers import make_every_shape
 
@@ -43,19 +43,19 @@ SHAPES = [
 
 @pytest.mark.parametrize("shape", SHAPES)
 def test_each_shape_of_note_passes_every_must_of_the_w3c_suite(shapes, shape):
-    document = w3c.annotation_to_jsonld(shapes[shape], BASE)
+    document = jsonld.annotation_to_jsonld(shapes[shape], BASE)
     assert w3c_suite.failed_musts(document, "annotations/annotationMusts.test") == []
 
 
 @pytest.mark.parametrize("shape", SHAPES)
 def test_times_are_utc_written_with_z_and_the_id_is_our_container_iri(shapes, shape):
-    document = w3c.annotation_to_jsonld(shapes[shape], BASE)
+    document = jsonld.annotation_to_jsonld(shapes[shape], BASE)
     assert UTC_Z.match(document["created"]) and UTC_Z.match(document["modified"])
     assert document["id"] == f"{BASE}/api/annotations/{shapes[shape].uuid}"
 
 
 def test_the_shoulds_we_mean_to_meet_hold_and_all_are_reported(shapes, capsys):
-    document = w3c.annotation_to_jsonld(shapes["links"], BASE)
+    document = jsonld.annotation_to_jsonld(shapes["links"], BASE)
     outcomes = {
         o.assertion: o for o in w3c_suite.check(document, "annotations/annotationOptionals.test")
     }
@@ -77,7 +77,7 @@ def test_the_shoulds_we_mean_to_meet_hold_and_all_are_reported(shapes, capsys):
 
 def test_a_quote_is_a_text_quote_and_a_text_position_selector_on_the_permalink(shapes):
     note = shapes["quote"]
-    target = w3c.annotation_to_jsonld(note, BASE)["target"]
+    target = jsonld.annotation_to_jsonld(note, BASE)["target"]
     assert target["source"] == BASE + note.message.get_absolute_url()
     quote, position = target["selector"]
     assert quote == {
@@ -91,7 +91,7 @@ def test_a_quote_is_a_text_quote_and_a_text_position_selector_on_the_permalink(s
 
 
 def test_bodies_carry_markdown_tags_and_links_with_their_archived_copy(shapes):
-    bodies = w3c.annotation_to_jsonld(shapes["links"], BASE)["body"]
+    bodies = jsonld.annotation_to_jsonld(shapes["links"], BASE)["body"]
     assert bodies[0] == {
         "type": "TextualBody",
         "value": "See both.",
@@ -110,7 +110,7 @@ def test_bodies_carry_markdown_tags_and_links_with_their_archived_copy(shapes):
         "purpose": "linking",
         "source": {"id": "https://example.org/bare"},
     }
-    tags = w3c.annotation_to_jsonld(shapes["tags only"], BASE)["body"]
+    tags = jsonld.annotation_to_jsonld(shapes["tags only"], BASE)["body"]
     assert tags == [
         {"type": "TextualBody", "value": "podesta", "purpose": "tagging"},
         {"type": "TextualBody", "value": "dates", "purpose": "tagging"},
@@ -119,28 +119,28 @@ def test_bodies_carry_markdown_tags_and_links_with_their_archived_copy(shapes):
 
 def test_our_motivations_map_to_w3c_ones_and_ours_is_kept(shapes):
     for shape, w3c_name in [("correcting", "editing"), ("corroborating", "assessing")]:
-        document = w3c.annotation_to_jsonld(shapes[shape], BASE)
+        document = jsonld.annotation_to_jsonld(shapes[shape], BASE)
         assert document["motivation"] == w3c_name
         assert document["bc:motivation"] == shape
 
 
 def test_a_collection_of_every_shape_passes_the_collection_and_page_musts(shapes):
-    collection = w3c.collection_to_jsonld(shapes.values(), BASE, f"{BASE}/exports/notes")
+    collection = jsonld.collection_to_jsonld(shapes.values(), BASE, f"{BASE}/exports/notes")
     assert w3c_suite.failed_musts(collection, "collections/collectionMusts.test") == []
     page = {
-        "@context": w3c.ANNO_CONTEXT,
+        "@context": jsonld.ANNO_CONTEXT,
         **collection["first"],
         "partOf": {"id": collection["id"], "total": collection["total"]},
     }
     assert w3c_suite.failed_musts(page, "collections/pages/pageMusts.test") == []
     for item in collection["first"]["items"]:
-        item = {"@context": w3c.ANNO_CONTEXT, **item}
+        item = {"@context": jsonld.ANNO_CONTEXT, **item}
         assert w3c_suite.failed_musts(item, "annotations/annotationMusts.test") == []
 
 
 def test_the_suite_is_not_a_rubber_stamp(shapes):
     """A broken annotation fails the MUSTs: the checks above can fail."""
-    document = w3c.annotation_to_jsonld(shapes["quote"], BASE)
+    document = jsonld.annotation_to_jsonld(shapes["quote"], BASE)
     del document["target"]
     document["created"] = "yesterday"
     document["@context"] = "http://example.org/other"

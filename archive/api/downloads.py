@@ -1,6 +1,6 @@
 """Whole filtered sets as files from the API: /api/exports/<kind>.<csv|json> (notes also as
 jsonld and markdown). The same FilterSets and query parameters as the API's lists and the HTML
-pages, and the same export code as the pages' download links (archive/exports.py,
+pages, and the same export code as the pages' download links (archive/exports/files.py,
 annotations/exports.py); the API's own lists stay paged JSON."""
 
 from django.http import Http404
@@ -8,10 +8,9 @@ from django.http import Http404
 from annotations.exports import NOTE_FORMATS, notes_response
 from annotations.filters import AnnotationFilter
 from annotations.models import Annotation
-
-from .. import exports
-from ..filters import EventFilter, MessageFilter, PersonFilter, SourceFilter
-from ..models import Event, Message, Person
+from archive.exports import files as exports
+from archive.filters import EventFilter, MessageFilter, PersonFilter, SourceFilter
+from archive.models import Event, Message, Person
 
 RECORD_FORMATS = ("csv", "json")
 
@@ -19,10 +18,10 @@ RECORD_FORMATS = ("csv", "json")
 def _records(kind, request):
     """(export, FilterSet over the rows a download of this kind reads), as the pages do."""
     if kind == "messages":
-        rows = Message.objects.published().newest_first()
+        rows = Message.objects.public().newest_first()
         return exports.MESSAGES, MessageFilter(request.GET, queryset=rows, request=request)
     if kind == "events":
-        rows = Event.objects.published().chronological()
+        rows = Event.objects.public().chronological()
         return exports.EVENTS, EventFilter(request.GET, queryset=rows)
     if kind == "people":
         rows = Person.objects.public().order_by("name", "pk")

@@ -1,11 +1,11 @@
-"""Cursor pages for the API, read by the HTML lists' keyset paginator (archive/keyset.py)."""
+"""Cursor pages for the API, read by the HTML lists' keyset paginator (lib/keyset.py)."""
 
 from django.utils.http import urlencode
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 
-from ..keyset import MAX_CURSOR_LENGTH, KeysetPaginator
+from lib.keyset import MAX_CURSOR_LENGTH, KeysetPaginator
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200

@@ -8,8 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .. import dates
-from ..models import (
+from archive.models import (
     ATTESTATION_REFS,
     Account,
     Attestation,
@@ -18,6 +17,7 @@ from ..models import (
     Message,
     Person,
     Source,
+    dates,
 )
 
 

@@ -3,7 +3,7 @@ from django.views.decorators.cache import cache_page
 from drf_spectacular.views import SpectacularJSONAPIView
 from rest_framework.routers import SimpleRouter
 
-from . import downloads, views
+from archive.api import downloads, views
 
 app_name = "api"
 

@@ -1,8 +1,7 @@
 """The API's endpoints: anyone may read; only published records (people and sources as their
 pages show them). Lists are filtered by the same FilterSets as the HTML pages."""
 
-from django.db.models import Count, OuterRef, Prefetch, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Prefetch
 from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -12,11 +11,12 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from annotations.models import Annotation
-
-from ..filters import EventFilter, MessageFilter, PersonFilter, SourceFilter, ThreadFilter
-from ..models import Event, Message, Person, Source, Thread
-from ..views import discrepancies_prefetch, source_attestations
-from . import serializers as api
+from archive.api import serializers as api
+from archive.filters import EventFilter, MessageFilter, PersonFilter, SourceFilter, ThreadFilter
+from archive.models import Event, Message, Person, Source, Thread
+from archive.views.messages import discrepancies_prefetch
+from archive.views.sources import source_attestations
+from lib.counting import count_per_row
 
 # Each list's name in the index, and its route's basename (archive/api/urls.py).
 RESOURCES = {
@@ -67,21 +67,17 @@ class ArchiveViewSet(viewsets.ReadOnlyModelViewSet):
         self.attach_note_counts([record])
         return record
 
-    # The AnnotationQuerySet method that counts notes per record, for records that take notes.
-    notes_counted_by = None
+    # Whether the records take notes (messages and events), whose counts the answer shows.
+    takes_notes = False
 
     def attach_note_counts(self, records):
         """Set `annotation_count` on each record: its public notes (the API signs no one in)."""
-        if self.notes_counted_by is None or not records:
-            return
-        public = Annotation.objects.visible_to(None)
-        counts = getattr(public, self.notes_counted_by)([record.pk for record in records])
-        for record in records:
-            record.annotation_count = counts.get(record.pk, 0)
+        if self.takes_notes:
+            Annotation.objects.visible_to(None).attach_counts(list(records))
 
 
 def _published_refs(model, *fields):
-    return model.objects.published().only("external_id", *fields).order_by("external_id")
+    return model.objects.public().only("external_id", *fields).order_by("external_id")
 
 
 @extend_schema(tags=["messages"])
@@ -91,11 +87,11 @@ class MessageViewSet(ArchiveViewSet):
     record_name = "published message"
     serializer_class = api.MessageSerializer
     filterset_class = MessageFilter
-    notes_counted_by = "counts_by_message"
+    takes_notes = True
 
     def get_queryset(self):
         return (
-            Message.objects.published()
+            Message.objects.public()
             .for_list()
             .select_related("in_reply_to")
             .prefetch_related(
@@ -116,18 +112,18 @@ class EventViewSet(ArchiveViewSet):
     record_name = "published event"
     serializer_class = api.EventSerializer
     filterset_class = EventFilter
-    notes_counted_by = "counts_by_event"
+    takes_notes = True
 
     def get_queryset(self):
         return (
-            Event.objects.published()
+            Event.objects.public()
             .prefetch_related(
                 "participants",
                 "sources",
                 "corrections",
                 Prefetch(
                     "messages",
-                    queryset=Message.objects.published().only("external_id").chronological(),
+                    queryset=Message.objects.public().only("external_id").chronological(),
                 ),
                 *discrepancies_prefetch(),
             )
@@ -148,7 +144,7 @@ class PersonViewSet(ArchiveViewSet):
             Person.objects.public()
             .prefetch_related(
                 "accounts",
-                Prefetch("events", queryset=Event.objects.published().chronological()),
+                Prefetch("events", queryset=Event.objects.public().chronological()),
             )
             .order_by("name", "external_id")
         )
@@ -180,17 +176,9 @@ class ThreadViewSet(ArchiveViewSet):
     filterset_class = ThreadFilter
 
     def get_queryset(self):
-        published = (
-            Message.objects.published()
-            .filter(thread=OuterRef("pk"))
-            .order_by()
-            .values("thread")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
         return (
-            Thread.objects.in_published_records()
-            .annotate(message_count=Coalesce(Subquery(published), 0))
+            Thread.objects.public()
+            .annotate(message_count=count_per_row(Message.objects.public(), "thread"))
             .prefetch_related("participants__person")
             .order_by("external_id")
         )

@@ -28,7 +28,7 @@ STAGING_HOURS = 6
 
 
 def attachments_storage():
-    from ..models import Attachment
+    from archive.models import Attachment
 
     return Attachment._meta.get_field("file").storage
 
@@ -113,7 +113,7 @@ def _remove_tree(storage, folder):
 
 def clean_attachment_files(older_than_hours=STAGING_HOURS, storage=None):
     """Remove what killed imports left; return what was done, as counts."""
-    from ..models import Attachment
+    from archive.models import Attachment
 
     storage = storage or attachments_storage()
     cutoff = timezone.now() - timedelta(hours=older_than_hours)

@@ -12,8 +12,8 @@ blank). Errors are reported per row, by row number (the header is row 1).
 import csv
 from datetime import UTC, date, datetime
 
-from . import limits
-from .items import FileRefused, Item, Party, Problem
+from archive.importing import limits
+from archive.importing.items import FileRefused, Item, Party, Problem
 
 REQUIRED = ["id", "thread", "sender", "text"]
 COLUMNS = [

@@ -16,8 +16,8 @@ from datetime import UTC, timedelta
 
 import nh3
 
-from . import limits
-from .items import AttachmentData, FileRefused, Item, Party, Problem
+from archive.importing import limits
+from archive.importing.items import AttachmentData, FileRefused, Item, Party, Problem
 
 # Defects that mean the message is cut short (a truncated mbox): the item fails, with this reason.
 TRUNCATION_DEFECTS = {
@@ -83,6 +83,11 @@ def _mbox_spans(path):
             else:
                 last_was_empty = at_line_start and line == b"\n"
             at_line_start = line.endswith(b"\n")
+
+
+def read_eml(path):
+    """One .eml file, or every .eml file of a folder."""
+    return read_eml_file(path) if path.is_file() else read_eml_folder(path)
 
 
 def read_eml_file(path):

@@ -18,29 +18,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from ..caching import forget_figures
-from ..models import Account, Attachment, ImportBatch, Message, Person, Source, Thread
-from . import csv_reader, email_reader, limits, telegram_reader, twitter_reader, whatsapp_reader
-from .attachment_files import StagedFiles, final_name
-from .items import FileRefused, Problem
+from archive.importing import formats, limits
+from archive.importing.attachment_files import StagedFiles, final_name
+from archive.importing.items import FileRefused, Problem
+from archive.models import Account, Attachment, ImportBatch, Message, Person, Source, Thread
+from lib.caching import forget_figures
 
 IMPORTER_VERSION = "1.0"
 CHUNK = 500
 EXAMPLES = 10
-# Per format: the prefix of the ids the archive gives what it imports, and the family whose
-# original identifiers are shared (the same Message-ID in an mbox and an .eml is one message).
-FAMILIES = {
-    "mbox": ("em", "email"),
-    "eml": ("em", "email"),
-    "twitter": ("tw", "twitter"),
-    "telegram": ("tg", "telegram"),
-    "whatsapp": ("wa", "whatsapp"),
-    "csv": ("csv", "csv"),
-}
 PLATFORM_PREFIX = {
     "email": "em",
     "twitter": "tw",
@@ -48,10 +37,6 @@ PLATFORM_PREFIX = {
     "whatsapp": "wa",
     "other": "ot",
 }
-
-
-def max_file_bytes():
-    return getattr(settings, "IMPORT_MAX_FILE_BYTES", 1024**3)
 
 
 @dataclass
@@ -68,7 +53,7 @@ class ImportResult:
 
     @property
     def format_label(self):
-        return ImportBatch.Format(self.format).label
+        return formats.label(self.format)
 
     @property
     def wrote(self):
@@ -79,97 +64,31 @@ class _Refused(Exception):
     pass
 
 
-def detect_format(path):
-    """The format of `path` from what it is and holds; FileRefused if none fits."""
-    path = Path(path)
-    if path.is_dir():
-        if (path / "data" / "direct-messages.js").is_file() or (
-            path / "data" / "tweets.js"
-        ).is_file():
-            return "twitter"
-        if (path / "result.json").is_file():
-            return "telegram"
-        if (path / "_chat.txt").is_file():
-            return "whatsapp"
-        if any(p.suffix.lower() == ".eml" for p in limits.folder_files(path)[0]):
-            return "eml"
-        raise FileRefused(
-            "This folder is not a known export (no .eml files, no data/ of a "
-            "Twitter archive, no result.json, no _chat.txt)."
-        )
-    suffix = path.suffix.lower()
-    if suffix == ".zip":
-        return "twitter"
-    if suffix == ".json":
-        return "telegram"
-    if suffix == ".txt":
-        return "whatsapp"
-    if suffix == ".csv":
-        return "csv"
-    if suffix == ".eml":
-        return "eml"
-    if suffix in (".mbox", ".mbx"):
-        return "mbox"
-    with open(path, "rb") as stream:
-        if stream.read(5) == b"From ":
-            return "mbox"
-    raise FileRefused(
-        "The format could not be told from the file: give --format "
-        "(mbox, eml, twitter, telegram, whatsapp or csv)."
-    )
-
-
-def _reader(path, format):
-    if format == "mbox":
-        return email_reader.read_mbox(path)
-    if format == "eml":
-        if path.is_file():
-            return email_reader.read_eml_file(path)
-        return email_reader.read_eml_folder(path)
-    if format == "twitter":
-        return twitter_reader.read_twitter(path)
-    if format == "telegram":
-        return telegram_reader.read_telegram(_named_file(path, "result.json"))
-    if format == "whatsapp":
-        file = _named_file(path, "_chat.txt")
-        chat = (
-            path.name
-            if path.is_dir()
-            else (path.parent.name if path.name == "_chat.txt" else path.stem)
-        )
-        return whatsapp_reader.read_whatsapp(file, chat)
-    if format == "csv":
-        return csv_reader.read_csv(path)
-    raise FileRefused(f"Unknown format {format!r}.")
-
-
-def _named_file(path, name):
-    """The export file itself: `path`, or the file `name` of the folder `path` (never one
-    reached through a symbolic link)."""
-    if not path.is_dir():
-        return path
-    file = limits.file_in_folder(path, name)
-    if file is None:
-        raise FileRefused(f"This folder holds no {name}.")
-    return file
-
-
 def fingerprint(path):
     """(size in bytes, SHA-256) of a file, or of a folder's files (names and contents; the
-    symbolic links in it are not followed, as no reader follows them)."""
-    if path.is_file():
-        digest, size = hashlib.sha256(), 0
-        with open(path, "rb") as stream:
-            while chunk := stream.read(1024 * 1024):
+    symbolic links in it are not followed, as no reader follows them). Called once the size
+    on disk is within IMPORT_MAX_FILE_BYTES; a file that has grown past it since is refused as
+    soon as the bytes read do."""
+    read = 0
+
+    def file_digest(file):
+        nonlocal read
+        digest = hashlib.sha256()
+        with open(file, "rb") as stream:
+            while chunk := stream.read(limits.READ_CHUNK):
+                read += len(chunk)
+                if too_large := limits.file_too_large(path.name, read):
+                    raise FileRefused(too_large)
                 digest.update(chunk)
-                size += len(chunk)
-        return size, digest.hexdigest()
-    digest, size = hashlib.sha256(), 0
+        return digest.hexdigest()
+
+    if path.is_file():
+        sha256 = file_digest(path)
+        return read, sha256
+    digest = hashlib.sha256()
     for file in limits.folder_files(path)[0]:
-        file_size, file_hash = fingerprint(file)
-        digest.update(f"{file.relative_to(path).as_posix()}\0{file_hash}\n".encode())
-        size += file_size
-    return size, digest.hexdigest()
+        digest.update(f"{file.relative_to(path).as_posix()}\0{file_digest(file)}\n".encode())
+    return read, digest.hexdigest()
 
 
 def import_path(
@@ -189,7 +108,8 @@ def import_path(
         raise FileRefused(f"{path} does not exist.")
     if path.is_symlink() and not path.resolve().exists():
         raise FileRefused(f"{path} is a broken link.")
-    size, sha256 = fingerprint(path)
+    # Measured, never read, before the limit is checked: the size the file system states.
+    size = limits.size_on_disk(path)
     if size == 0 and path.is_dir() and limits.folder_files(path)[1]:
         raise FileRefused(
             f"{path.name} holds only symbolic links, which an import never follows (one may "
@@ -197,22 +117,21 @@ def import_path(
         )
     if size == 0:
         raise FileRefused(f"{path.name} is empty: there is nothing to import.")
-    limit = max_file_bytes()
-    if size > limit:
-        raise FileRefused(
-            f"{path.name} is {size / 1024**3:.1f} GiB, over the import limit of "
-            f"{limit / 1024**3:.1f} GiB (IMPORT_MAX_FILE_BYTES). Split it, or raise the limit."
-        )
-    format = format or detect_format(path)
-    if format not in FAMILIES:
-        raise FileRefused(f"Unknown format {format!r}: use one of {', '.join(FAMILIES)}.")
+    if too_large := limits.file_too_large(path.name, size):
+        raise FileRefused(too_large)
+    import_format = formats.get(format or formats.detect(path))
+    size, sha256 = fingerprint(path)
     result = ImportResult(
-        format=format, file_name=file_name or path.name, sha256=sha256, size=size, dry_run=dry_run
+        format=import_format.name,
+        file_name=file_name or path.name,
+        sha256=sha256,
+        size=size,
+        dry_run=dry_run,
     )
     earlier = ImportBatch.objects.filter(sha256=sha256).first()
     if earlier:
         return _already_imported(result, earlier)
-    items = _reader(path, format)  # FileRefused here: nothing read, nothing written
+    items = import_format.read(path)  # FileRefused here: nothing read, nothing written
     writer = None
     try:
         with transaction.atomic():
@@ -289,7 +208,9 @@ class _Writer:
         self.result = result
         # A dry run writes no files at all.
         self.files = StagedFiles() if store_files else None
-        self.prefix, self.family = FAMILIES[result.format]
+        import_format = formats.get(result.format)
+        self.prefix, self.family = import_format.prefix, import_format.family
+        self.identity = import_format.identity
         self.publish = publish
         self.fixed_thread = thread
         self.batch = ImportBatch.objects.create(
@@ -353,7 +274,7 @@ class _Writer:
         keyed = []
         for item in items:
             key = item.original_id
-            if self.family == "whatsapp":
+            if self.identity == formats.BY_CONTENT:
                 # Line numbers move between exports of one chat: a message is the same message
                 # when its chat, time, author and words are (and which repeat of them it is).
                 base = _digest(
@@ -361,7 +282,7 @@ class _Writer:
                 )
                 self.seen_keys[base] += 1
                 key = f"{item.thread_key}:{base}:{self.seen_keys[base]}"
-            elif self.family == "csv":
+            elif self.identity == formats.PER_THREAD:
                 key = f"{item.thread_key}:{item.original_id}"
             keyed.append((self.external_id(key), item))
         existing = set(
@@ -440,7 +361,7 @@ class _Writer:
         wanted = {}
         for message, item in links:
             parent_key = item.in_reply_to
-            if self.family == "csv":
+            if self.identity == formats.PER_THREAD:
                 parent_key = f"{item.thread_key}:{item.in_reply_to}"
             wanted[message.pk] = (message, item, self.external_id(parent_key))
         parents = {

@@ -12,13 +12,17 @@ from pathlib import Path
 
 from django.conf import settings
 
-from .items import FileRefused
+from archive.importing.items import FileRefused
 
 MIB = 1024**2
 # A member smaller than this is never refused for its ratio: small files of repeated text
 # (an empty list padded with spaces) compress far better than 100:1 and are harmless.
 RATIO_FLOOR_BYTES = MIB
 READ_CHUNK = MIB
+
+
+def max_file_bytes():
+    return getattr(settings, "IMPORT_MAX_FILE_BYTES", 1024**3)
 
 
 def max_uncompressed_bytes():
@@ -43,6 +47,26 @@ def size_label(size):
     if size >= MIB:
         return f"{size / MIB:.1f} MiB"
     return f"{size:,} bytes"
+
+
+def size_on_disk(path):
+    """The bytes of a file, or of a folder's files, as the file system states them: nothing is
+    read, so a file over IMPORT_MAX_FILE_BYTES is refused before any of it is."""
+    path = Path(path)
+    if path.is_file():
+        return path.stat().st_size
+    return sum(file.stat().st_size for file in folder_files(path)[0])
+
+
+def file_too_large(name, size):
+    """The reason a file (or folder) of `size` bytes is not imported, or "" when it may be."""
+    limit = max_file_bytes()
+    if size <= limit:
+        return ""
+    return (
+        f"{name} is {size_label(size)}, over the import limit of {size_label(limit)} "
+        "(IMPORT_MAX_FILE_BYTES). Split it, or raise the limit."
+    )
 
 
 def message_too_large(size):
@@ -168,3 +192,14 @@ def file_in_folder(folder, relative):
                 "in instead."
             )
     return path if path.is_file() else None
+
+
+def export_file(path, name):
+    """The export file itself: `path`, or the file `name` of the folder `path` (never one
+    reached through a symbolic link)."""
+    if not path.is_dir():
+        return path
+    file = file_in_folder(path, name)
+    if file is None:
+        raise FileRefused(f"This folder holds no {name}.")
+    return file

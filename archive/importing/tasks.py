@@ -15,9 +15,9 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
-from ..models import ImportUpload
-from .importer import import_path
-from .items import FileRefused
+from archive.importing.importer import import_path
+from archive.importing.items import FileRefused
+from archive.models import ImportUpload
 
 PENDING_DIR_NAME = "backchannel-pending-imports"
 PENDING_HOURS = 24

@@ -5,8 +5,13 @@ exporting computer's local clock without a zone and is kept only in the original
 import json
 from datetime import UTC, datetime
 
-from . import limits
-from .items import FileRefused, Item, Party, Problem
+from archive.importing import limits
+from archive.importing.items import FileRefused, Item, Party, Problem
+
+
+def read_export(path):
+    """result.json, or the result.json of the folder `path`."""
+    return read_telegram(limits.export_file(path, "result.json"))
 
 
 def read_telegram(path):

@@ -9,8 +9,8 @@ import re
 import zipfile
 from datetime import UTC, datetime
 
-from . import limits
-from .items import FileRefused, Item, Party, Problem
+from archive.importing import limits
+from archive.importing.items import FileRefused, Item, Party, Problem
 
 FILES = {
     "account": "data/account.js",

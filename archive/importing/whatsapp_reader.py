@@ -6,8 +6,8 @@ never converted. The line number is the message's identifier."""
 import re
 from datetime import UTC, datetime
 
-from . import limits
-from .items import FileRefused, Item, Party, Problem
+from archive.importing import limits
+from archive.importing.items import FileRefused, Item, Party, Problem
 
 LINE = re.compile(
     r"^\u200e?\[?(?P<date>\d{1,4}[./-]\d{1,2}[./-]\d{1,4}),?\s+"
@@ -15,6 +15,17 @@ LINE = re.compile(
 )
 AUTHOR = re.compile(r"^(?P<name>[^:]{1,100}?):\s(?P<text>.*)$", re.DOTALL)
 ZONE_NOTE = "WhatsApp exports give the phone's local time with no time zone; shown as exported."
+
+
+def read_export(path):
+    """_chat.txt, or the _chat.txt of the folder `path`; the chat is named after the folder
+    ("Chat with Ann"), or after the file when it was renamed."""
+    file = limits.export_file(path, "_chat.txt")
+    if path.is_dir():
+        chat = path.name
+    else:
+        chat = path.parent.name if path.name == "_chat.txt" else path.stem
+    return read_whatsapp(file, chat)
 
 
 def read_whatsapp(path, chat_name):

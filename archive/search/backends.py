@@ -10,7 +10,7 @@ from django.db import connection
 from django.db.models import BooleanField, Exists, F, FloatField, Func, OuterRef, TextField, Value
 from django.db.models.expressions import RawSQL
 
-from .schema import POSTGRES_CONFIG
+from archive.search.schema import POSTGRES_CONFIG
 
 # Private-use characters mark the matched words inside a snippet; they are replaced by <mark>
 # only after the snippet has been escaped.

@@ -1,8 +1,8 @@
 from django import forms
 
-from ..models import Event, Message
-from .query import MAX_LENGTH, QueryError, parse
-from .results import KINDS
+from archive.models import Event, Message
+from archive.search.query import MAX_LENGTH, QueryError, parse
+from archive.search.results import KINDS
 
 SORTS = [("relevance", "Best match"), ("newest", "Newest first"), ("oldest", "Oldest first")]
 

@@ -17,12 +17,11 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from annotations.models import Annotation
-
-from .. import counting
-from ..caching import cached_figures
-from ..keyset import KeysetPaginator
-from ..models import Event, Message, Person, Source
-from .backends import SNIPPET_END, SNIPPET_START, backend
+from archive.models import Event, Message, Person, Source
+from archive.search.backends import SNIPPET_END, SNIPPET_START, backend
+from lib import counting
+from lib.caching import cached_figures
+from lib.keyset import KeysetPaginator
 
 # Counts stop at this many rows: "more than 10,000" costs what 10,000 costs, at any size.
 COUNT_LIMIT = 10_000
@@ -57,9 +56,9 @@ KINDS_BY_SLUG = {kind.slug: kind for kind in KINDS}
 def visible_records(kind, user):
     """Every record of this kind that this reader may find."""
     if kind == "messages":
-        return Message.objects.published()
+        return Message.objects.public()
     if kind == "events":
-        return Event.objects.published()
+        return Event.objects.public()
     if kind == "people":
         return Person.objects.public()
     if kind == "sources":
@@ -76,7 +75,7 @@ def matching(queryset, query, in_order=False):
         queryset = match(queryset, query)
     elif query.excluded:
         # Only exclusions (beside a date): leave out whatever any of them would find.
-        from .query import SearchQuery
+        from archive.search.query import SearchQuery
 
         any_excluded = SearchQuery(groups=[tuple(query.excluded)])
         found = search.matching(queryset.model.objects.all(), any_excluded).values("pk")
@@ -362,7 +361,7 @@ def search(query, params, user):
     rows = _ordered_rows(narrowed_in_order, section, query, sort)
     if not ranked:
         # In date order a reader may go as deep as they like: pages by cursor, each costing
-        # what the first costs (archive/keyset.py).
+        # what the first costs (lib/keyset.py).
         results.keyset_page = KeysetPaginator(rows, RESULTS_PER_PAGE).page(params.get("cursor"))
         results.hits = with_snippets(results.keyset_page.object_list, query)
         return results
@@ -382,7 +381,7 @@ def _shared(kind, query, chosen, what, compute, queryset):
     """compute(queryset), shared between readers and pages while the archive is unchanged.
 
     Counts and facets of the archive's own records are the same for every reader and for every
-    page of one search: kept with the cached figures (archive/caching.py), which any change to
+    page of one search: kept with the cached figures (lib/caching.py), which any change to
     a record makes stale. Notes differ per reader and change without a curator: never shared."""
     if kind == "notes":
         return compute(queryset)

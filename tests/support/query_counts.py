@@ -16,7 +16,7 @@ without notes on the archive or with them ("+notes": public, group and private o
 from datetime import date, timedelta
 
 # fmt: off
-# Every page that shows cached figures reads their generation once (archive/caching.py: it is
+# Every page that shows cached figures reads their generation once (lib/caching.py: it is
 # kept in the database, so a change on one worker reaches every other): +1 on those pages.
 PAGE_QUERIES = {
     # Cold: the busiest conversations and how many there are (2), the counts (4), the chart.
@@ -26,7 +26,7 @@ PAGE_QUERIES = {
     # + one query per dropdown (sender, recipient, conversation, source) to know if it is short
     # enough to list (cached with the figures: this table counts every page cold), and one for
     # each dropdown's choices.
-    # + one query for the page's ids, then one reading those rows whole (archive/keyset.py).
+    # + one query for the page's ids, then one reading those rows whole (lib/keyset.py).
     "message_list":   {"anonymous": 16, "anonymous+notes": 16, "member": 18, "member+notes": 18},
     # A record page: + its corrections; with notes, + the count and the highlights of the page.
     "message_detail": {"anonymous": 12, "anonymous+notes": 14, "member": 15, "member+notes": 17},
@@ -102,7 +102,7 @@ QUERY_BOUNDS = {
     # the sender, recipient, conversation and source choices are many; sources add what each
     # attests, counted and cut to its first few (a grouped and a windowed query per kind, cached
     # with the figures) instead of a prefetch of every record. messages, sources, source: + the
-    # cached figures' generation (archive/caching.py).
+    # cached figures' generation (lib/caching.py).
     "api_messages":                  17,
     "api_message":                   12,
     "api_events":                    10,

@@ -11,9 +11,9 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from annotations.models import Annotation, SourceLink
-from archive.linkcheck import Checker, check_links, user_agent
-from archive.links import LinkError, LinkState
 from archive.models import Source
+from archive.models.links import LinkError, LinkState
+from lib.linkcheck import Checker, check_links, user_agent
 
 
 def _bounded(kind, low, high):

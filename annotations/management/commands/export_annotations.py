@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from annotations.exports import NOTE_FORMATS, note_file_chunks
 from annotations.models import Annotation
-from archive.exports import DEFAULT_DIALECT, DIALECTS
+from archive.exports.files import DEFAULT_DIALECT, DIALECTS
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 """manage.py import_annotations FILE: notes from W3C Web Annotation JSON-LD.
 
-The work is annotations/importing.py's."""
+The work is annotations/w3c/importing.py's."""
 
 import json
 from pathlib import Path
@@ -8,9 +8,9 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from annotations import w3c, w3c_shape
-from annotations.importing import import_document
 from annotations.models import Annotation
+from annotations.w3c import jsonld, shape
+from annotations.w3c.importing import import_document
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
 
@@ -49,7 +49,7 @@ class Command(BaseCommand):
             report = import_document(
                 document, default_author=author, default_visibility=visibility, dry_run=dry_run
             )
-        except w3c.W3CError as error:
+        except jsonld.W3CError as error:
             raise CommandError(f"{path}: {error} Nothing was imported.") from None
         if options["json"]:
             self.stdout.write(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
@@ -79,8 +79,8 @@ class Command(BaseCommand):
         if path.stat().st_size > MAX_FILE_BYTES:
             raise CommandError(f"{path}: larger than {MAX_FILE_BYTES // 2**20} MB.")
         try:
-            return w3c_shape.parse(path.read_text(encoding="utf-8-sig"))
-        except w3c_shape.ShapeError as error:
+            return shape.parse(path.read_text(encoding="utf-8-sig"))
+        except shape.ShapeError as error:
             raise CommandError(f"{path}: {error} Nothing was imported.") from None
         except UnicodeDecodeError:
             raise CommandError(f"{path}: not UTF-8 text. Nothing was imported.") from None

@@ -1,8 +1,8 @@
-"""manage.py backup PATH: a consistent copy of the live database (archive/backups.py)."""
+"""manage.py backup PATH: a consistent copy of the live database (ops/backups.py)."""
 
 from django.core.management.base import BaseCommand, CommandError
 
-from archive import backups
+from ops import backups
 
 
 class Command(BaseCommand):

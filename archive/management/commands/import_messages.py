@@ -5,7 +5,8 @@ import json
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from archive.importing.importer import FAMILIES, import_path
+from archive.importing import formats
+from archive.importing.importer import import_path
 from archive.importing.items import FileRefused
 from archive.importing.report import describe
 
@@ -19,7 +20,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("path")
-        parser.add_argument("--format", choices=sorted(FAMILIES), help="Detected when not given.")
+        parser.add_argument(
+            "--format", choices=sorted(formats.names()), help="Detected when not given."
+        )
         parser.add_argument(
             "--thread",
             metavar="EXTERNAL_ID",

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.serializers.base import DeserializationError
 
-from archive.importers import DEFAULT_FIXTURES, load_fixture_files
+from archive.importing.fixtures import DEFAULT_FIXTURES, load_fixture_files
 
 
 class Command(BaseCommand):

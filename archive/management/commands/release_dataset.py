@@ -1,12 +1,12 @@
 """manage.py release_dataset --version V: a versioned zip of the published archive and its
-public notes (archive/release.py), recorded so the /data/ page lists it."""
+public notes (archive/exports/release.py), recorded so the /data/ page lists it."""
 
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
+from archive.exports.release import DEFAULT_LICENCE, ReleaseError, check_version, write_release
 from archive.models import DatasetRelease
-from archive.release import DEFAULT_LICENCE, ReleaseError, check_version, write_release
 
 
 def iso_day(value):

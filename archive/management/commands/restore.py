@@ -1,8 +1,8 @@
-"""manage.py restore PATH: a backup into the configured, empty database (archive/backups.py)."""
+"""manage.py restore PATH: a backup into the configured, empty database (ops/backups.py)."""
 
 from django.core.management.base import BaseCommand, CommandError
 
-from archive import backups
+from ops import backups
 
 
 class Command(BaseCommand):

@@ -1,0 +1,385 @@
+"""The admin side of imports: batches (read-only, publish a batch), the upload → dry run →
+confirm pages (both steps run in the background: archive/importing/tasks.py), attachments for
+curators, and merging imported accounts into one person."""
+
+import json
+import secrets
+from pathlib import Path
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from archive.importing import csv_reader
+from archive.importing import formats as import_formats
+from archive.importing.tasks import pending_root, queue, remove_stale_uploads
+from archive.models import Attachment, ImportBatch, ImportUpload, Message
+from lib.caching import forget_figures
+
+
+def upload_limit():
+    """Bytes an upload may have (IMPORT_UPLOAD_MAX_BYTES, 25 MB); larger files: the command."""
+    return getattr(settings, "IMPORT_UPLOAD_MAX_BYTES", 25 * 1024 * 1024)
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        help_text="An mbox, a single .eml, a Twitter/X archive .zip, a Telegram result.json, "
+        "a WhatsApp _chat.txt or a .csv."
+    )
+    format = forms.ChoiceField(
+        choices=lambda: [("", "Detect from the file"), *import_formats.format_choices()],
+        required=False,
+    )
+    thread = forms.SlugField(
+        required=False,
+        label="Put every message in thread",
+        help_text="A thread's external id (made if it does not exist). "
+        "Blank: threads come from the data.",
+    )
+    publish = forms.BooleanField(
+        required=False,
+        label="Publish at once",
+        help_text="Otherwise the messages wait, unpublished, for review.",
+    )
+    skip_invalid = forms.BooleanField(
+        required=False, label="Import the rest if some messages cannot be read"
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > upload_limit():
+            raise forms.ValidationError(
+                f"This file is {upload.size / 1024**2:.1f} MB; uploads here are limited to "
+                f"{upload_limit() / 1024**2:.0f} MB. Import larger files with "
+                "`manage.py import_messages PATH`."
+            )
+        if upload.size == 0:
+            raise forms.ValidationError("This file is empty: there is nothing to import.")
+        return upload
+
+
+def _safe_name(name):
+    name = Path(name.replace("\\", "/")).name
+    return "".join(c for c in name if c.isalnum() or c in "._- ")[:120] or "upload"
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "format", "imported_by_name", "created", "published", "unpublished"]
+    list_filter = ["format"]
+    search_fields = ["file_name", "sha256"]
+    actions = ["publish_batches", "unpublish_batches"]
+    readonly_fields = [
+        "file_name",
+        "file_size",
+        "sha256",
+        "format",
+        "importer_version",
+        "imported_by",
+        "imported_by_name",
+        "created",
+        "report_display",
+        "messages_link",
+    ]
+    fields = readonly_fields
+    change_list_template = "admin/archive/importbatch/change_list.html"
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                published_count=Count("messages", filter=Q(messages__is_published=True)),
+                unpublished_count=Count("messages", filter=Q(messages__is_published=False)),
+            )
+        )
+
+    @admin.display(description="Published", ordering="published_count")
+    def published(self, batch):
+        return batch.published_count
+
+    @admin.display(description="Unpublished", ordering="unpublished_count")
+    def unpublished(self, batch):
+        return batch.unpublished_count
+
+    @admin.display(description="Report")
+    def report_display(self, batch):
+        return format_html("<pre>{}</pre>", json.dumps(batch.report, indent=2, ensure_ascii=False))
+
+    @admin.display(description="Messages")
+    def messages_link(self, batch):
+        url = reverse("admin:archive_message_changelist") + f"?import_batch__id__exact={batch.pk}"
+        return format_html('<a href="{}">The messages of this batch</a>', url)
+
+    def has_add_permission(self, request):
+        return False  # batches are made by importing: the "Import a file" page
+
+    def has_change_permission(self, request, obj=None):
+        return request.method in ("GET", "HEAD") and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # provenance stays
+
+    @admin.action(description="Publish every message of the selected batches")
+    def publish_batches(self, request, queryset):
+        count = Message.objects.filter(import_batch__in=queryset).publish()
+        forget_figures()
+        self.message_user(request, f"Published {count} message(s).", messages.SUCCESS)
+
+    @admin.action(description="Unpublish every message of the selected batches")
+    def unpublish_batches(self, request, queryset):
+        count = Message.objects.filter(import_batch__in=queryset).update(is_published=False)
+        forget_figures()
+        self.message_user(request, f"Unpublished {count} message(s).", messages.SUCCESS)
+
+    def get_actions(self, request):
+        # The batches' own changes are refused (read-only), but publishing their messages is a
+        # change to messages: allowed to those who may change messages.
+        actions = super().get_actions(request)
+        if not request.user.has_perm("archive.change_message"):
+            return {}
+        return actions
+
+    def get_urls(self):
+        return [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.upload_view),
+                name="archive_importbatch_upload",
+            ),
+            path(
+                "import/<int:pk>/",
+                self.admin_site.admin_view(self.status_view),
+                name="archive_importbatch_upload_status",
+            ),
+            path(
+                "import/template.csv",
+                self.admin_site.admin_view(self.template_view),
+                name="archive_importbatch_template",
+            ),
+            *super().get_urls(),
+        ]
+
+    def template_view(self, request):
+        response = HttpResponse(csv_reader.TEMPLATE, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="backchannel-import-template.csv"'
+        return response
+
+    def _may_import(self, request):
+        if not (
+            request.user.has_perm("archive.add_message")
+            and request.user.has_perm("archive.view_importbatch")
+        ):
+            raise PermissionDenied
+
+    def _context(self, request, **extra):
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "limit_mb": upload_limit() // (1024 * 1024),
+            **extra,
+        }
+
+    def upload_view(self, request):
+        """A curator who may add messages uploads a file; its dry run is queued."""
+        self._may_import(request)
+        remove_stale_uploads()
+        form = UploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            token = secrets.token_hex(16)
+            folder = pending_root() / token
+            folder.mkdir()
+            stored = folder / _safe_name(form.cleaned_data["file"].name)
+            with open(stored, "wb") as out:
+                for chunk in form.cleaned_data["file"].chunks():
+                    out.write(chunk)
+            upload = ImportUpload.objects.create(
+                token=token,
+                file_name=stored.name,
+                uploaded_by=request.user,
+                **{
+                    key: form.cleaned_data[key]
+                    for key in ("format", "thread", "publish", "skip_invalid")
+                },
+            )
+            queue(upload)
+            return redirect("admin:archive_importbatch_upload_status", upload.pk)
+        context = self._context(request, title="Import a file", form=form)
+        return render(request, "admin/archive/importbatch/upload.html", context)
+
+    def status_view(self, request, pk):
+        """The curator who uploaded a file follows its dry run and import, and confirms it."""
+        self._may_import(request)
+        upload = get_object_or_404(ImportUpload.objects.uploaded_by(request.user), pk=pk)
+        if request.method == "POST":
+            return self._confirm(request, upload)
+        context = self._context(
+            request,
+            title=f"Import of {upload.file_name}",
+            upload=upload,
+            may_confirm=upload.can_be_confirmed and self._still_waiting(upload),
+        )
+        return render(request, "admin/archive/importbatch/status.html", context)
+
+    def _still_waiting(self, upload):
+        return (pending_root() / upload.token / upload.file_name).is_file()
+
+    def _confirm(self, request, upload):
+        # One conditional update: a second click (or a second tab) finds nothing to confirm.
+        confirmed = self._still_waiting(upload) and ImportUpload.objects.filter(
+            pk=upload.pk,
+            step=ImportUpload.Step.DRY_RUN,
+            status=ImportUpload.Status.DONE,
+            refused="",
+            already_imported__isnull=True,
+        ).update(step=ImportUpload.Step.IMPORT, status=ImportUpload.Status.QUEUED, started=None)
+        if not confirmed:
+            messages.error(
+                request,
+                "That upload is no longer waiting (confirmed already, or expired): "
+                "upload it again.",
+            )
+            return redirect("admin:archive_importbatch_upload_status", upload.pk)
+        queue(upload)
+        return redirect("admin:archive_importbatch_upload_status", upload.pk)
+
+
+@admin.register(ImportUpload)
+class ImportUploadAdmin(admin.ModelAdmin):
+    """A curator's own uploads and where each stands; the status page is where they act."""
+
+    list_display = ["file_name", "step", "status", "created", "finished", "status_page", "batch"]
+    list_filter = ["step", "status"]
+    search_fields = ["file_name", "sha256"]
+    date_hierarchy = "created"
+    list_select_related = ["batch"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).uploaded_by(request.user)
+
+    @admin.display(description="Status page")
+    def status_page(self, upload):
+        url = reverse("admin:archive_importbatch_upload_status", args=[upload.pk])
+        return format_html('<a href="{}">follow or confirm</a>', url)
+
+    def has_add_permission(self, request):
+        return False  # made by uploading: "Import a file"
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class AttachmentInline(admin.TabularInline):
+    model = Attachment
+    extra = 0
+    can_delete = False
+    fields = ["name", "content_type", "size", "sha256", "download"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="File")
+    def download(self, attachment):
+        if not attachment.file:
+            return "—"
+        url = reverse("admin:archive_attachment_download", args=[attachment.pk])
+        return format_html('<a href="{}">download</a>', url)
+
+
+def attachment_download(request, pk):
+    """A curator downloads an attachment: always as a file to save, never shown inline."""
+    if not request.user.is_staff or not request.user.has_perm("archive.view_message"):
+        raise PermissionDenied
+    attachment = Attachment.objects.filter(pk=pk).first()
+    if attachment is None or not attachment.file:
+        raise Http404("No such attachment.")
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError as error:
+        raise Http404("The attachment's file is missing from storage.") from error
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.name or f"attachment-{attachment.pk}",
+        content_type="application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@admin.action(description="Merge the selected accounts into one person…")
+def merge_accounts(modeladmin, request, queryset):
+    """Preview, then move every selected account to the chosen person; undoable."""
+    accounts = list(queryset.select_related("person"))
+    people = {account.person for account in accounts}
+    if len(people) < 2:
+        modeladmin.message_user(
+            request, "These accounts already belong to one person.", messages.INFO
+        )
+        return None
+    if request.POST.get("target"):
+        target = next((p for p in people if str(p.pk) == request.POST["target"]), None)
+        if target is None:
+            modeladmin.message_user(request, "Choose one of the accounts' people.", messages.ERROR)
+            return None
+        with transaction.atomic():
+            moved = 0
+            for account in accounts:
+                if account.person_id != target.pk:
+                    account.merged_from = account.person
+                    account.person = target
+                    account.save(update_fields=["person", "merged_from"])
+                    moved += 1
+        forget_figures()
+        modeladmin.message_user(
+            request,
+            f"Moved {moved} account(s) to {target.name}. "
+            "“Undo merge” on those accounts puts them back.",
+            messages.SUCCESS,
+        )
+        return None
+    return render(
+        request,
+        "admin/archive/account/merge_preview.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "opts": modeladmin.model._meta,
+            "title": "Merge accounts into one person",
+            "accounts": accounts,
+            "people": sorted(people, key=lambda p: p.name),
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        },
+    )
+
+
+@admin.action(description="Undo merge: put the selected accounts back with their earlier person")
+def undo_merge(modeladmin, request, queryset):
+    moved = 0
+    with transaction.atomic():
+        for account in queryset.filter(merged_from__isnull=False):
+            account.person_id, account.merged_from = account.merged_from_id, None
+            account.save(update_fields=["person", "merged_from"])
+            moved += 1
+    forget_figures()
+    modeladmin.message_user(
+        request, f"Put {moved} account(s) back with their earlier person.", messages.SUCCESS
+    )
+
+
+__all__ = ["AttachmentInline", "attachment_download", "merge_accounts", "undo_merge"]
