@@ -7,9 +7,9 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from archive.models import ImportBatch, Message
+from tests.archive.test_import_worker import run_worker
 from tests.support import import_samples as samples
 from tests.support.accounts import sign_in_browser
-from tests.test_import_worker import run_worker
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

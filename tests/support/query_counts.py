@@ -54,7 +54,7 @@ PAGE_QUERIES = {
     # +1: the import batches for the "By import batch" filter.
     "admin_message_changelist":    {"curator": 10},
     "admin_annotation_changelist": {"curator": 10},
-    # Filtered to dead links (tests/test_dead_links_shown.py).
+    # Filtered to dead links (tests/archive/test_dead_links_shown.py).
     "admin_source_changelist":     {"curator": 7},
     "admin_sourcelink_changelist": {"curator": 5},
 }
@@ -88,7 +88,7 @@ QUERY_BOUNDS = {
     "records_feed":                  4,
     # Importing a mail to 5,000 recipients: accounts and people in bulk, not one by one.
     "import_many_recipients":        100,
-    # The people page (tests/test_exports.py's corpus).
+    # The people page (tests/archive/test_exports.py's corpus).
     "person_list":                   8,
     # A message or an event with hundreds of notes: one page of notes, the highlights grouped.
     "message_with_many_notes":       16,
@@ -97,7 +97,7 @@ QUERY_BOUNDS = {
     "data":                          3,
     # /healthz: one query per database check.
     "healthz":                       3,
-    # The JSON API, each endpoint with 2 and 60 rows (tests/test_api.py): a list reads the
+    # The JSON API, each endpoint with 2 and 60 rows (tests/archive/test_api.py): a list reads the
     # page's ids, the rows, then each prefetched relation once; messages also check once whether
     # the sender, recipient, conversation and source choices are many; sources add what each
     # attests, counted and cut to its first few (a grouped and a windowed query per kind, cached

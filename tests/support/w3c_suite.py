@@ -5,7 +5,7 @@ assertion files; an assertion holds when validating gives its `expectedResult`.
 Two quirks of the suite, as its provenance note records: the page checks look for
 total/label/first/last/… inside `partOf` and want an object there (our pages embed one), and the
 suite checks `format: date-time` only (the model also asks for UTC with "Z", which
-tests/test_w3c_annotation_model.py checks itself).
+tests/annotations/test_w3c_annotation_model.py checks itself).
 """
 
 import json

@@ -10,8 +10,8 @@ import pytest
 from django.db import connection
 
 from annotations.models import Annotation, ApiToken
+from tests.annotations.test_annotation_protocol import bearer, new_note, post
 from tests.support.annotation_helpers import note_form_data
-from tests.test_annotation_protocol import bearer, new_note, post
 
 # Transactional: SQLite's VACUUM (below) cannot run inside the test's transaction.
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -416,7 +416,7 @@ def _command(path, *args):
 def test_search_finds_imported_messages_once_published(tmp_path):
     """The full-text index (FTS5 triggers, PostgreSQL's generated tsvector) follows bulk
     imports like any other write; unpublished imports stay out of readers' results."""
-    from tests.test_search import found
+    from tests.archive.test_search import found
 
     path = samples.write_mbox(tmp_path / "mail.mbox", samples.sample_emails())
     result = import_path(path)

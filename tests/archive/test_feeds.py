@@ -15,10 +15,10 @@ from django.utils import timezone
 from annotations.models import Annotation
 from archive.importing.fixtures import load_fixture_files
 from archive.models import Correction, Event, Message
+from tests.archive.test_security_payloads import dangers
 from tests.support import DATA
 from tests.support.annotation_helpers import make_annotation, make_group
 from tests.support.query_counts import QUERY_BOUNDS
-from tests.test_security_payloads import dangers
 
 A = "{http://www.w3.org/2005/Atom}"
 XSS = [line for line in (DATA / "xss_payloads.txt").read_text().splitlines() if line.strip()]

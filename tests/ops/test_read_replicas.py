@@ -23,9 +23,9 @@ from archive.models import Message
 from lib.caching import cached_figures
 from ops import replicas
 from ops.replicas import RECENT_WRITE_COOKIE, ReplicaReadsMiddleware, reading_from
+from tests.ops.test_error_pages_and_logs import request_log  # noqa: F401, F811
 from tests.support import ROOT
 from tests.support.live_server_gunicorn import free_port, make_message, make_user
-from tests.test_error_pages_and_logs import request_log  # noqa: F401, F811
 
 REPLICA = "replica_1"
 ROUTERS = ["ops.replicas.ReplicaRouter"]

@@ -9,8 +9,8 @@ from django_tasks_db.models import DBTaskResult
 from archive.importing.importer import _Writer, import_path
 from archive.importing.tasks import run_upload
 from archive.models import Account, ImportBatch, ImportUpload, Message
+from tests.archive.test_import_messages import RAW_ENCODED
 from tests.support import import_samples as samples
-from tests.test_import_messages import RAW_ENCODED
 
 pytestmark = pytest.mark.django_db
 UPLOAD = "/admin/archive/importbatch/import/"

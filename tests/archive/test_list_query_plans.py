@@ -111,7 +111,8 @@ def test_postgresql_runs_without_jit(db):
 @pytest.mark.parametrize("sort", ["newest", "oldest"])
 def test_words_are_found_through_the_full_text_index(build, sort):
     # A rare word: the FTS5 index yields the matching rows and only they are sorted (never the
-    # whole table). A common one walks the list's index in order instead (tests/test_search.py).
+    # whole table). A common one walks the list's index in order instead
+    # (tests/archive/test_search.py).
     build.message(text="leak")
     queryset = Message.objects.public().for_list()
     page = MessageFilter({"q": "leak", "sort": sort}, queryset=queryset).qs[:50]

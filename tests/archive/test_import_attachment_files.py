@@ -10,8 +10,8 @@ from django.core.management import call_command
 
 from archive.importing.importer import _Writer, import_path
 from archive.models import Attachment, ImportBatch, Message
+from tests.archive.test_import_messages import RAW_ENCODED
 from tests.support import import_samples as samples
-from tests.test_import_messages import RAW_ENCODED
 
 pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.4\n%\xc3\xa4\xc3\xbc\xc3\xb6\xc3\x9f\n"

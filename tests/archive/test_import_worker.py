@@ -9,9 +9,9 @@ from django.core.management import call_command
 from django_tasks_db.models import DBTaskResult
 
 from archive.models import Attachment, ImportBatch, ImportUpload, Message
+from tests.archive.test_import_admin import UPLOAD, mbox_upload
+from tests.archive.test_import_messages import RAW_ENCODED
 from tests.support import import_samples as samples
-from tests.test_import_admin import UPLOAD, mbox_upload
-from tests.test_import_messages import RAW_ENCODED
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

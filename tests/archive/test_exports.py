@@ -5,7 +5,6 @@ import csv
 import io
 import json
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -16,11 +15,12 @@ from django.urls import reverse
 from annotations.models import SourceLink
 from archive.exports.files import LIST_SEPARATOR
 from archive.models import Discrepancy, DiscrepancyReading
+from tests.support import DATA
 from tests.support.annotation_helpers import make_annotation, make_group
 from tests.support.query_counts import QUERY_BOUNDS
 
 # Copies of the security corpora in /work/shared/security/ (tests/data/README.md).
-SECURITY = Path(__file__).parent / "data"
+SECURITY = DATA
 LISTS = {
     "messages": reverse("archive:message_list"),
     "events": reverse("archive:timeline"),
