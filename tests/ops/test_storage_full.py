@@ -22,32 +22,39 @@ LONG_BODY = "A note that needs room. " * 400
 
 @pytest.fixture
 def full_database(db):
-    """The database refuses to grow from here on, as a full disk would make it."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("VACUUM")  # no free pages left to reuse
-            cursor.execute("PRAGMA max_page_count")
-            (limit,) = cursor.fetchone()
-            cursor.execute("PRAGMA page_count")
-            (pages,) = cursor.fetchone()
-            cursor.execute(f"PRAGMA max_page_count = {pages}")
-        else:
-            cursor.execute(
-                "CREATE FUNCTION test_disk_full() RETURNS trigger LANGUAGE plpgsql AS "
-                "$$ BEGIN RAISE EXCEPTION 'could not extend file' USING ERRCODE = 'disk_full';"
-                " END $$"
-            )
-            cursor.execute(
-                "CREATE TRIGGER test_disk_full BEFORE INSERT ON annotations_annotation "
-                "FOR EACH ROW EXECUTE FUNCTION test_disk_full()"
-            )
-    yield
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute(f"PRAGMA max_page_count = {limit}")
-        else:
-            cursor.execute("DROP TRIGGER test_disk_full ON annotations_annotation")
-            cursor.execute("DROP FUNCTION test_disk_full()")
+    """Call it once the test's own rows are written: from then on the database refuses to
+    grow, as a full disk would make it (before, what the test writes could itself need a page)."""
+    limits = []
+
+    def fill():
+        with connection.cursor() as cursor:
+            if connection.vendor == "sqlite":
+                cursor.execute("VACUUM")  # no free pages left to reuse
+                cursor.execute("PRAGMA max_page_count")
+                limits.append(cursor.fetchone()[0])
+                cursor.execute("PRAGMA page_count")
+                (pages,) = cursor.fetchone()
+                cursor.execute(f"PRAGMA max_page_count = {pages}")
+            else:
+                cursor.execute(
+                    "CREATE FUNCTION test_disk_full() RETURNS trigger LANGUAGE plpgsql AS "
+                    "$$ BEGIN RAISE EXCEPTION 'could not extend file' USING ERRCODE = 'disk_full';"
+                    " END $$"
+                )
+                cursor.execute(
+                    "CREATE TRIGGER test_disk_full BEFORE INSERT ON annotations_annotation "
+                    "FOR EACH ROW EXECUTE FUNCTION test_disk_full()"
+                )
+                limits.append(None)
+
+    yield fill
+    if limits:
+        with connection.cursor() as cursor:
+            if connection.vendor == "sqlite":
+                cursor.execute(f"PRAGMA max_page_count = {limits[0]}")
+            else:
+                cursor.execute("DROP TRIGGER test_disk_full ON annotations_annotation")
+                cursor.execute("DROP FUNCTION test_disk_full()")
 
 
 def assert_try_again_page(answer):
@@ -73,6 +80,7 @@ def test_a_note_saved_while_the_database_is_full_gets_the_try_again_page(
 ):
     message = build.message()
     client.force_login(users["author"])
+    full_database()
 
     with caplog.at_level(logging.ERROR, logger="ops.middleware"):
         answer = client.post(
@@ -91,6 +99,7 @@ def test_a_note_sent_to_the_api_while_the_database_is_full_gets_a_json_503(
     token = ApiToken.issue(users["author"], "scripts")[1]
     note = new_note(message)
     note["body"]["value"] = LONG_BODY
+    full_database()
 
     answer = post(client, note, **bearer(token))
 
