@@ -23,8 +23,8 @@ django.setup()
 
 from django.urls import Resolver404, resolve  # noqa: E402
 
-from archive import views  # noqa: E402
 from archive.models import Message  # noqa: E402
+from archive.views import messages, threads, timeline  # noqa: E402
 
 
 def route_exists(path):
@@ -43,7 +43,7 @@ def deep_page_query(deep_row):
         keyset = None
     if keyset is None or not hasattr(keyset, "cursor_at_offset"):
         # No keyset paging in this checkout: the same depth by page number (OFFSET).
-        return {"query": {"page": deep_row // views.MESSAGES_PER_PAGE + 1}, "kind": "offset"}
+        return {"query": {"page": deep_row // messages.MESSAGES_PER_PAGE + 1}, "kind": "offset"}
     ordered = Message.objects.public().newest_first()
     return {"query": {"cursor": keyset.cursor_at_offset(ordered, deep_row)}, "kind": "cursor"}
 
@@ -58,9 +58,9 @@ def main():
                 "published_messages": Message.objects.public().count(),
                 "deep_row": deep_row,
                 "deep_page": deep_page_query(deep_row),
-                "messages_per_page": views.MESSAGES_PER_PAGE,
-                "thread_page_size": views.THREAD_PAGE_SIZE,
-                "timeline_page_size": views.TIMELINE_PAGE_SIZE,
+                "messages_per_page": messages.MESSAGES_PER_PAGE,
+                "thread_page_size": threads.THREAD_PAGE_SIZE,
+                "timeline_page_size": timeline.TIMELINE_PAGE_SIZE,
                 "has_search_page": route_exists("/search/"),
             }
         )
