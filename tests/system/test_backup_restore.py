@@ -56,16 +56,18 @@ CONTENTS = {
         "SELECT original_id FROM archive_message WHERE import_batch_id IS NOT NULL"
     ),
 }
-NOTES_WITHOUT_REVISION = """SELECT COUNT(*) FROM annotations_annotation a WHERE NOT EXISTS
+# Bodies, not counts: the live server's database is shared by the session's live tests, and other
+# tests write notes without links; only this test's notes (its run's mark) are judged.
+NOTES_WITHOUT_REVISION = """SELECT body FROM annotations_annotation a WHERE NOT EXISTS
     (SELECT 1 FROM annotations_annotationrevision r WHERE r.annotation_id = a.id)"""
-NOTES_WITHOUT_LINK = """SELECT COUNT(*) FROM annotations_annotation a WHERE NOT EXISTS
+NOTES_WITHOUT_LINK = """SELECT body FROM annotations_annotation a WHERE NOT EXISTS
     (SELECT 1 FROM annotations_sourcelink l WHERE l.annotation_id = a.id)"""
 
 
 def contents(db):
     found = {kind: {row[0] for row in db.execute(sql)} for kind, sql in CONTENTS.items()}
-    found["notes without a revision"] = db.execute(NOTES_WITHOUT_REVISION).fetchone()[0]
-    found["notes without a link"] = db.execute(NOTES_WITHOUT_LINK).fetchone()[0]
+    found["notes without a revision"] = {row[0] for row in db.execute(NOTES_WITHOUT_REVISION)}
+    found["notes without a link"] = {row[0] for row in db.execute(NOTES_WITHOUT_LINK)}
     return found
 
 
@@ -199,7 +201,8 @@ def test_a_backup_during_a_burst_of_writes_restores_every_acknowledged_row(live,
         )
     assert len(before["notes"]) >= RESEARCHERS * 2 and len(before["imports"]) >= 1
     # Each note came with its first revision and its source link, in the same transaction.
-    assert restored["notes without a revision"] == restored["notes without a link"] == 0
+    for gap in ("notes without a revision", "notes without a link"):
+        assert not {body for body in restored[gap] if run in body}, gap
     print("\n".join(figures))
 
 
