@@ -10,9 +10,12 @@ dropped) and the page is computed from the database instead.
   timeout, not every request held for as long as it stays frozen.
 - After a failure the server is left alone for `CACHE_RETRY_SECONDS` (30) in this process, as a
   replica is: meanwhile no request waits on it, and `/healthz` reports it failing at once.
+- A value that cannot be read back (pickled by an older release whose classes have since moved
+  or gone) is a miss too, and is computed again: a deploy never turns cached figures into 500s.
 """
 
 import logging
+import pickle
 import time
 
 from django.conf import settings
@@ -28,6 +31,10 @@ _unavailable_until = {}
 def unavailable_for(location):
     """Seconds until the server at `location` is asked again; 0 when it is in use."""
     return max(0.0, _unavailable_until.get(location, 0.0) - time.monotonic())
+
+
+# What unpickling a value written by another release can raise: its class moved or went.
+UNREADABLE = (pickle.UnpicklingError, AttributeError, ImportError, EOFError, TypeError)
 
 
 class CacheUnavailable(ValueError):
@@ -48,6 +55,15 @@ class ResilientRedisCacheClient(RedisCacheClient):
             return fallback()
         try:
             return getattr(super(), name)(*args, **kwargs)
+        except UNREADABLE as error:
+            if name not in ("get", "get_many"):
+                raise
+            logger.warning(
+                "a cached value could not be read (%s: %s): computed again",
+                type(error).__name__,
+                error,
+            )
+            return fallback()
         except RedisError as error:
             retry = getattr(settings, "CACHE_RETRY_SECONDS", 30)
             _unavailable_until[self.location] = time.monotonic() + retry
