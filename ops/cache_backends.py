@@ -44,7 +44,7 @@ class CacheUnavailable(ValueError):
 
 class ResilientRedisCacheClient(RedisCacheClient):
     def __init__(self, servers, **options):
-        timeout = getattr(settings, "CACHE_TIMEOUT_SECONDS", 0.5)
+        timeout = settings.CACHE_TIMEOUT_SECONDS
         options.setdefault("socket_connect_timeout", timeout)
         options.setdefault("socket_timeout", timeout)
         super().__init__(servers, **options)
@@ -65,7 +65,7 @@ class ResilientRedisCacheClient(RedisCacheClient):
             )
             return fallback()
         except RedisError as error:
-            retry = getattr(settings, "CACHE_RETRY_SECONDS", 30)
+            retry = settings.CACHE_RETRY_SECONDS
             _unavailable_until[self.location] = time.monotonic() + retry
             logger.warning(
                 "cache at %s failed (%s: %s): reading from the database for %s s",

@@ -26,7 +26,7 @@ from lib.caching import forget_figures
 
 def upload_limit():
     """Bytes an upload may have (IMPORT_UPLOAD_MAX_BYTES, 25 MB); larger files: the command."""
-    return getattr(settings, "IMPORT_UPLOAD_MAX_BYTES", 25 * 1024 * 1024)
+    return settings.IMPORT_UPLOAD_MAX_BYTES
 
 
 class UploadForm(forms.Form):

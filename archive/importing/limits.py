@@ -22,23 +22,23 @@ READ_CHUNK = MIB
 
 
 def max_file_bytes():
-    return getattr(settings, "IMPORT_MAX_FILE_BYTES", 1024**3)
+    return settings.IMPORT_MAX_FILE_BYTES
 
 
 def max_uncompressed_bytes():
-    return getattr(settings, "IMPORT_MAX_UNCOMPRESSED_BYTES", 1024**3)
+    return settings.IMPORT_MAX_UNCOMPRESSED_BYTES
 
 
 def max_compression_ratio():
-    return getattr(settings, "IMPORT_MAX_COMPRESSION_RATIO", 100)
+    return settings.IMPORT_MAX_COMPRESSION_RATIO
 
 
 def max_message_bytes():
-    return getattr(settings, "IMPORT_MAX_MESSAGE_BYTES", 50 * MIB)
+    return settings.IMPORT_MAX_MESSAGE_BYTES
 
 
 def max_nesting_depth():
-    return getattr(settings, "IMPORT_MAX_NESTING_DEPTH", 50)
+    return settings.IMPORT_MAX_NESTING_DEPTH
 
 
 def size_label(size):

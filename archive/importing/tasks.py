@@ -27,10 +27,7 @@ def pending_root():
     """Where uploads wait for their tasks (IMPORT_PENDING_DIR: the web server and the worker
     must both reach it); uploads left unconfirmed for a day are removed whenever someone opens
     the import page."""
-    root = Path(
-        getattr(settings, "IMPORT_PENDING_DIR", "")
-        or Path(tempfile.gettempdir()) / PENDING_DIR_NAME
-    )
+    root = Path(settings.IMPORT_PENDING_DIR or Path(tempfile.gettempdir()) / PENDING_DIR_NAME)
     root.mkdir(parents=True, exist_ok=True)
     return root
 
