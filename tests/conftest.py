@@ -129,9 +129,11 @@ from tests.support.live_server_gunicorn import live, live_gunicorn  # noqa: E402
 from tests.support.real_archive import (  # noqa: E402, F401
     _archive_for_module,
     _no_archive_unasked,
+    _shared_archive_for_module,
     archive,
     committed_archive,
     order_archive_tests_last,
+    shared_archive,
 )
 
 

@@ -52,7 +52,32 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server, request):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url)
+    yield from _page(browser, live_server, request)
+
+
+@pytest.fixture(scope="session")
+def reading_server(django_db_setup):
+    """A second live server for the journeys that only read (`reading_page`): requesting
+    pytest-django's `live_server` would make each test transactional, and flush the archive
+    after it."""
+    from pytest_django.live_server_helper import LiveServer
+
+    server = LiveServer("localhost")
+    server._live_server_modified_settings.enable()
+    yield server
+    server._live_server_modified_settings.disable()
+    server.stop()
+
+
+@pytest.fixture
+def reading_page(browser, shared_archive, reading_server, request):
+    """A page on the real archive committed once for the module: for journeys that write
+    nothing (no sign-in, no notes). A module of them overrides `page` with this."""
+    yield from _page(browser, reading_server, request)
+
+
+def _page(browser, server, request):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=server.url)
     page = context.new_page()
     errors = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)

@@ -4,7 +4,13 @@ import re
 
 import pytest
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def page(reading_page):
+    """These journeys only read: one committed archive serves the whole module."""
+    return reading_page
 
 
 def serious_violations(page):
@@ -18,7 +24,7 @@ def serious_violations(page):
     ]
 
 
-def test_conversation_shows_the_third_of_october_exchange_and_its_latency(page, committed_archive):
+def test_conversation_shows_the_third_of_october_exchange_and_its_latency(page):
     page.goto("/")
     page.get_by_role("link", name=re.compile("Read the conversation")).click()
     page.wait_for_url("**/threads/dm-wikileaks-trumpjr/")
@@ -30,7 +36,7 @@ def test_conversation_shows_the_third_of_october_exchange_and_its_latency(page, 
     assert page.get_by_text("6 messages without a reply").is_visible()
 
 
-def test_searching_from_home_finds_the_podesta_message_and_event(page, committed_archive):
+def test_searching_from_home_finds_the_podesta_message_and_event(page):
     page.goto("/")
     page.get_by_label("Search messages, events, people, sources and notes").fill("Podesta")
     page.locator(".home-search").get_by_role("button", name="Search").click()
@@ -48,7 +54,7 @@ def test_searching_from_home_finds_the_podesta_message_and_event(page, committed
     assert page.locator("#id_q").input_value() == "Podesta"
 
 
-def test_searching_a_date_from_the_header_finds_that_days_event(page, committed_archive):
+def test_searching_a_date_from_the_header_finds_that_days_event(page):
     page.goto("/sources/")
     page.get_by_label("Search the archive").fill("7 Oct 2016")
     page.locator(".site-search").get_by_role("button", name="Search").click()
@@ -57,7 +63,7 @@ def test_searching_a_date_from_the_header_finds_that_days_event(page, committed_
     assert "7 Oct 2016" in page.get_by_role("status").inner_text()
 
 
-def test_filtering_to_trump_jr_replies_shows_three(page, committed_archive):
+def test_filtering_to_trump_jr_replies_shows_three(page):
     page.goto("/messages/")
     page.get_by_text("More filters").click()
     page.get_by_label("Sender").select_option(label="Donald Trump Jr.")
@@ -72,7 +78,7 @@ def test_filtering_to_trump_jr_replies_shows_three(page, committed_archive):
     assert page.get_by_label("Sender").input_value() == "donald-trump-jr"
 
 
-def test_timeline_month_event_message_and_back(page, committed_archive):
+def test_timeline_month_event_message_and_back(page):
     page.goto("/timeline/")
     page.get_by_role("navigation", name="Months").get_by_role("link", name="Oct 2016").click()
     page.wait_for_url("**#m-2016-10")
@@ -86,7 +92,7 @@ def test_timeline_month_event_message_and_back(page, committed_archive):
     page.wait_for_url("**/events/e03-**")
 
 
-def test_keyboard_reaches_the_month_links_and_the_skip_link(page, committed_archive):
+def test_keyboard_reaches_the_month_links_and_the_skip_link(page):
     page.goto("/timeline/")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Skip to content"
@@ -96,7 +102,7 @@ def test_keyboard_reaches_the_month_links_and_the_skip_link(page, committed_arch
     assert page.evaluate("document.activeElement.id") == "main"
 
 
-def test_person_page_and_citation_download(page, committed_archive, tmp_path):
+def test_person_page_and_citation_download(page, tmp_path):
     page.goto("/messages/m06/")
     page.get_by_role("link", name="Donald Trump Jr.").first.click()
     page.wait_for_url("**/people/donald-trump-jr/")
@@ -128,7 +134,7 @@ def test_person_page_and_citation_download(page, committed_archive, tmp_path):
     ],
 )
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_no_serious_accessibility_violations(page, committed_archive, url, scheme):
+def test_no_serious_accessibility_violations(page, url, scheme):
     page.emulate_media(color_scheme=scheme)
     page.goto(url)
     assert serious_violations(page) == []
@@ -137,7 +143,7 @@ def test_no_serious_accessibility_violations(page, committed_archive, url, schem
     assert [e for e in page.console_errors if "404" not in e or url != "/no-such-page/"] == []
 
 
-def test_a_printed_message_page_is_a_citation(page, committed_archive):
+def test_a_printed_message_page_is_a_citation(page):
     page.goto("/messages/m06/")
     page.emulate_media(media="print")
     assert page.locator(".citation").is_visible()

@@ -1,9 +1,15 @@
 import pytest
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.browser
 
 
-def test_newcomer_opens_the_overview_then_a_message(page, committed_archive):
+@pytest.fixture
+def page(reading_page):
+    """These journeys only read: one committed archive serves the whole module."""
+    return reading_page
+
+
+def test_newcomer_opens_the_overview_then_a_message(page):
     page.goto("/")
     assert page.get_by_role("heading", level=1).inner_text().startswith("The @wikileaks")
     assert "24" in page.get_by_role("link", name="24 messages").inner_text()

@@ -9,7 +9,12 @@ first (`order_archive_tests_last`), and a test that would see the archive withou
 fails rather than pass on data it did not expect.
 
 Browser tests need the records committed (the live server reads them from another connection):
-`committed_archive` loads them for each test, in its own transaction flushed afterwards.
+`committed_archive` loads them for each test, in its own transaction flushed afterwards. A
+module of journeys that only read asks for `shared_archive` instead (through
+tests/browser's `reading_page`): committed once for the module, flushed after its last test.
+Each test runs in a transaction rolled back after it; what a live server commits on its own
+connection (PostgreSQL: a session, a rate-limit counter) stays until the module ends. No test
+of such a module may be transactional: its flush would empty the archive under the others.
 """
 
 from io import StringIO
@@ -64,6 +69,26 @@ def archive(request, _archive_for_module, db):
 def committed_archive(transactional_db):
     """The real archive, committed (a live server reads it); flushed after the test."""
     load_real_archive()
+
+
+@pytest.fixture(scope="module")
+def _shared_archive_for_module(request, django_db_setup, django_db_blocker):
+    from django.core.management import call_command
+
+    with django_db_blocker.unblock():
+        load_real_archive()
+    yield
+    with django_db_blocker.unblock():
+        # As a transactional test's teardown empties the database.
+        call_command("flush", verbosity=0, interactive=False)
+
+
+@pytest.fixture
+def shared_archive(request, _shared_archive_for_module, db):
+    """The real archive, committed once for this module (see the module's docstring); each
+    test runs in a transaction rolled back after it, as with `db`."""
+    if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
+        pytest.fail("`shared_archive` serves reading tests; a transactional one would flush it")
 
 
 @pytest.fixture(autouse=True)
