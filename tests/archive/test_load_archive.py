@@ -44,7 +44,7 @@ def test_a_fixture_change_to_a_record_nobody_edited_is_applied(loaded, tmp_path)
     assert Message.objects.get(external_id="m05").summary == "A better summary from the fixture."
 
 
-def test_archive_counts_match_the_fact_sheet(loaded):
+def test_archive_counts_match_the_fact_sheet(archive):
     assert Message.objects.public().count() == 24
     assert Message.objects.filter(channel="direct_message").count() == 11
     assert Message.objects.filter(channel="email").count() == 2
@@ -55,40 +55,40 @@ def test_archive_counts_match_the_fact_sheet(loaded):
     assert Discrepancy.objects.count() >= 10
 
 
-def test_every_message_and_event_names_a_source(loaded):
+def test_every_message_and_event_names_a_source(archive):
     assert not Message.objects.filter(sources__isnull=True).exists()
     assert not Event.objects.filter(sources__isnull=True).exists()
 
 
-def test_the_seed_article_is_a_source(loaded):
+def test_the_seed_article_is_a_source(archive):
     seed = Source.objects.get(external_id="s01")
     assert seed.messages.exists()
 
 
-def test_every_reply_comes_after_its_parent_in_the_same_thread(loaded):
+def test_every_reply_comes_after_its_parent_in_the_same_thread(archive):
     for reply in Message.objects.filter(in_reply_to__isnull=False).select_related("in_reply_to"):
         assert reply.thread_id == reply.in_reply_to.thread_id
         assert reply.position > reply.in_reply_to.position
 
 
-def test_trump_jr_sent_three_direct_message_replies(loaded):
+def test_trump_jr_sent_three_direct_message_replies(archive):
     replies = Message.objects.filter(
         channel="direct_message", sender__handle="@DonaldJTrumpJr", in_reply_to__isnull=False
     )
     assert sorted(replies.values_list("external_id", flat=True)) == ["m02", "m06", "m07"]
 
 
-def test_the_three_october_third_exchange_has_its_reported_latency(loaded):
+def test_the_three_october_third_exchange_has_its_reported_latency(archive):
     reply = Message.objects.get(external_id="m06")
     assert reply.response_latency.label == "about 90 minutes (reported)"
 
 
-def test_verbatim_text_is_claimed_only_where_the_seed_article_is_cited(loaded):
+def test_verbatim_text_is_claimed_only_where_the_seed_article_is_cited(archive):
     for message in Message.objects.exclude(text_status="summary"):
         assert message.sources.filter(external_id="s01").exists(), message.external_id
 
 
-def test_no_dangling_references(loaded):
+def test_no_dangling_references(archive):
     for message in Message.objects.all():
         assert message.sender.person_id
         for account in message.recipients.all():
