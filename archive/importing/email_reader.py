@@ -29,6 +29,24 @@ SUBJECT_PREFIX = re.compile(r"^\s*((re|fwd?|aw|sv|tr)\s*(\[\d+\])?\s*:\s*)+", re
 # times how deeply they are open: past this many open elements the tags are simply dropped.
 HTML_NESTING_LIMIT = 200
 HTML_TAG = re.compile(r"<(/?)([A-Za-z][^\s/<>]*)[^<>]*>")
+# The line structure an HTML mail shows, kept when its tags are dropped: a line break, a new
+# line before and after each block, a blank line around paragraphs, a dash before list items.
+# (HTML's own whitespace — the source's line breaks inside a paragraph — is one space.)
+HTML_BREAKS = [
+    (re.compile(r"<br\b[^<>]*>", re.IGNORECASE), "\n"),
+    (re.compile(r"</?(p|h[1-6]|blockquote|pre|table)\b[^<>]*>", re.IGNORECASE), "\n\n"),
+    (re.compile(r"<li\b[^<>]*>", re.IGNORECASE), "\n- "),
+    (
+        re.compile(
+            r"</?(div|tr|ul|ol|dl|dt|dd|hr|section|article|header|footer)\b[^<>]*>", re.IGNORECASE
+        ),
+        "\n",
+    ),
+    (re.compile(r"</t[dh]\s*>", re.IGNORECASE), "\t"),
+]
+# mboxrd (and mboxo) write a body line beginning "From " as ">From ", and ">From " as ">>From ":
+# one ">" comes off again on reading.
+MBOX_FROM_ESCAPE = re.compile(rb"^>(>*From )", re.MULTILINE)
 HTML_HIDDEN = re.compile(r"<(script|style)\b", re.IGNORECASE)
 # Elements that never hold others, and those a browser closes by itself (an unclosed <p>):
 # neither makes the open elements deeper.
@@ -60,7 +78,7 @@ def read_mbox(path):
             # The blank line before the next "From " line separates messages; it is not mail.
             if raw.endswith(b"\n\n"):
                 raw = raw[:-1]
-            yield _item(raw, location, threads)
+            yield _item(MBOX_FROM_ESCAPE.sub(rb"\1", raw), location, threads)
 
 
 def _mbox_spans(path):
@@ -314,17 +332,29 @@ def _text(plain, html_part):
     if html_part is not None:
         content = _decoded(html_part)
         note = "The e-mail has only an HTML part; its text is shown without markup."
-        # Shown as text, never as HTML: tags dropped, entities read.
+        # Shown as text, never as HTML: tags dropped, entities read, its lines kept.
+        laid_out = _html_lines(content)
         if _html_depth(content) <= HTML_NESTING_LIMIT:
-            text = nh3.clean(content, tags=set(), clean_content_tags={"script", "style"})
+            text = nh3.clean(laid_out, tags=set(), clean_content_tags={"script", "style"})
         else:
-            text = _strip_tags(content)
+            text = _strip_tags(laid_out)
             note += f" Its tags nest more than {HTML_NESTING_LIMIT} deep and were simply removed."
-        text = re.sub(r"\n{3,}", "\n\n", html.unescape(text))
-        # Trailing blanks dropped line by line (a regex over the whole text backtracks badly).
-        text = "\n".join(line.rstrip(" \t") for line in text.split("\n")).strip()
+        text = html.unescape(text).replace("\xa0", " ")
+        # Blanks around each line dropped line by line (a regex over the whole text backtracks
+        # badly), then at most one blank line in a row.
+        text = "\n".join(line.strip(" \t") for line in text.split("\n"))
+        text = re.sub(r"\n{3,}", "\n\n", text).strip()
         return text, content, note
     return "", "", "The e-mail has no text part."
+
+
+def _html_lines(content):
+    """The HTML with its own whitespace made single spaces and its line structure (breaks,
+    blocks, paragraphs, list items) written as new lines, ready for its tags to be dropped."""
+    content = re.sub(r"\s+", " ", content)
+    for pattern, replacement in HTML_BREAKS:
+        content = pattern.sub(replacement, content)
+    return content
 
 
 def _html_depth(content):

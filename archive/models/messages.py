@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Exists, F, Max, OuterRef, Q
 
-from archive.models import dates
+from archive.models import dates, mail_text
 from archive.models.base import (
     DatedRecord,
     ExternalIdManager,
@@ -379,6 +379,14 @@ class Message(DatedRecord):
                 f"{after.position} but is dated earlier"
             )
         return conflicts
+
+    @property
+    def text_parts(self):
+        """An e-mail's text as what the sender wrote, quoted mail and signature (see
+        archive/models/mail_text.py); any other message's text is one part."""
+        if self.channel != self.Channel.EMAIL:
+            return [mail_text.Part("text", self.text)]
+        return mail_text.mail_parts(self.text)
 
     @property
     def time_display(self):

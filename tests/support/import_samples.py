@@ -75,11 +75,12 @@ def sample_emails():
 
 
 def write_mbox(path, messages):
+    """An mboxrd file: a body line beginning with "From " after any number of ">" gets one more."""
     with open(path, "wb") as stream:
         for raw in messages:
             stream.write(b"From MAILER-DAEMON Thu Jan  1 00:00:00 1970\n")
             for line in raw.replace(b"\r\n", b"\n").split(b"\n"):
-                if line.startswith(b"From "):
+                if line.lstrip(b">").startswith(b"From "):
                     line = b">" + line
                 stream.write(line + b"\n")
             stream.write(b"\n")
