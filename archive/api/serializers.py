@@ -161,6 +161,11 @@ class MessageSerializer(Ref, DatedSerializer):
     reported_delay = serializers.SerializerMethodField(
         help_text="A reply's delay as a source states it (ISO 8601 duration); null if none."
     )
+    subject = serializers.CharField(help_text="An e-mail's subject; empty for other messages.")
+    mail_headers = serializers.SerializerMethodField(
+        help_text='An e-mail\'s fields as its headers gave them: "from", "to", "cc" and "bcc" '
+        '(lists of {"name", "address"}), "date" and "message_id"; null for other messages.'
+    )
     text = serializers.CharField(
         help_text="The sender's words when text_status is verbatim or excerpt; when it is "
         "summary, our summary and not a quotation."
@@ -194,6 +199,31 @@ class MessageSerializer(Ref, DatedSerializer):
         if message.sent_at_timezone and dates.is_known_zone(message.sent_at_timezone):
             moment = moment.astimezone(dates.zone(message.sent_at_timezone))
         return moment.isoformat()
+
+    @extend_schema_field(
+        {
+            "type": ["object", "null"],
+            "properties": {
+                **{
+                    kind: {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "name": {"type": "string"},
+                                "address": {"type": "string"},
+                            },
+                        },
+                    }
+                    for kind in ("from", "to", "cc", "bcc")
+                },
+                "date": {"type": "string"},
+                "message_id": {"type": "string"},
+            },
+        }
+    )
+    def get_mail_headers(self, message):
+        return message.mail_headers or None
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_time_display(self, message):

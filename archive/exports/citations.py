@@ -63,6 +63,8 @@ def _account_label(account):
 
 def _title_segments(record):
     """[(text, is_name), …]: names and handles kept apart so BibTeX can protect their case."""
+    if isinstance(record, Message) and record.subject:
+        return [(record.subject, False)]  # an e-mail is cited by its subject
     if isinstance(record, Message):
         segments = [(f"{record.get_channel_display()} from ", False)]
         segments.append((_account_label(record.sender), True))

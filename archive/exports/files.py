@@ -69,6 +69,16 @@ def _ids(records):
     return [record.external_id for record in records]
 
 
+def _mail_parties(message, key):
+    """An e-mail's From, To, Cc or Bcc as 'Name <address>' strings; None for other messages."""
+    if not message.mail_headers:
+        return None
+    return [
+        f"{party['name']} <{party['address']}>" if party.get("name") else party["address"]
+        for party in message.mail_headers.get(key) or []
+    ]
+
+
 def _permalink(record, base):
     return base + record.get_absolute_url()
 
@@ -245,6 +255,12 @@ MESSAGE_COLUMNS = [
     Column("recipients", lambda m, base: m.export_recipients),
     Column("recipient_people", lambda m, base: m.export_recipient_people),
     Column("channel", lambda m, base: m.channel),
+    Column("subject", lambda m, base: m.subject),
+    *(
+        Column(f"mail_{key}", lambda m, base, key=key: _mail_parties(m, key))
+        for key in ("from", "to", "cc", "bcc")
+    ),
+    Column("message_id", lambda m, base: (m.mail_headers or {}).get("message_id") or None),
     Column("text_status", lambda m, base: m.text_status),
     Column("text", lambda m, base: m.text),
     Column("summary", lambda m, base: m.summary),

@@ -212,9 +212,8 @@ def _read(message, raw, location, threads):
     senders = _parties(message.get_all("from", []))
     if not senders:
         raise _Unreadable("no From address")
-    recipients = _parties(
-        message.get_all("to", []) + message.get_all("cc", []) + message.get_all("bcc", [])
-    )
+    to, cc, bcc = (_parties(message.get_all(name, [])) for name in ("to", "cc", "bcc"))
+    recipients = list({party.address: party for party in [*to, *cc, *bcc]}.values())
     message_id = _angle_ids(str(message.get("message-id", "")))
     original_id = message_id[0] if message_id else "sha256:" + hashlib.sha256(raw).hexdigest()
     references = _angle_ids(str(message.get("references", "")))
@@ -245,6 +244,16 @@ def _read(message, raw, location, threads):
         in_reply_to=parent if parent != original_id else "",
         curator_note=note,
         attachments=attachments,
+        subject=subject,
+        mail_headers={
+            "from": _listed(senders),
+            "to": _listed(to),
+            "cc": _listed(cc),
+            "bcc": _listed(bcc),
+            "date": " ".join(_header(message.get("date", "")).split()),
+            "message_id": message_id[0] if message_id else "",
+        },
+        references=[r for r in dict.fromkeys([*references, *in_reply_to]) if r != original_id],
     )
     _date(message, item)
     return item
@@ -259,6 +268,10 @@ def _parties(values):
         seen.add(address)
         parties.append(Party("email", address, display_name=_header(name).strip(), handle=address))
     return parties
+
+
+def _listed(parties):
+    return [{"name": party.display_name, "address": party.address} for party in parties]
 
 
 def _angle_ids(value):

@@ -199,6 +199,17 @@ def _command_user():
         return "manage.py import_messages"
 
 
+def _header_text(item):
+    """What search reads of a message beside its words: its people's names and addresses as
+    the headers gave them, and its attachments' names."""
+    people = [
+        f"{party['name']} {party['address']}".strip()
+        for kind in ("from", "to", "cc", "bcc")
+        for party in item.mail_headers.get(kind, [])
+    ]
+    return "\n".join([*people, *(attachment.name for attachment in item.attachments)])
+
+
 def _digest(*parts):
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
@@ -315,6 +326,9 @@ class _Writer:
                 channel=item.channel,
                 text=item.text,
                 text_status=item.text_status,
+                subject=item.subject[:1000],
+                mail_headers=item.mail_headers,
+                header_text=_header_text(item),
                 curator_note=item.curator_note,
                 sent_at=item.sent_at,
                 sent_at_timezone=item.zone,

@@ -49,6 +49,11 @@ class Item:
     curator_note: str = ""
     source_url: str = ""
     attachments: list = field(default_factory=list)
+    subject: str = ""  # an e-mail's subject
+    mail_headers: dict = field(default_factory=dict)  # Message.mail_headers
+    # For threading across a batch: the ids of the messages this one names as earlier in its
+    # conversation (an e-mail's References and In-Reply-To), oldest first.
+    references: list = field(default_factory=list)
 
 
 @dataclass

@@ -152,12 +152,34 @@ class Message(DatedRecord):
         help_text="The message's words if verbatim or excerpted; otherwise our summary."
     )
     text_status = models.CharField(max_length=10, choices=TextStatus.choices)
+    # An e-mail's own fields, as evidence: its subject (the message's heading), and From, To,
+    # Cc, Bcc (each a list of {"name", "address"}), Date and Message-ID as the headers gave them.
+    # (Database defaults too: the synthetic archive's writer inserts rows with plain SQL.)
+    subject = models.CharField(
+        max_length=1000, blank=True, default="", db_default="", help_text="An e-mail's subject."
+    )
+    mail_headers = models.JSONField(
+        default=dict,
+        db_default={},
+        blank=True,
+        help_text='An e-mail\'s "from", "to", "cc", "bcc" (lists of {"name", "address"}), '
+        '"date" and "message_id", as its headers gave them.',
+    )
+    # What search reads beside the words: the names and addresses of an e-mail's people and
+    # the names of its attachments (written by the import; archive/search/schema.py indexes it).
+    header_text = models.TextField(blank=True, default="", db_default="", editable=False)
     summary = models.TextField(blank=True, help_text="The curator's summary of the message.")
     curator_note = models.TextField(
         blank=True, help_text="Confidence and caveats: how well the sources establish this."
     )
     in_reply_to = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replies"
+    )
+    in_reply_to_inferred = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="The reply link is inferred by the import (same subject and participants), "
+        "not stated by the message's own headers.",
     )
     sent_at = models.DateTimeField(
         null=True, blank=True, help_text="Only when a source attests a clock time."
@@ -198,10 +220,11 @@ class Message(DatedRecord):
     objects = ExternalIdManager.from_queryset(MessageQuerySet)()
     page_url_name = "archive:message_detail"
     # What full-text search reads (archive/search/schema.py indexes the same columns).
-    search_fields = ("text", "summary")
+    search_fields = ("subject", "text", "summary", "header_text")
 
     # The evidence: a change to any of these by a curator is a public Correction.
     CORRECTABLE_FIELDS = [
+        "subject",
         "text",
         "text_status",
         "summary",
@@ -379,6 +402,15 @@ class Message(DatedRecord):
                 f"{after.position} but is dated earlier"
             )
         return conflicts
+
+    @property
+    def mail_parties(self):
+        """[("From", [{"name", "address"}, …]), ("To", …), ("Cc", …), ("Bcc", …)] of an e-mail."""
+        headers = self.mail_headers or {}
+        return [
+            (label, headers.get(key) or [])
+            for label, key in [("From", "from"), ("To", "to"), ("Cc", "cc"), ("Bcc", "bcc")]
+        ]
 
     @property
     def text_parts(self):

@@ -81,17 +81,27 @@ POSTGRES_CONFIG_REVERSE = [
 
 
 def postgres_document(columns):
-    """The tsvector of a row: each column on its own (a JSON column's string values)."""
-    return " || ".join(
-        f"to_tsvector('{POSTGRES_CONFIG}'::regconfig, coalesce({c}, ''))"
-        if kind == "text"
-        else f"to_tsvector('{POSTGRES_CONFIG}'::regconfig, coalesce({c}, '[]'::jsonb))"
-        for c, kind in columns
-    )
+    """The tsvector of a row: each column on its own (a JSON column's string values). A
+    "separated" column is read as SQLite reads every column, with each run of characters that
+    are not letters or digits a separator: PostgreSQL's parser would keep an address
+    (ann@example.org) or a file name (harbour-invoices.pdf) as one word, which no search for
+    "ann" or "harbour" finds."""
+    return " || ".join(_postgres_column(c, kind) for c, kind in columns)
+
+
+def _postgres_column(column, kind):
+    if kind == "text":
+        return f"to_tsvector('{POSTGRES_CONFIG}'::regconfig, coalesce({column}, ''))"
+    if kind == "separated":
+        return (
+            f"to_tsvector('{POSTGRES_CONFIG}'::regconfig, "
+            f"regexp_replace(coalesce({column}, ''), '[^[:alnum:]]+', ' ', 'g'))"
+        )
+    return f"to_tsvector('{POSTGRES_CONFIG}'::regconfig, coalesce({column}, '[]'::jsonb))"
 
 
 def postgres_forward(table, columns):
-    """columns: (name, 'text' | 'jsonb') pairs."""
+    """columns: (name, 'text' | 'separated' | 'jsonb') pairs."""
     return [
         f"ALTER TABLE {table} ADD COLUMN search_document tsvector "
         f"GENERATED ALWAYS AS ({postgres_document(columns)}) STORED;",
