@@ -7,6 +7,7 @@ declared charsets); this module decides what a message's text, time, thread and 
 import email
 import email.errors
 import email.header
+import email.parser
 import email.policy
 import email.utils
 import hashlib
@@ -18,13 +19,13 @@ import nh3
 
 from archive.importing import limits
 from archive.importing.items import AttachmentData, FileRefused, Item, Party, Problem
+from archive.importing.mail_threads import SUBJECT_PREFIX, Head, MailThreads, date_order
 
 # Defects that mean the message is cut short (a truncated mbox): the item fails, with this reason.
 TRUNCATION_DEFECTS = {
     "CloseBoundaryNotFoundDefect": "its last MIME part never ends (the file may be truncated)",
     "StartBoundaryNotFoundDefect": "its MIME parts are missing (the file may be truncated)",
 }
-SUBJECT_PREFIX = re.compile(r"^\s*((re|fwd?|aw|sv|tr)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 # An HTML part is laid out as text by nh3 (html5ever), whose time grows with the number of tags
 # times how deeply they are open: past this many open elements the tags are simply dropped.
 HTML_NESTING_LIMIT = 200
@@ -60,25 +61,44 @@ HTML_NOT_NESTING = {
 
 
 def read_mbox(path):
+    """Every message of an mbox, read twice: first the headers of all of them, to thread the
+    batch as a whole (archive/importing/mail_threads.py), then each message in date order, so
+    that a reply comes after the message it answers whatever the mailbox's order."""
     with open(path, "rb") as stream:
         head = stream.read(5)
     if head != b"From ":
         raise FileRefused("This is not an mbox file: it does not begin with a 'From ' line.")
-    threads = _Threads()
+    entries = []  # (location, start, stop, Head or None)
     with open(path, "rb") as stream:
         for number, (start, stop) in enumerate(_mbox_spans(path), start=1):
             location = f"message {number} (byte offset {start})"
             too_large = limits.message_too_large(stop - start)
+            head = None if too_large else _head(_mbox_message(stream, start, stop))
+            entries.append((location, start, stop, head))
+        threads = MailThreads([head for *_, head in entries if head])
+        for location, start, stop, _ in sorted(entries, key=_entry_order):
+            too_large = limits.message_too_large(stop - start)
             if too_large:
                 yield Problem("failed", location, f"the message is not imported: {too_large}")
                 continue
-            stream.seek(start)
-            stream.readline()  # the "From " line that separates messages is not part of one
-            raw = stream.read(stop - stream.tell())
-            # The blank line before the next "From " line separates messages; it is not mail.
-            if raw.endswith(b"\n\n"):
-                raw = raw[:-1]
-            yield _item(MBOX_FROM_ESCAPE.sub(rb"\1", raw), location, threads)
+            yield _item(_mbox_message(stream, start, stop), location, threads)
+
+
+def _mbox_message(stream, start, stop):
+    """The message between two byte offsets of an mbox: its "From " line (which separates
+    messages and is not part of one) and the blank line before the next left out, and the
+    ">From " escaping undone."""
+    stream.seek(start)
+    stream.readline()
+    raw = stream.read(stop - stream.tell())
+    if raw.endswith(b"\n\n"):
+        raw = raw[:-1]
+    return MBOX_FROM_ESCAPE.sub(rb"\1", raw)
+
+
+def _entry_order(entry):
+    head = entry[-1]
+    return date_order(head) if head else (True, 0)
 
 
 def _mbox_spans(path):
@@ -109,18 +129,23 @@ def read_eml(path):
 
 
 def read_eml_file(path):
-    yield _eml_item(path, path.name, _Threads())
+    yield _eml_item(path, path.name, None)
 
 
 def read_eml_folder(path):
+    """Every .eml file of a folder, read twice as an mbox is (`read_mbox`)."""
     files, links = limits.folder_files(path)
     files = [p for p in files if p.suffix.lower() == ".eml"]
     for link in links:
         yield Problem("skipped", str(link.relative_to(path)), limits.link_reason(path, link))
     if not files:
         raise FileRefused("This folder holds no .eml files.")
-    threads = _Threads()
+    entries = []
     for file in files:
+        too_large = limits.message_too_large(file.stat().st_size)
+        entries.append((file, None if too_large else _head(file.read_bytes())))
+    threads = MailThreads([head for _, head in entries if head])
+    for file, _ in sorted(entries, key=_entry_order):
         yield _eml_item(file, str(file.relative_to(path)), threads)
 
 
@@ -131,23 +156,46 @@ def _eml_item(file, location, threads):
     return _item(file.read_bytes(), location, threads)
 
 
-class _Threads:
-    """Which thread a message joins: its first References id, else (inferred) an earlier
-    message with the same subject and participants, else a thread of its own."""
+def _head(raw):
+    """What threading needs of a message, from its headers alone (None when they cannot be
+    read: the message then fails when it is read in full, with the reason)."""
+    try:
+        message = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw)
+        return _head_of(message, raw)
+    except (RecursionError, ValueError, LookupError, TypeError, IndexError, AttributeError):
+        return None
 
-    def __init__(self):
-        self.by_subject = {}
 
-    def place(self, message_id, references, subject, people):
-        subject_key = (SUBJECT_PREFIX.sub("", subject).strip().lower(), frozenset(people))
-        if references:
-            key, inferred = references[0], False
-        elif subject_key in self.by_subject and subject_key[0]:
-            key, inferred = self.by_subject[subject_key], True
-        else:
-            key, inferred = message_id, False
-        self.by_subject.setdefault(subject_key, key)
-        return key, inferred
+def _head_of(message, raw):
+    senders = _parties(message.get_all("from", []))
+    recipients = [
+        party for name in ("to", "cc", "bcc") for party in _parties(message.get_all(name, []))
+    ]
+    message_id = _original_id(message, raw)
+    references = _angle_ids(str(message.get("references", "")))
+    in_reply_to = _angle_ids(str(message.get("in-reply-to", "")))
+    return Head(
+        message_id=message_id,
+        # References, then the In-Reply-To id when References does not end with it.
+        references=[r for r in dict.fromkeys([*references, *in_reply_to[-1:]]) if r != message_id],
+        subject=" ".join(_header(message.get("subject", "")).split()),
+        sender=senders[0].address if senders else "",
+        people=frozenset(party.address for party in [*senders, *recipients]),
+        moment=_moment(message),
+    )
+
+
+def _original_id(message, raw):
+    message_id = _angle_ids(str(message.get("message-id", "")))
+    return message_id[0] if message_id else "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
+def _moment(message):
+    try:
+        moment = email.utils.parsedate_to_datetime(str(message.get("date", "")))
+    except (TypeError, ValueError, IndexError):
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _item(raw, location, threads):
@@ -214,14 +262,16 @@ def _read(message, raw, location, threads):
         raise _Unreadable("no From address")
     to, cc, bcc = (_parties(message.get_all(name, [])) for name in ("to", "cc", "bcc"))
     recipients = list({party.address: party for party in [*to, *cc, *bcc]}.values())
+    head = _head_of(message, raw)
+    original_id, subject = head.message_id, head.subject
     message_id = _angle_ids(str(message.get("message-id", "")))
-    original_id = message_id[0] if message_id else "sha256:" + hashlib.sha256(raw).hexdigest()
-    references = _angle_ids(str(message.get("references", "")))
     in_reply_to = _angle_ids(str(message.get("in-reply-to", "")))
-    parent = in_reply_to[-1] if in_reply_to else (references[-1] if references else "")
-    subject = " ".join(_header(message.get("subject", "")).split())
-    people = {p.address for p in [*senders, *recipients]}
-    thread_key, inferred = threads.place(original_id, references or in_reply_to, subject, people)
+    # The message it answers: its In-Reply-To, else the last of its References; failing both,
+    # the one the batch's threading takes it to answer (labelled inferred).
+    placement = (threads or MailThreads([head])).place(original_id)
+    parent = in_reply_to[-1] if in_reply_to else (head.references[-1] if head.references else "")
+    parent_inferred = not parent and bool(placement.inferred_parent)
+    parent = parent or placement.inferred_parent
     text_part, html_part, attachments = _parts(message, parts)
     text, original_text, note = _text(text_part, html_part)
     separator = b"\r\n\r\n" if b"\r\n\r\n" in raw else b"\n\n"
@@ -238,10 +288,11 @@ def _read(message, raw, location, threads):
             "headers": header_block.decode("utf-8", errors="replace"),
             "text_part": original_text,
         },
-        thread_key=thread_key,
+        thread_key=placement.thread_key,
         thread_title=SUBJECT_PREFIX.sub("", subject).strip() or "(no subject)",
-        thread_inferred=inferred,
+        thread_inferred=placement.inferred,
         in_reply_to=parent if parent != original_id else "",
+        in_reply_to_inferred=parent_inferred,
         curator_note=note,
         attachments=attachments,
         subject=subject,
@@ -253,7 +304,7 @@ def _read(message, raw, location, threads):
             "date": " ".join(_header(message.get("date", "")).split()),
             "message_id": message_id[0] if message_id else "",
         },
-        references=[r for r in dict.fromkeys([*references, *in_reply_to]) if r != original_id],
+        references=head.references,
     )
     _date(message, item)
     return item

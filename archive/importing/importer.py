@@ -27,7 +27,15 @@ from archive.importing.items import FileRefused, Problem
 from archive.models import Account, Attachment, ImportBatch, Message, Person, Source, Thread
 from lib.caching import forget_figures
 
-IMPORTER_VERSION = "1.0"
+IMPORTER_VERSION = "1.1"  # 1.1: e-mail threaded across the batch (mail_threads.py)
+# How an imported e-mail conversation was put together, in its description.
+THREADED_BY_HEADERS = (
+    "Threaded from the e-mails' References and In-Reply-To headers, as a mail client threads them."
+)
+INFERRED_BY_SUBJECT = (
+    "Some answers carry no reply headers: they were placed by their subject and participants, "
+    "and their reply links are marked inferred."
+)
 CHUNK = 500
 EXAMPLES = 10
 PLATFORM_PREFIX = {
@@ -395,6 +403,7 @@ class _Writer:
                 reason = "the message it answers comes later in the thread"
             else:
                 message.in_reply_to_id = parent[0]
+                message.in_reply_to_inferred = item.in_reply_to_inferred
                 updates.append(message)
                 continue
             if len(self.unlinked) < EXAMPLES:
@@ -402,7 +411,9 @@ class _Writer:
                     {"location": item.location, "reply_to": item.in_reply_to, "reason": reason}
                 )
             self.counts["unlinked"] += 1
-        Message.objects.bulk_update(updates, ["in_reply_to"], batch_size=CHUNK)
+        Message.objects.bulk_update(
+            updates, ["in_reply_to", "in_reply_to_inferred"], batch_size=CHUNK
+        )
         self.counts["replies"] += len(updates)
 
     def _thread(self, item):
@@ -418,12 +429,18 @@ class _Writer:
             else:
                 external_id = f"{self.prefix}-t-{_digest(self.family, key)[:20]}"
                 title = item.thread_title or "(untitled)"
-                description = (
-                    "Grouped by subject and participants (the e-mails carry no reply headers)."
-                    if item.thread_inferred
-                    else ""
+                description = " ".join(
+                    filter(
+                        None,
+                        [
+                            THREADED_BY_HEADERS if self.family == "email" else "",
+                            INFERRED_BY_SUBJECT if item.thread_inferred else "",
+                        ],
+                    )
                 )
             thread = Thread.objects.filter(external_id=external_id).first()
+            if thread is None and not self.fixed_thread:
+                thread = self._thread_already_holding(item)
             if thread is None:
                 thread = Thread.objects.create(
                     external_id=external_id, title=title[:300], description=description
@@ -436,12 +453,30 @@ class _Writer:
                 )
                 self.next_position[thread.pk] = (last or 0) + 1
             self.threads[key] = thread
-        elif item.thread_inferred and not thread.description:
-            thread.description = (
-                "Some messages were grouped by subject and participants, not by reply headers."
-            )
+        if (
+            item.thread_inferred
+            and not self.fixed_thread
+            and INFERRED_BY_SUBJECT not in thread.description
+        ):
+            thread.description = " ".join(filter(None, [thread.description, INFERRED_BY_SUBJECT]))
             thread.save(update_fields=["description"])
         return thread
+
+    def _thread_already_holding(self, item):
+        """The archive's conversation holding a message this one names as earlier (its
+        References and In-Reply-To), when an earlier import put it there: a reply imported
+        later joins it, whatever that import's threading called it."""
+        if not item.references or self.identity == formats.PER_THREAD:
+            return None
+        earlier = [self.external_id(reference) for reference in item.references]
+        found = (
+            Message.objects.filter(external_id__in=earlier)
+            .exclude(import_batch=self.batch)
+            .select_related("thread")
+            .order_by("pk")
+            .first()
+        )
+        return found.thread if found else None
 
     def _account(self, party):
         """The account of `party`, loaded or created by `_load_accounts` for this chunk."""

@@ -44,6 +44,7 @@ class Item:
     thread_title: str = ""
     thread_inferred: bool = False  # grouped by subject and participants, not by the data
     in_reply_to: str = ""  # the original id of the message this one answers
+    in_reply_to_inferred: bool = False  # taken from subject and participants, not the data
     text_status: str = "verbatim"
     time_note: str = ""
     curator_note: str = ""
