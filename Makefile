@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 DEV_ENV := DJANGO_DEBUG=1
 
-.PHONY: run install install-dev test lint format serve migrate load clean bench bench-clean bench-import
+.PHONY: run install install-dev test lint format serve migrate load clean bench bench-clean bench-import bench-threading
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -77,6 +77,10 @@ bench: $(VENV)/.installed-bench
 # time and peak memory into bench/results/import-50000.md.
 bench-import: install
 	$(BIN)/python -m bench.import_mbox $(or $(IMPORT_MESSAGES),50000)
+
+# Threads a generated mailbox whose true conversations are known, and reports how right it was.
+bench-threading: install
+	$(BIN)/python -m bench.mail_threading $(or $(IMPORT_MESSAGES),50000)
 
 # Removes the cached benchmark archives (PostgreSQL databases bench_<size> stay until rebuilt).
 bench-clean:
