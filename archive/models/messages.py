@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Exists, F, Max, OuterRef, Q
+from django.db.models import Exists, F, Max, OuterRef, Q, Subquery
 
 from archive.models import dates, mail_text
 from archive.models.base import (
@@ -21,6 +21,10 @@ from archive.models.base import (
 from archive.models.people import Account
 from archive.models.sources import Source
 from lib.counting import count_per_row
+
+# The channels in which a message awaits an answer (turn-taking infers them; a public tweet is
+# addressed to no one in particular).
+TURN_CHANNELS = ("direct_message", "chat")
 
 
 class ThreadQuerySet(models.QuerySet):
@@ -43,6 +47,15 @@ class Thread(RecordWithPage):
 
     def __str__(self):
         return self.title
+
+    def answers_by_turns(self):
+        """Whether this conversation's answers are inferred from turn-taking: none of its
+        published messages links the one it answers, and some await an answer."""
+        published = Message.objects.public().filter(thread=self)
+        return (
+            not published.filter(in_reply_to__isnull=False).exists()
+            and published.awaiting_answers().exists()
+        )
 
 
 class MessageQuerySet(PublishingQuerySet):
@@ -77,6 +90,55 @@ class MessageQuerySet(PublishingQuerySet):
 
     def unanswered(self):
         return self.exclude(Exists(Message.objects.public().filter(in_reply_to=OuterRef("pk"))))
+
+    # Turn-taking: where a conversation's data carries no reply links (a Twitter DM thread, a
+    # WhatsApp chat, a CSV without in_reply_to), a direct or chat message counts as answered
+    # when the next message of the conversation is someone else's: "inferred from
+    # turn-taking", never mixed with answers the data links.
+    def without_reply_links(self):
+        """Messages of conversations in which no published message links the one it answers."""
+        linked = Message.objects.public().filter(
+            thread=OuterRef("thread"), in_reply_to__isnull=False
+        )
+        return self.exclude(Exists(linked))
+
+    def awaiting_answers(self):
+        """Messages that await an answer: direct and chat messages (a public tweet does not)."""
+        return self.filter(channel__in=TURN_CHANNELS)
+
+    def with_turns(self):
+        """Each message with the published messages before and after it in its conversation:
+        `previous_sender_id`, `previous_external_id`, `previous_sent_at`, `next_sender_id`."""
+        later = (
+            Message.objects.public()
+            .filter(thread=OuterRef("thread"), position__gt=OuterRef("position"))
+            .order_by("position")
+        )
+        earlier = (
+            Message.objects.public()
+            .filter(thread=OuterRef("thread"), position__lt=OuterRef("position"))
+            .order_by("-position")
+        )
+        return self.annotate(
+            next_sender_id=Subquery(later.values("sender_id")[:1]),
+            previous_sender_id=Subquery(earlier.values("sender_id")[:1]),
+            previous_external_id=Subquery(earlier.values("external_id")[:1]),
+            previous_sent_at=Subquery(earlier.values("sent_at")[:1]),
+        )
+
+    def answered_by_turns(self):
+        """Messages awaiting an answer whose next message is someone else's."""
+        later = (
+            Message.objects.public()
+            .filter(thread=OuterRef("thread"), position__gt=OuterRef("position"))
+            .order_by("position")
+        )
+        return (
+            self.awaiting_answers()
+            .annotate(turn_next_sender=Subquery(later.values("sender_id")[:1]))
+            .filter(turn_next_sender__isnull=False)
+            .exclude(turn_next_sender=F("sender_id"))
+        )
 
     # Both orders are (date, position, id), one the exact reverse of the other, so one partial
     # index per filter (Message.Meta.indexes) serves either sort without sorting the rows.

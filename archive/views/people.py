@@ -1,6 +1,8 @@
 """The people list and a person's page, with their figures."""
 
-from django.db.models import Prefetch, Q
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, render
 
 from archive.exports import files as exports
@@ -14,6 +16,7 @@ from archive.models import (
     Message,
     Person,
 )
+from archive.models.messages import TURN_CHANNELS
 from archive.views.lists import EXPORT_FORMATS, has_filters
 from archive.views.notes import attach_annotation_counts
 from lib.caching import cached_figures
@@ -75,6 +78,61 @@ def person_list(request):
     )
 
 
+@dataclass(frozen=True)
+class ChannelRate:
+    """A person's answer rate in one channel, and how it was worked out."""
+
+    channel: str
+    label: str
+    sent: int
+    by_links: int  # answered, by the data's reply links
+    by_turns: int  # answered, inferred from turn-taking (conversations without reply links)
+    in_turn_conversations: int  # of `sent`, how many are in such conversations
+
+    @property
+    def awaits_answers(self):
+        return self.channel in TURN_CHANNELS or self.channel == Message.Channel.EMAIL
+
+    @property
+    def rate(self):
+        return AnswerRate(answered=self.by_links + self.by_turns, sent=self.sent)
+
+    @property
+    def method(self):
+        if not self.in_turn_conversations:
+            return "from reply links"
+        if self.in_turn_conversations == self.sent:
+            return "inferred from turn-taking"
+        return "from reply links, and inferred from turn-taking where a conversation has none"
+
+
+def channel_answer_rates(person):
+    """Per channel the person wrote in: sent, answered and by which method (4 queries)."""
+
+    def per_channel(queryset):
+        counts = queryset.order_by().values("channel").annotate(n=Count("pk"))
+        return dict(counts.values_list("channel", "n"))
+
+    mine = Message.objects.public().sent_by(person)
+    sent = per_channel(mine)
+    by_links = per_channel(mine.answered())
+    in_turns = mine.without_reply_links().awaiting_answers()
+    in_turn_conversations = per_channel(in_turns)
+    by_turns = per_channel(in_turns.answered_by_turns())
+    labels = dict(Message.Channel.choices)
+    return [
+        ChannelRate(
+            channel,
+            labels.get(channel, channel),
+            sent[channel],
+            by_links.get(channel, 0),
+            by_turns.get(channel, 0),
+            in_turn_conversations.get(channel, 0),
+        )
+        for channel in sorted(sent, key=lambda c: (-sent[c], c))
+    ]
+
+
 def person_stats(person):
     """Messages sent, how many got a reply, and the median reply delay where it is known."""
     counts = Person.objects.with_message_counts().values("sent_count", "answered_count")
@@ -93,10 +151,14 @@ def person_stats(person):
     )
     latencies = [m.response_latency for m in replies.iterator()]
     latencies = [latency for latency in latencies if latency]
-    sent, answered = counts["sent_count"], counts["answered_count"]
+    channels = channel_answer_rates(person)
+    sent = counts["sent_count"]
+    # Answers by reply links, and by turn-taking in conversations that have no reply links.
+    answered = counts["answered_count"] + sum(row.by_turns for row in channels)
     return {
         "sent_count": sent,
         "answer_rate": AnswerRate(answered=answered, sent=sent),
+        "channel_rates": channels,
         "median_latency": Latency.median(latencies),
         "latency_count": len(latencies),
     }

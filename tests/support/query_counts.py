@@ -33,7 +33,9 @@ PAGE_QUERIES = {
     # Keyset pages in thread order: no count of the thread's messages (the side counts say it).
     "thread":         {"anonymous": 11, "anonymous+notes": 11, "member": 13, "member+notes": 13},
     "timeline":       {"anonymous": 17, "anonymous+notes": 17, "member": 19, "member+notes": 19},
-    "person":         {"anonymous": 13, "anonymous+notes": 13, "member": 15, "member+notes": 15},
+    # A person's page: + four grouped counts per channel (sent, answered by reply links, in
+    # conversations without reply links, answered by turn-taking there), cached with the figures.
+    "person":         {"anonymous": 17, "anonymous+notes": 17, "member": 19, "member+notes": 19},
     # Sources: what each attests, counted and cut to its first few records (a grouped and a
     # windowed query per kind, cached with the figures); a source's page also reads its first
     # 50 messages.
