@@ -146,11 +146,15 @@ class MessageSerializer(Ref, DatedSerializer):
     sender = AccountWithPerson()
     recipients = AccountWithPerson(many=True)
     sent_at = serializers.SerializerMethodField(
-        help_text="The clock time a source attests (ISO 8601), in the stated zone's offset, or "
-        "as UTC when no zone is stated; null when no time is attested."
+        help_text="The clock time a source attests (ISO 8601): with the stated zone's offset; "
+        "when no zone is stated (sent_at_timezone_known false) the local clock time without "
+        "an offset, which is not a UTC instant; null when no time is attested."
     )
     sent_at_timezone = serializers.SerializerMethodField(
         help_text="The zone the time was given in (IANA name or UTC offset); null if not stated."
+    )
+    sent_at_timezone_known = serializers.SerializerMethodField(
+        help_text="Whether the zone of sent_at is known; false when the source states none."
     )
     sent_at_timezone_inferred = serializers.BooleanField(
         help_text="The zone is the curators' inference, not a source's statement."
@@ -190,15 +194,19 @@ class MessageSerializer(Ref, DatedSerializer):
         source="annotation_count", help_text="Public notes on it."
     )
 
-    @extend_schema_field({"type": ["string", "null"], "format": "date-time"})
+    # Not "date-time": a local time without an offset is not one (RFC 3339 asks for the offset).
+    @extend_schema_field(
+        {
+            "type": ["string", "null"],
+            "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$",
+        }
+    )
     def get_sent_at(self, message):
-        if message.sent_at is None:
-            return None
-        moment = message.sent_at
-        # A zone name nobody checked on the way in leaves the moment as UTC, still right.
-        if message.sent_at_timezone and dates.is_known_zone(message.sent_at_timezone):
-            moment = moment.astimezone(dates.zone(message.sent_at_timezone))
-        return moment.isoformat()
+        return dates.clock_time_iso(message.sent_at, message.sent_at_timezone)
+
+    @extend_schema_field({"type": ["boolean", "null"]})
+    def get_sent_at_timezone_known(self, message):
+        return None if message.sent_at is None else bool(message.sent_at_timezone)
 
     @extend_schema_field(
         {

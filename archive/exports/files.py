@@ -37,6 +37,7 @@ from archive.models import (
     Person,
     Source,
     Thread,
+    dates,
 )
 from lib.counting import count_per_row
 
@@ -241,7 +242,8 @@ MESSAGE_COLUMNS = [
     Column("date_earliest", lambda m, base: _iso(m.date_earliest)),
     Column("date_latest", lambda m, base: _iso(m.date_latest)),
     Column("date", lambda m, base: m.date_display),
-    Column("sent_at", lambda m, base: _iso(m.sent_at)),
+    # With the stated zone's offset; without a zone, the local clock time and no offset.
+    Column("sent_at", lambda m, base: dates.clock_time_iso(m.sent_at, m.sent_at_timezone)),
     Column("sent_at_timezone", lambda m, base: m.sent_at_timezone or None),
     Column("sent_at_timezone_inferred", lambda m, base: m.sent_at_timezone_inferred),
     Column("time", lambda m, base: m.time_display or None),

@@ -218,7 +218,9 @@ def readme(release):
         f"`{exports.LIST_SEPARATOR}`, true and false are `true` and `false`, a missing value is "
         "empty. Dates are ISO 8601: `date_earliest` and `date_latest` bound what the sources "
         "allow (equal when the day is certain, empty when unknown); `sent_at` is given only "
-        "when a source attests a clock time. Ids are the archive's permanent external ids, and "
+        "when a source attests a clock time, with its zone's offset, or, when `sent_at_timezone` "
+        "is empty, as the local clock time with no offset (the zone is unknown). Ids are the "
+        "archive's permanent external ids, and "
         "each `url` the record's permalink.",
         "",
         "Check a download: `sha256sum` each file and compare with `manifest.json`.",

@@ -342,8 +342,11 @@ def _date(message, item):
     if moment.tzinfo is None:
         # RFC 5322's "-0000": the time is UTC but the sender's zone is not known.
         item.sent_at = moment.replace(tzinfo=UTC)
+        item.zone = "UTC"  # the instant is known; only the sender's own zone is not
         item.day = moment.date()
-        item.time_note = "The Date header gives no time zone (-0000)."
+        item.time_note = (
+            "The Date header gives the time in UTC without the sender's own zone (-0000)."
+        )
         return
     offset = moment.utcoffset() or timedelta(0)
     item.sent_at = moment.astimezone(UTC)

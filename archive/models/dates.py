@@ -64,6 +64,19 @@ def format_clock_time(moment, zone_name, zone_inferred=False):
     return f"{label} (time zone inferred)" if zone_inferred else label
 
 
+def clock_time_iso(moment, zone_name):
+    """A clock time in ISO 8601 as honestly as it is known: with the stated zone's offset; as
+    UTC when the stated zone cannot be read (the moment is still right); and, when no zone is
+    stated, the local clock time without any offset, never a UTC instant it may not be."""
+    if moment is None:
+        return None
+    if not zone_name:
+        return moment.astimezone(UTC).replace(tzinfo=None).isoformat()
+    if not is_known_zone(zone_name):
+        return moment.astimezone(UTC).isoformat()
+    return moment.astimezone(zone(zone_name)).isoformat()
+
+
 def format_duration(duration):
     """'90 minutes', '12 hours', '2 days 3 hours'."""
     minutes = int(duration.total_seconds() // 60)

@@ -105,9 +105,11 @@ def test_a_summary_is_never_passed_off_as_the_senders_words(client, archive):
     assert body["text_is_quotation"] is False
     assert body["date_precision"] == "range"
     assert (body["date_earliest"], body["date_latest"]) == ("2016-10-20", "2016-10-22")
-    # No zone stated: the clock time as UTC, and the zone null.
-    assert body["sent_at"] == "2016-10-21T14:00:00+00:00"
+    # No zone stated: the local clock time without an offset (never a UTC instant), and the
+    # zone null and said to be unknown.
+    assert body["sent_at"] == "2016-10-21T14:00:00"
     assert body["sent_at_timezone"] is None
+    assert body["sent_at_timezone_known"] is False
 
 
 def test_a_zone_name_that_is_no_zone_still_gives_the_moment(client, archive):

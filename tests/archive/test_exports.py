@@ -153,7 +153,8 @@ def test_a_message_carries_every_field_a_researcher_needs(client, corpus):
     assert m2["url"] == "http://testserver/messages/m2/"
     assert m2["thread"] == "dm" and m2["in_reply_to"] == "m1"
     assert m2["date_earliest"] == m2["date_latest"] == "2017-10-03"
-    assert m2["sent_at"] == "2017-10-03T22:35:00+00:00"
+    # In the stated zone's offset, as the API gives it (the same instant as 22:35 UTC).
+    assert m2["sent_at"] == "2017-10-03T18:35:00-04:00"
     assert m2["sent_at_timezone"] == "America/New_York"
     assert m2["reported_delay"] == "P0DT01H30M00S"
     assert m2["sender"] == "@DonaldJTrumpJr" and m2["recipients"] == ["@wikileaks"]
