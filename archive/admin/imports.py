@@ -20,7 +20,8 @@ from django.utils.html import format_html
 from archive.importing import csv_reader
 from archive.importing import formats as import_formats
 from archive.importing.tasks import pending_root, queue, remove_stale_uploads
-from archive.models import Attachment, ImportBatch, ImportUpload, Message
+from archive.importing.undo import UndoRefused, undo_batch, what_depends_on
+from archive.models import Attachment, ImportBatch, ImportUpload, Message, Thread
 from lib.caching import forget_figures
 
 
@@ -73,7 +74,16 @@ def _safe_name(name):
 
 @admin.register(ImportBatch)
 class ImportBatchAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "format", "imported_by_name", "created", "published", "unpublished"]
+    list_display = [
+        "__str__",
+        "format",
+        "imported_by_name",
+        "created",
+        "published",
+        "unpublished",
+        "undone_at",
+        "review_link",
+    ]
     list_filter = ["format"]
     search_fields = ["file_name", "sha256"]
     actions = ["publish_batches", "unpublish_batches"]
@@ -86,8 +96,11 @@ class ImportBatchAdmin(admin.ModelAdmin):
         "imported_by",
         "imported_by_name",
         "created",
-        "report_display",
+        "undone_at",
+        "undone_by_name",
+        "review_link",
         "messages_link",
+        "report_display",
     ]
     fields = readonly_fields
     change_list_template = "admin/archive/importbatch/change_list.html"
@@ -113,6 +126,11 @@ class ImportBatchAdmin(admin.ModelAdmin):
     @admin.display(description="Report")
     def report_display(self, batch):
         return format_html("<pre>{}</pre>", json.dumps(batch.report, indent=2, ensure_ascii=False))
+
+    @admin.display(description="Review")
+    def review_link(self, batch):
+        url = reverse("admin:archive_importbatch_review", args=[batch.pk])
+        return format_html('<a href="{}">Review, publish by thread, or undo</a>', url)
 
     @admin.display(description="Messages")
     def messages_link(self, batch):
@@ -161,12 +179,86 @@ class ImportBatchAdmin(admin.ModelAdmin):
                 name="archive_importbatch_upload_status",
             ),
             path(
+                "<int:pk>/review/",
+                self.admin_site.admin_view(self.review_view),
+                name="archive_importbatch_review",
+            ),
+            path(
                 "import/template.csv",
                 self.admin_site.admin_view(self.template_view),
                 name="archive_importbatch_template",
             ),
             *super().get_urls(),
         ]
+
+    def review_view(self, request, pk):
+        """A batch's messages per thread, to publish or unpublish a thread at a time; and its
+        undo, or what depends on it and stops the undo."""
+        batch = get_object_or_404(ImportBatch, pk=pk)
+        if not self.has_view_permission(request, batch):
+            raise PermissionDenied
+        may_publish = request.user.has_perm("archive.change_message")
+        may_undo = request.user.has_perm("archive.delete_message")
+        if request.method == "POST":
+            return self._review_action(request, batch, may_publish, may_undo)
+        threads = (
+            Thread.objects.filter(messages__import_batch=batch)
+            .annotate(
+                batch_messages=Count("messages", filter=Q(messages__import_batch=batch)),
+                batch_published=Count(
+                    "messages",
+                    filter=Q(messages__import_batch=batch, messages__is_published=True),
+                ),
+            )
+            .order_by("-batch_messages", "title", "pk")
+        )
+        context = self._context(
+            request,
+            title=f"Review of {batch.file_name}",
+            batch=batch,
+            report=batch.report,
+            threads=threads,
+            blockers=what_depends_on(batch),
+            may_publish=may_publish,
+            may_undo=may_undo,
+        )
+        return render(request, "admin/archive/importbatch/review.html", context)
+
+    def _review_action(self, request, batch, may_publish, may_undo):
+        action = request.POST.get("action")
+        here = redirect("admin:archive_importbatch_review", batch.pk)
+        if action in ("publish", "unpublish"):
+            if not may_publish or batch.undone_at:
+                raise PermissionDenied
+            chosen = [value for value in request.POST.getlist("thread") if value.isdigit()]
+            if not chosen:
+                messages.warning(request, "Choose one or more threads first.")
+                return here
+            selected = Message.objects.filter(import_batch=batch, thread__in=chosen)
+            if action == "publish":
+                count = selected.publish()
+            else:
+                count = selected.update(is_published=False)
+            forget_figures()
+            messages.success(request, f"{action.capitalize()}ed {count} message(s).")
+            return here
+        if action == "undo":
+            if not may_undo:
+                raise PermissionDenied
+            try:
+                gone = undo_batch(batch, by=request.user.get_username())
+            except UndoRefused as refused:
+                messages.error(request, f"This import cannot be undone: {refused}.")
+                return here
+            messages.success(
+                request,
+                f"Undone: {gone['messages']} message(s), {gone['threads']} thread(s), "
+                f"{gone['accounts']} account(s), {gone['people']} people and "
+                f"{gone['attachments']} attachment(s) removed. The file may be imported again.",
+            )
+            return here
+        messages.error(request, "Unknown action.")
+        return here
 
     def template_view(self, request):
         response = HttpResponse(csv_reader.TEMPLATE, content_type="text/csv; charset=utf-8")

@@ -24,7 +24,16 @@ from django.utils import timezone
 from archive.importing import formats, limits
 from archive.importing.attachment_files import StagedFiles, final_name
 from archive.importing.items import FileRefused, Problem
-from archive.models import Account, Attachment, ImportBatch, Message, Person, Source, Thread
+from archive.models import (
+    Account,
+    Attachment,
+    ImportBatch,
+    Message,
+    Person,
+    Source,
+    Thread,
+    dates,
+)
 from lib.caching import forget_figures
 
 IMPORTER_VERSION = "1.1"  # 1.1: e-mail threaded across the batch (mail_threads.py)
@@ -38,6 +47,11 @@ INFERRED_BY_SUBJECT = (
 )
 CHUNK = 500
 EXAMPLES = 10
+# What the review table of a dry run or a batch shows: its first messages, and counts per
+# thread and per sender (the largest first), each bounded so a report stays small.
+PREVIEW_ROWS = 100
+PREVIEW_GROUPS = 50
+FIRST_WORDS = 12
 PLATFORM_PREFIX = {
     "email": "em",
     "twitter": "tw",
@@ -136,7 +150,7 @@ def import_path(
         size=size,
         dry_run=dry_run,
     )
-    earlier = ImportBatch.objects.filter(sha256=sha256).first()
+    earlier = ImportBatch.objects.standing().filter(sha256=sha256).first()
     if earlier:
         return _already_imported(result, earlier)
     items = import_format.read(path)  # FileRefused here: nothing read, nothing written
@@ -171,7 +185,7 @@ def import_path(
         pass
     except IntegrityError:
         # The same file imported at the same moment by someone else: theirs stands.
-        earlier = ImportBatch.objects.filter(sha256=sha256).first()
+        earlier = ImportBatch.objects.standing().filter(sha256=sha256).first()
         if earlier is None:
             raise
         _already_imported(result, earlier)
@@ -250,6 +264,12 @@ class _Writer:
         self.placed = {}  # external id -> (pk, thread pk, position), this batch
         self.seen_keys = Counter()
         self.unlinked = []
+        self.preview = []  # the first messages, as the review table shows them
+        self.preview_rows = {}  # message pk -> its preview row (to add a reply's problem)
+        self.per_thread = Counter()  # (thread external id, title) -> messages created
+        self.per_sender = Counter()  # sender as shown -> messages created
+        self.duplicates = []  # a transcription's messages already in the archive
+        self.duplicate_count = 0
 
     def external_id(self, original_id):
         return f"{self.prefix}-{_digest(self.family, original_id)[:24]}"
@@ -285,6 +305,19 @@ class _Writer:
             "replies_not_linked": self.unlinked[:EXAMPLES],
             "published": self.publish,
             "examples": self.examples,
+            "preview": self.preview,
+            "per_thread": [
+                {"thread": thread, "title": title, "messages": count}
+                for (thread, title), count in self.per_thread.most_common(PREVIEW_GROUPS)
+            ],
+            "threads": len(self.per_thread),
+            "per_sender": [
+                {"sender": sender, "messages": count}
+                for sender, count in self.per_sender.most_common(PREVIEW_GROUPS)
+            ],
+            "senders": len(self.per_sender),
+            "likely_duplicates": self.duplicate_count,
+            "duplicate_examples": self.duplicates,
         }
 
     def _write_chunk(self, items):
@@ -356,8 +389,10 @@ class _Writer:
         through = Message.recipients.through
         sources_through = Message.sources.through
         source_rows = []
+        self._note_duplicates(new)
         for message, item in new:
             self.placed[message.external_id] = (message.pk, message.thread_id, message.position)
+            self._review(message, item)
             self.counts["created"] += 1
             if len(self.examples["created"]) < EXAMPLES:
                 self.examples["created"].append({"location": item.location, "id": item.original_id})
@@ -376,6 +411,56 @@ class _Writer:
         through.objects.bulk_create(recipients, batch_size=CHUNK)
         sources_through.objects.bulk_create(source_rows, batch_size=CHUNK)
         self._link_replies(links)
+
+    def _review(self, message, item):
+        """Count the message for the review table, and list it among the first ones."""
+        sender = self._account(item.sender)
+        self.per_thread[(message.thread.external_id, message.thread.title)] += 1
+        self.per_sender[str(sender)] += 1
+        if len(self.preview) >= PREVIEW_ROWS:
+            return
+        words = " ".join(item.text.split()[:FIRST_WORDS])
+        problems = [note for note in (item.time_note, item.curator_note) if note]
+        if item.in_reply_to_inferred:
+            problems.append("reply link inferred from subject and participants")
+        row = {
+            "location": item.location,
+            "id": message.external_id,
+            "date": message.date_earliest.isoformat() if message.date_earliest else "",
+            "time": dates.clock_time_iso(item.sent_at, item.zone) or "",
+            "sender": str(sender),
+            "recipients": [str(self._account(party)) for party in item.recipients][:EXAMPLES],
+            "recipient_count": len(item.recipients),
+            "subject": item.subject,
+            "first_words": words,
+            "thread": message.thread.title,
+            "problems": problems,
+        }
+        self.preview.append(row)
+        self.preview_rows[message.pk] = row
+
+    def _note_duplicates(self, new):
+        """A transcription (CSV) whose messages are already in the archive from another file
+        (the same day and words): said in the report, before anything is confirmed."""
+        if self.result.format != "csv" or not new:
+            return
+        # The day and the words: a transcription names its people its own way (@gina for an
+        # address another file gave), so the sender is not compared.
+        keys = {(m.date_earliest, m.text): m for m, _ in new}
+        existing = (
+            Message.objects.filter(text__in={m.text for m, _ in new})
+            .exclude(import_batch=self.batch)
+            .values_list("date_earliest", "text", "external_id")
+        )
+        for day, text, external_id in existing:
+            message = keys.get((day, text))
+            if message is None:
+                continue
+            self.duplicate_count += 1
+            if len(self.duplicates) < EXAMPLES:
+                self.duplicates.append(
+                    {"id": message.original_id, "already_as": external_id, "text": text[:80]}
+                )
 
     def _link_replies(self, links):
         if not links:
@@ -406,6 +491,8 @@ class _Writer:
                 message.in_reply_to_inferred = item.in_reply_to_inferred
                 updates.append(message)
                 continue
+            if message.pk in self.preview_rows:
+                self.preview_rows[message.pk]["problems"].append(f"reply not linked: {reason}")
             if len(self.unlinked) < EXAMPLES:
                 self.unlinked.append(
                     {"location": item.location, "reply_to": item.in_reply_to, "reason": reason}

@@ -29,6 +29,14 @@ def describe(result):
                 )
     for unlinked in report.get("replies_not_linked", []):
         lines.append(f"  reply not linked at {unlinked['location']}: {unlinked['reason']}")
+    if report.get("likely_duplicates"):
+        lines.append(
+            f"{report['likely_duplicates']:,} message(s) look already imported from another "
+            "file (the same day and words):"
+        )
+        for duplicate in report.get("duplicate_examples", []):
+            lines.append(f"  {duplicate['id']}: as {duplicate['already_as']}")
+    lines += review_lines(report)
     if result.wrote:
         published = (
             "published"
@@ -39,3 +47,29 @@ def describe(result):
     elif result.dry_run and not result.refused:
         lines.append("Nothing was written (dry run).")
     return "\n".join(lines)
+
+
+def review_lines(report, rows=20):
+    """The review table in text: the first messages (date, sender, recipients, subject or first
+    words, thread, problems), then the messages per thread and per sender."""
+    preview = report.get("preview") or []
+    if not preview:
+        return []
+    lines = [f"First {min(rows, len(preview))} message(s):"]
+    for row in preview[:rows]:
+        recipients = ", ".join(row["recipients"]) or "public"
+        if row["recipient_count"] > len(row["recipients"]):
+            recipients += f" and {row['recipient_count'] - len(row['recipients'])} more"
+        words = row["subject"] or row["first_words"]
+        line = f"  {row['date'] or 'undated'}  {row['sender']} → {recipients}  “{words}”"
+        line += f"  [{row['thread']}]"
+        if row["problems"]:
+            line += "  ! " + "; ".join(row["problems"])
+        lines.append(line)
+    threads = report.get("per_thread") or []
+    lines.append(f"Messages per thread ({report.get('threads', len(threads)):,} threads):")
+    lines += [f"  {group['messages']:>6,}  {group['title']}" for group in threads[:rows]]
+    senders = report.get("per_sender") or []
+    lines.append(f"Messages per sender ({report.get('senders', len(senders)):,} senders):")
+    lines += [f"  {group['messages']:>6,}  {group['sender']}" for group in senders[:rows]]
+    return lines

@@ -11,6 +11,12 @@ from archive.importing import formats as import_formats
 from archive.models.messages import Message
 
 
+class ImportBatchQuerySet(models.QuerySet):
+    def standing(self):
+        """The batches not undone."""
+        return self.filter(undone_at__isnull=True)
+
+
 class ImportBatch(models.Model):
     """One import of one file (archive/importing/): what it was, who ran it, what it did."""
 
@@ -18,8 +24,8 @@ class ImportBatch(models.Model):
     file_size = models.BigIntegerField()
     sha256 = models.CharField(
         max_length=64,
-        unique=True,
-        help_text="Of the file (of a folder: of its files' names and hashes).",
+        help_text="Of the file (of a folder: of its files' names and hashes). One batch per file, "
+        "undone ones aside: a file whose import was undone can be imported again.",
     )
     # The registry's formats, by reference: a new format needs no migration.
     format = models.CharField(max_length=20, choices=import_formats.format_choices)
@@ -32,10 +38,23 @@ class ImportBatch(models.Model):
     )
     created = models.DateTimeField(default=timezone.now)
     report = models.JSONField(default=dict)
+    # An undone import (archive/importing/undo.py): its messages and what only they used are
+    # gone; the batch stays, as provenance of what was imported and undone.
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by_name = models.CharField(max_length=200, blank=True)
+
+    objects = ImportBatchQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created", "-pk"]
         verbose_name_plural = "import batches"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sha256"],
+                condition=Q(undone_at__isnull=True),
+                name="importbatch_one_standing_batch_per_file",
+            )
+        ]
 
     def __str__(self):
         return f"{self.file_name} ({self.get_format_display()}, {self.created:%Y-%m-%d %H:%M})"

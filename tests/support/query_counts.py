@@ -82,6 +82,9 @@ QUERY_BOUNDS = {
     # The admin's message change page: its inlines (discrepancies and their readings) prefetched,
     # whatever their number.
     "admin_message_change":          20,
+    # An import batch's review page: its threads with their counts in one query, and one count
+    # per kind of record that could depend on it (archive/importing/undo.py), at any size.
+    "admin_import_review":           14,
     # The admin's lockouts list (django-axes) for a staff curator.
     "admin_access_attempts":         10,
     # A notes feed (any of its five kinds): its 50 newest entries with authors and targets.
