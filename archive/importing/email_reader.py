@@ -124,8 +124,35 @@ def _mbox_spans(path):
 
 
 def read_eml(path):
-    """One .eml file, or every .eml file of a folder."""
+    """One .eml file, every .eml file of a folder, or of a zip (read in place, never
+    extracted)."""
+    if limits.is_zip(path):
+        return read_eml_zip(path)
     return read_eml_file(path) if path.is_file() else read_eml_folder(path)
+
+
+def read_eml_zip(path):
+    """Every .eml member of a zip, read twice as an mbox is (`read_mbox`)."""
+    archive = limits.SafeZip(path)
+    members = [name for name in archive.names if name.lower().endswith(".eml")]
+    if not members:
+        raise FileRefused("This zip holds no .eml files.")
+    entries = []
+    for name in members:
+        too_large = limits.message_too_large(archive.declared_size(name))
+        entries.append((name, None if too_large else _head(archive.read(name))))
+    threads = MailThreads([head for _, head in entries if head])
+    archive.reader.total = 0  # each reading of the zip is bounded on its own
+    for name, _ in sorted(entries, key=_entry_order):
+        too_large = limits.message_too_large(archive.declared_size(name))
+        if too_large:
+            yield Problem("failed", name, f"the message is not imported: {too_large}")
+            continue
+        raw = archive.read(name)
+        if too_large := limits.message_too_large(len(raw)):
+            yield Problem("failed", name, f"the message is not imported: {too_large}")
+            continue
+        yield _item(raw, name, threads)
 
 
 def read_eml_file(path):

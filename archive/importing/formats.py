@@ -56,6 +56,9 @@ class ImportFormat:
     # What a folder of no known format lacks, in the refusal ("no result.json"); by default
     # the first of `folder_files`, or "`folder_suffix` files".
     folder_hint: str = ""
+    # For a format that reads zips too: whether a zip's member names (folders and macOS's
+    # __MACOSX/ left out) are this format's. A zip is told apart by what it holds alone.
+    zip_detect: Callable | None = None
 
     @property
     def missing_from_folder(self):
@@ -124,6 +127,13 @@ def detect(path):
                     return candidate.name
         hints = [f"no {f.missing_from_folder}" for f in formats if f.missing_from_folder]
         raise FileRefused(f"This folder is not a known export ({', '.join(hints)}).")
+    if limits.is_zip(path):
+        members = limits.SafeZip(path).names
+        for candidate in formats:
+            if candidate.zip_detect and candidate.zip_detect(members):
+                return candidate.name
+        readers = ", ".join(f.label for f in formats if f.zip_detect)
+        raise FileRefused(f"This zip is not a known export (zips read here: {readers}).")
     suffix = path.suffix.lower()
     for candidate in formats:
         if suffix in candidate.suffixes:
@@ -162,6 +172,7 @@ register(
         prefix="em",
         folder_suffix=".eml",
         suffixes=(".eml",),
+        zip_detect=lambda members: any(name.lower().endswith(".eml") for name in members),
     )
 )
 register(
@@ -173,7 +184,9 @@ register(
         prefix="tw",
         folder_files=("data/direct-messages.js", "data/tweets.js"),
         folder_hint="data/ of a Twitter archive",
-        suffixes=(".zip",),
+        zip_detect=lambda members: any(
+            name.endswith(("data/direct-messages.js", "data/tweets.js")) for name in members
+        ),
     )
 )
 register(
@@ -197,6 +210,11 @@ register(
         identity=BY_CONTENT,
         folder_files=("_chat.txt",),
         suffixes=(".txt",),
+        zip_detect=lambda members: any(
+            name.rsplit("/", 1)[-1] == "_chat.txt"
+            or (name.rsplit("/", 1)[-1].startswith("WhatsApp Chat") and name.endswith(".txt"))
+            for name in members
+        ),
     )
 )
 register(

@@ -203,3 +203,81 @@ def export_file(path, name):
     if file is None:
         raise FileRefused(f"This folder holds no {name}.")
     return file
+
+
+class SafeZip:
+    """A zip read in place, never extracted: its member names (a name like `../x`, `/x` or
+    `C:x` refuses the whole zip; folders and macOS's __MACOSX/ copies are left out), each
+    member's bytes through `ZipReader` (bounded as it expands), and a member as a stream
+    (`open`), counted against the same bounds."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+        try:
+            self.archive = zipfile.ZipFile(self.path)
+        except (zipfile.BadZipFile, OSError) as error:
+            raise FileRefused(f"This is not a readable zip file: {error}") from error
+        self.reader = ZipReader(self.archive, self.path.stat().st_size)
+        self.names = []
+        for info in self.archive.infolist():
+            name = info.filename
+            parts = name.replace("\\", "/").split("/")
+            if name.startswith(("/", "\\")) or ".." in parts or (len(name) > 1 and name[1] == ":"):
+                raise FileRefused(f"The zip holds an unsafe path: {name!r}. Nothing was read.")
+            if info.is_dir() or parts[0] == "__MACOSX" or parts[-1].startswith("._"):
+                continue
+            self.names.append(name)
+
+    def declared_size(self, name):
+        return self.archive.getinfo(name).file_size
+
+    def read(self, name):
+        return self.reader.read(name)
+
+    def open(self, name):
+        return _CountedMember(self, name)
+
+
+class _CountedMember:
+    """A zip member read line by line, each byte counted as `ZipReader.read` counts them."""
+
+    def __init__(self, safe_zip, name):
+        self.zip, self.name = safe_zip, name
+        info = safe_zip.archive.getinfo(name)
+        self.compressed = max(1, min(info.compress_size, safe_zip.reader.archive_size))
+        self.size = 0
+
+    def __enter__(self):
+        try:
+            self.stream = self.zip.archive.open(self.name)
+        except (zipfile.BadZipFile, OSError, NotImplementedError) as error:
+            raise FileRefused(f"{self.name} in the zip cannot be read: {error}") from error
+        return self
+
+    def __exit__(self, *exc):
+        self.stream.close()
+
+    def readline(self, limit=-1):
+        try:
+            line = self.stream.readline(limit)
+        except (zipfile.BadZipFile, EOFError, OSError) as error:
+            raise FileRefused(f"{self.name} in the zip cannot be read: {error}") from error
+        self.size += len(line)
+        self.zip.reader.total += len(line)
+        total_limit, ratio_limit = max_uncompressed_bytes(), max_compression_ratio()
+        if self.zip.reader.total > total_limit:
+            raise FileRefused(
+                f"The zip expands to more than {size_label(total_limit)} "
+                f"(IMPORT_MAX_UNCOMPRESSED_BYTES) by {self.name}: nothing was imported."
+            )
+        if self.size > RATIO_FLOOR_BYTES and self.size > ratio_limit * self.compressed:
+            raise FileRefused(
+                f"{self.name} in the zip expands more than {ratio_limit}:1: a zip bomb, not an "
+                "export (IMPORT_MAX_COMPRESSION_RATIO). Nothing was imported."
+            )
+        return line
+
+
+def is_zip(path):
+    path = Path(path)
+    return path.is_file() and path.suffix.lower() == ".zip"

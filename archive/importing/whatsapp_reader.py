@@ -3,23 +3,29 @@
 timestamp. The times are the phone's local clock with no zone: stored as stated, with a note,
 never converted. The line number is the message's identifier."""
 
+import mimetypes
 import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 from archive.importing import limits
-from archive.importing.items import FileRefused, Item, Party, Problem
+from archive.importing.items import AttachmentData, FileRefused, Item, Party, Problem
 
 LINE = re.compile(
     r"^\u200e?\[?(?P<date>\d{1,4}[./-]\d{1,2}[./-]\d{1,4}),?\s+"
     r"(?P<time>\d{1,2}[:.]\d{2}(?:[:.]\d{2})?(?:\s?[APap]\.?[Mm]\.?)?)\]?\s*(?:-\s)?\s*(?P<rest>.*)$"
 )
 AUTHOR = re.compile(r"^(?P<name>[^:]{1,100}?):\s(?P<text>.*)$", re.DOTALL)
+ATTACHED = re.compile(r"<attached:\s*([^<>\n]+?)>|([^\s<>]+\.[A-Za-z0-9]{2,5}) \(file attached\)")
 ZONE_NOTE = "WhatsApp exports give the phone's local time with no time zone; shown as exported."
 
 
 def read_export(path):
-    """_chat.txt, or the _chat.txt of the folder `path`; the chat is named after the folder
-    ("Chat with Ann"), or after the file when it was renamed."""
+    """_chat.txt, the _chat.txt of the folder `path`, or a zip of the chat with its media (as
+    WhatsApp's "Export chat … Attach media" makes it: read in place, never extracted); the chat
+    is named after the folder or the zip ("WhatsApp Chat - Ann"), or after a renamed file."""
+    if limits.is_zip(path):
+        return read_whatsapp_zip(path)
     file = limits.export_file(path, "_chat.txt")
     if path.is_dir():
         chat = path.name
@@ -28,7 +34,23 @@ def read_export(path):
     return read_whatsapp(file, chat)
 
 
-def read_whatsapp(path, chat_name):
+def read_whatsapp_zip(path):
+    archive = limits.SafeZip(path)
+    chats = [name for name in archive.names if name.rsplit("/", 1)[-1] == "_chat.txt"] or [
+        name for name in archive.names if name.lower().endswith(".txt")
+    ]
+    if len(chats) != 1:
+        raise FileRefused(
+            "This zip holds no chat (_chat.txt)."
+            if not chats
+            else f"This zip holds {len(chats)} text files; a WhatsApp export holds one chat."
+        )
+    media = {name.rsplit("/", 1)[-1]: name for name in archive.names if name != chats[0]}
+    chat = path.stem if chats[0].endswith("_chat.txt") else Path(chats[0]).stem
+    return read_whatsapp(lambda: archive.open(chats[0]), chat, archive, media)
+
+
+def read_whatsapp(path, chat_name, archive=None, media=None):
     # Read twice, a message at a time: first for what the whole chat tells (whether dates are
     # day/month, who takes part), then for the messages. Memory stays that of one message.
     dates, names = [], set()
@@ -41,10 +63,10 @@ def read_whatsapp(path, chat_name):
         raise FileRefused(
             "No line of this file looks like a WhatsApp message ([date, time] name: text)."
         )
-    return _items(path, chat_name, _day_first(dates), names)
+    return _items(path, chat_name, _day_first(dates), names, archive, media or {})
 
 
-def _items(path, chat_name, day_first, names):
+def _items(path, chat_name, day_first, names, archive, media):
     def party(who):
         return Party("whatsapp", who, display_name=who, handle=who)
 
@@ -62,7 +84,9 @@ def _items(path, chat_name, day_first, names):
             yield Problem("failed", location, f"unreadable date {match['date']} {match['time']}")
             continue
         name = author["name"].strip()
+        attachments = _attachments(author["text"], archive, media)
         yield Item(
+            attachments=attachments,
             original_id=f"line {number}",
             location=location,
             sender=party(name),
@@ -84,6 +108,21 @@ def _items(path, chat_name, day_first, names):
                 "month/day; they were read as day/month."
             ),
         )
+
+
+def _attachments(text, archive, media):
+    """The media files of the zip a message names ("<attached: 00000012-PHOTO-….jpg>" on an
+    iPhone, "IMG-20161003-WA0001.jpg (file attached)" on Android)."""
+    found = []
+    for name in ATTACHED.findall(text.replace("\u200e", "")):
+        name = name[0] or name[1]
+        member = media.get(name)
+        if archive is None or member is None:
+            continue
+        content = archive.read(member)
+        kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        found.append(AttachmentData(name=name, content_type=kind, content=content))
+    return found
 
 
 def _body(match, lines):
@@ -120,7 +159,8 @@ def _lines(path):
     kept (enough to tell whether it starts a message) and its size."""
     limit = limits.max_message_bytes()
     number = 0
-    with open(path, "rb") as stream:
+    # A path, or (for a chat inside a zip) a function opening the member as a stream.
+    with path() if callable(path) else open(path, "rb") as stream:
         while piece := stream.readline(limit + 1):
             size = len(piece)
             if size > limit and not piece.endswith(b"\n"):
