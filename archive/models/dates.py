@@ -78,8 +78,11 @@ def clock_time_iso(moment, zone_name):
 
 
 def format_duration(duration):
-    """'90 minutes', '12 hours', '2 days 3 hours'."""
-    minutes = int(duration.total_seconds() // 60)
+    """'52 seconds', '90 minutes', '12 hours', '2 days 3 hours'."""
+    seconds = int(duration.total_seconds())
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = seconds // 60
     if minutes < 120:
         return f"{minutes} minute{'s' if minutes != 1 else ''}"
     hours, minutes = divmod(minutes, 60)

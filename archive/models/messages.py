@@ -25,6 +25,9 @@ from lib.counting import count_per_row
 # The channels in which a message awaits an answer (turn-taking infers them; a public tweet is
 # addressed to no one in particular).
 TURN_CHANNELS = ("direct_message", "chat")
+# A message after this long a silence answers nothing by turn-taking (the conversation view's
+# "days of silence" begin at the same length).
+TURN_SILENCE = timedelta(days=7)
 
 
 class ThreadQuerySet(models.QuerySet):
@@ -121,9 +124,11 @@ class MessageQuerySet(PublishingQuerySet):
         )
         return self.annotate(
             next_sender_id=Subquery(later.values("sender_id")[:1]),
+            next_date=Subquery(later.values("date_earliest")[:1]),
             previous_sender_id=Subquery(earlier.values("sender_id")[:1]),
             previous_external_id=Subquery(earlier.values("external_id")[:1]),
             previous_sent_at=Subquery(earlier.values("sent_at")[:1]),
+            previous_date=Subquery(earlier.values("date_latest")[:1]),
         )
 
     def answered_by_turns(self):
@@ -135,9 +140,15 @@ class MessageQuerySet(PublishingQuerySet):
         )
         return (
             self.awaiting_answers()
-            .annotate(turn_next_sender=Subquery(later.values("sender_id")[:1]))
+            .annotate(
+                turn_next_sender=Subquery(later.values("sender_id")[:1]),
+                turn_next_date=Subquery(later.values("date_earliest")[:1]),
+            )
             .filter(turn_next_sender__isnull=False)
             .exclude(turn_next_sender=F("sender_id"))
+            # After a long silence the next message starts anew; it answers nothing. (Undated
+            # messages are judged by their order alone.)
+            .exclude(turn_next_date__gt=F("date_latest") + TURN_SILENCE)
         )
 
     # Both orders are (date, position, id), one the exact reverse of the other, so one partial

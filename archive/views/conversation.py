@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from django.db.models import Count, F, Q
 
 from archive.models import Account, AnswerRate, Latency, Message
-from archive.models.messages import TURN_CHANNELS
+from archive.models.messages import TURN_CHANNELS, TURN_SILENCE
 
-LONG_SILENCE_DAYS = 7
+LONG_SILENCE_DAYS = TURN_SILENCE.days
 UNANSWERED_RUN_MIN = 2
 
 
@@ -79,6 +79,7 @@ def side_stats(thread):
             .with_turns()
             .filter(previous_sender_id__isnull=False)
             .exclude(previous_sender_id=F("sender_id"))
+            .exclude(date_earliest__gt=F("previous_date") + TURN_SILENCE)
         )
     else:
         answered = _per_sender(messages.answered())
@@ -151,10 +152,14 @@ def _infer_turn(message):
         and message.next_sender_id is not None
         and message.next_sender_id != message.sender_id
     )
+    message.turn_answered = message.turn_answered and not _silence(
+        message.date_latest, message.next_date
+    )
     answers = (
         awaiting
         and message.previous_sender_id is not None
         and message.previous_sender_id != message.sender_id
+        and not _silence(message.previous_date, message.date_earliest)
     )
     message.turn_answers = message.previous_external_id if answers else ""
     message.turn_latency = (
@@ -162,3 +167,8 @@ def _infer_turn(message):
         if answers and message.sent_at and message.previous_sent_at
         else None
     )
+
+
+def _silence(before, after):
+    """Whether a long silence (TURN_SILENCE) lies between two days (never for undated ones)."""
+    return bool(before and after and after > before + TURN_SILENCE)

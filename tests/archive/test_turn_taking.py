@@ -113,6 +113,10 @@ def test_an_imported_whatsapp_chat_is_read_by_turn_taking(client, tmp_path):
     result = import_path(path, publish=True)
     thread = Message.objects.filter(import_batch=result.batch).first().thread
     page = client.get(thread.get_absolute_url()).content.decode()
-    # Erin: "Morning!" answered by Frank 52 s later; her "Later one." is the last word.
+    # Erin: "Morning!" answered by Frank 52 s later; her "Later one." is the last word, and
+    # comes ten days after Frank's: after such a silence it answers nothing.
     assert "<strong>1 of 2</strong> got a reply (50%)" in page
+    assert "<strong>0 of 1</strong> got a reply (0%)" in page
     assert "Answers <strong>inferred from turn-taking</strong>" in page
+    assert '<span class="latency">52 seconds (computed)</span> later' in page
+    assert page.count("(inferred from turn-taking), ") == 1
