@@ -36,6 +36,11 @@ urlpatterns = [
     path("messages/", messages.message_list, name="message_list"),
     path("messages/<slug:external_id>/", messages.message_detail, name="message_detail"),
     path(
+        "messages/<slug:external_id>/attachments/<int:pk>/",
+        messages.message_attachment,
+        name="message_attachment",
+    ),
+    path(
         "messages/<slug:key>/cite.<citation_format:export_format>",
         citations.citation,
         {"kind": "message"},

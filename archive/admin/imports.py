@@ -373,16 +373,15 @@ class ImportUploadAdmin(admin.ModelAdmin):
 
 
 class AttachmentInline(admin.TabularInline):
+    """A message's attachments: read-only but for whether readers may download it."""
+
     model = Attachment
     extra = 0
     can_delete = False
-    fields = ["name", "content_type", "size", "sha256", "download"]
-    readonly_fields = fields
+    fields = ["name", "content_type", "size", "sha256", "download", "is_public"]
+    readonly_fields = ["name", "content_type", "size", "sha256", "download"]
 
     def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
         return False
 
     @admin.display(description="File")

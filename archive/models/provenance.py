@@ -2,6 +2,7 @@
 dataset releases."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -166,12 +167,44 @@ class Attachment(models.Model):
     size = models.BigIntegerField()
     sha256 = models.CharField(max_length=64)
     file = models.FileField(upload_to="attachments/%Y/%m/", max_length=500, blank=True)
+    is_public = models.BooleanField(
+        default=False,
+        help_text="Readers may download it from the message's page (images and PDFs only, and "
+        "only while the message is published).",
+    )
+
+    # What may be given to readers: files a browser shows as pictures or documents, never as a
+    # page of its own (no HTML, no SVG, which can carry scripts). Even these are served as a
+    # download, with their type checked against their first bytes.
+    PUBLIC_TYPES = {
+        "image/jpeg": (b"\xff\xd8\xff",),
+        "image/png": (b"\x89PNG\r\n\x1a\n",),
+        "image/gif": (b"GIF87a", b"GIF89a"),
+        "image/webp": (b"RIFF",),
+        "application/pdf": (b"%PDF-",),
+    }
 
     class Meta:
         ordering = ["message", "pk"]
 
     def __str__(self):
         return self.name or f"attachment {self.pk}"
+
+    @property
+    def may_be_public(self):
+        return self.content_type in self.PUBLIC_TYPES
+
+    def clean(self):
+        if self.is_public and not self.may_be_public:
+            raise ValidationError(
+                {
+                    "is_public": f"Only images and PDFs can be given to readers, not "
+                    f"{self.content_type or 'a file of unknown type'}."
+                }
+            )
+
+    def get_public_url(self):
+        return reverse("archive:message_attachment", args=[self.message.external_id, self.pk])
 
 
 class LoadedFixture(models.Model):

@@ -1,6 +1,7 @@
 """The messages list and a message's page."""
 
 from django.db.models import Prefetch
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 
 from annotations.models import Annotation
@@ -10,6 +11,7 @@ from archive.filters import (
     MessageFilter,
 )
 from archive.models import (
+    Attachment,
     Discrepancy,
     DiscrepancyReading,
     Event,
@@ -136,4 +138,32 @@ def message_detail(request, external_id):
     )
     # Where annotation clients may post notes on this page (W3C Web Annotation Protocol).
     response["Link"] = annotation_service_link(request)
+    return response
+
+
+def message_attachment(request, external_id, pk):
+    """Anyone: an attachment a curator made public, of a published message, as a download (an
+    image or a PDF whose first bytes agree with its type; never a page of its own)."""
+    message = get_object_or_404(Message.objects.public(), external_id=external_id)
+    attachment = message.attachments.filter(pk=pk, is_public=True).first()
+    if attachment is None or not attachment.may_be_public or not attachment.file:
+        raise Http404("No such public attachment.")
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError as error:
+        raise Http404("The attachment's file is missing from storage.") from error
+    head = handle.read(16)
+    handle.seek(0)
+    if not head.startswith(Attachment.PUBLIC_TYPES[attachment.content_type]):
+        handle.close()
+        raise Http404("The file is not what its type says; it is kept for curators only.")
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.name or f"attachment-{attachment.pk}",
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["X-SHA256"] = attachment.sha256
     return response
