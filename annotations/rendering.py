@@ -1,39 +1,5 @@
-"""Markdown notes to safe HTML: markdown-it-py with raw HTML off, then nh3 sanitising again."""
+"""Markdown notes to safe HTML: the shared renderer (lib/markdown.py), as notes have used it."""
 
-import nh3
-from markdown_it import MarkdownIt
+from lib.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, render_markdown
 
-ALLOWED_TAGS = {
-    "p",
-    "br",
-    "em",
-    "strong",
-    "code",
-    "pre",
-    "blockquote",
-    "ul",
-    "ol",
-    "li",
-    "a",
-    "hr",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-}
-ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
-
-_markdown = MarkdownIt(
-    "commonmark", {"html": False, "linkify": False, "typographer": False}
-).disable("image")
-
-
-def render_markdown(source):
-    html = _markdown.render(source or "")
-    return nh3.clean(
-        html,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
-        link_rel="nofollow ugc noopener",
-    )
+__all__ = ["ALLOWED_ATTRIBUTES", "ALLOWED_TAGS", "render_markdown"]

@@ -13,7 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 # depends on archive's models only (never on this module), so importing it here is not circular.
 from annotations.filters import tag_condition
 from annotations.models import MAX_TAG_LENGTH, Annotation, annotated_messages_subquery
-from archive.models import Event, Message, Person, Source, Thread
+from archive.models import Collection, Event, Message, Person, Source, Thread
 from archive.search import query as search_query
 from archive.search import results as search_results
 from lib.caching import cached_figures
@@ -79,6 +79,25 @@ class RecordChoiceFilter(django_filters.ModelChoiceFilter):
         super().__init__(*args, to_field_name="external_id", **kwargs)
 
 
+def collection_filter(field_name=None, method=None):
+    """`?collection=<id>`: keep to one collection (archive/models/collections.py)."""
+    return RecordChoiceFilter(
+        queryset=Collection.objects.all(),
+        field_name=field_name,
+        method=method,
+        label="Collection",
+        empty_label="Any",
+    )
+
+
+def in_collection(queryset, collection):
+    """People or sources named by the collection's published messages or events."""
+    return queryset.named_in(
+        Message.objects.public().filter(thread__collection=collection),
+        Event.objects.public().filter(collection=collection),
+    )
+
+
 class DateRangeForm(forms.Form):
     """A filter form whose `date_from` must not come after its `date_to`."""
 
@@ -95,6 +114,7 @@ class MessageFilter(django_filters.FilterSet):
     words_in_order = True
 
     q = words_filter("Words in text or summary")
+    collection = collection_filter("thread__collection")
     sender = RecordChoiceFilter(
         method="filter_sender",
         empty_label="Any",
@@ -248,6 +268,7 @@ class TimelineFilter(django_filters.FilterSet):
         method="filter_person",
         label="Person",
     )
+    collection = collection_filter(method="filter_collection")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -268,10 +289,13 @@ class TimelineMessageFilter(TimelineFilter):
 
     class Meta:
         model = Message
-        fields = ["q", "year", "start", "kind", "person"]
+        fields = ["q", "year", "start", "kind", "person", "collection"]
 
     def filter_person(self, queryset, name, person):
         return queryset.sent_by(person) | queryset.received_by(person)
+
+    def filter_collection(self, queryset, name, collection):
+        return queryset.filter(thread__collection=collection)
 
 
 class TimelineEventFilter(TimelineFilter):
@@ -279,7 +303,10 @@ class TimelineEventFilter(TimelineFilter):
 
     class Meta:
         model = Event
-        fields = ["q", "year", "start", "kind", "person"]
+        fields = ["q", "year", "start", "kind", "person", "collection"]
+
+    def filter_collection(self, queryset, name, collection):
+        return queryset.filter(collection=collection)
 
     def filter_person(self, queryset, name, person):
         participants = Event.participants.through.objects.filter(
@@ -314,11 +341,12 @@ class EventFilter(django_filters.FilterSet):
         method="filter_person",
         label="Participant",
     )
+    collection = collection_filter("collection")
     date_from, date_to = date_range_filters()
 
     class Meta:
         model = Event
-        fields = ["q", "kind", "person", "date_from", "date_to"]
+        fields = ["q", "kind", "person", "collection", "date_from", "date_to"]
         form = DateRangeForm
 
     def filter_words(self, queryset, name, value):
@@ -336,10 +364,14 @@ class PersonFilter(django_filters.FilterSet):
 
     q = words_filter("Words in name or description")
     kind = django_filters.ChoiceFilter(choices=Person.Kind.choices, label="Kind")
+    collection = collection_filter(method="filter_collection")
 
     class Meta:
         model = Person
-        fields = ["q", "kind"]
+        fields = ["q", "kind", "collection"]
+
+    def filter_collection(self, queryset, name, collection):
+        return in_collection(queryset, collection)
 
     def filter_words(self, queryset, name, value):
         return found_by(queryset, value, in_order=False)
@@ -349,10 +381,14 @@ class SourceFilter(django_filters.FilterSet):
     q = words_filter("Words in title, publisher or note")
     kind = django_filters.ChoiceFilter(choices=Source.Kind.choices, label="Kind")
     publisher = django_filters.CharFilter(label="Publisher (exactly as written)", max_length=300)
+    collection = collection_filter(method="filter_collection")
 
     class Meta:
         model = Source
-        fields = ["q", "kind", "publisher"]
+        fields = ["q", "kind", "publisher", "collection"]
+
+    def filter_collection(self, queryset, name, collection):
+        return in_collection(queryset, collection)
 
     def filter_words(self, queryset, name, value):
         return found_by(queryset, value, in_order=False)
@@ -372,9 +408,11 @@ class ThreadFilter(django_filters.FilterSet):
         label="Participant",
     )
 
+    collection = collection_filter("collection")
+
     class Meta:
         model = Thread
-        fields = ["person"]
+        fields = ["person", "collection"]
 
     def filter_person(self, queryset, name, person):
         taking_part = Thread.participants.through.objects.filter(

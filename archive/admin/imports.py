@@ -17,11 +17,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from archive.admin.collections import CuratedCollections
 from archive.importing import csv_reader
 from archive.importing import formats as import_formats
 from archive.importing.tasks import pending_root, queue, remove_stale_uploads
 from archive.importing.undo import UndoRefused, undo_batch, what_depends_on
-from archive.models import Attachment, ImportBatch, ImportUpload, Message, Thread
+from archive.models import Attachment, Collection, ImportBatch, ImportUpload, Message, Thread
 from lib.caching import forget_figures
 
 
@@ -39,6 +40,19 @@ class UploadForm(forms.Form):
         choices=lambda: [("", "Detect from the file"), *import_formats.format_choices()],
         required=False,
     )
+    collection = forms.ModelChoiceField(
+        queryset=Collection.objects.none(),  # the curator's own (UploadForm.__init__)
+        required=False,
+        to_field_name="external_id",
+        empty_label="A new collection (named below)",
+        label="Into collection",
+    )
+    new_collection = forms.CharField(
+        required=False,
+        max_length=300,
+        label="New collection's title",
+        help_text="Blank: a collection named after the file.",
+    )
     thread = forms.SlugField(
         required=False,
         label="Put every message in thread",
@@ -53,6 +67,20 @@ class UploadForm(forms.Form):
     skip_invalid = forms.BooleanField(
         required=False, label="Import the rest if some messages cannot be read"
     )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is not None:
+            self.fields["collection"].queryset = Collection.objects.curated_by(user)
+            # A curator limited to some collections imports only into those.
+            if user.curated_collections.exists() and not user.is_superuser:
+                self.fields["collection"].required = True
+                self.fields["collection"].empty_label = None
+                del self.fields["new_collection"]
+
+    def collection_name(self):
+        chosen = self.cleaned_data.get("collection")
+        return chosen.external_id if chosen else self.cleaned_data.get("new_collection", "")
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -73,7 +101,7 @@ def _safe_name(name):
 
 
 @admin.register(ImportBatch)
-class ImportBatchAdmin(admin.ModelAdmin):
+class ImportBatchAdmin(CuratedCollections, admin.ModelAdmin):
     list_display = [
         "__str__",
         "format",
@@ -284,7 +312,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
         """A curator who may add messages uploads a file; its dry run is queued."""
         self._may_import(request)
         remove_stale_uploads()
-        form = UploadForm(request.POST or None, request.FILES or None)
+        form = UploadForm(request.POST or None, request.FILES or None, user=request.user)
         if request.method == "POST" and form.is_valid():
             token = secrets.token_hex(16)
             folder = pending_root() / token
@@ -297,6 +325,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
                 token=token,
                 file_name=stored.name,
                 uploaded_by=request.user,
+                collection=form.collection_name(),
                 **{
                     key: form.cleaned_data[key]
                     for key in ("format", "thread", "publish", "skip_invalid")

@@ -8,11 +8,13 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
+from archive.admin.collections import CuratedCollections
 from archive.admin.conflicts import EditConflictAdminMixin
 from archive.admin.imports import AttachmentInline, attachment_download, merge_accounts, undo_merge
 from archive.admin.links import LinkStateFilter, archived_copy, last_link_check, link_check
 from archive.models import (
     Account,
+    Collection,
     Correction,
     DatasetRelease,
     Discrepancy,
@@ -23,6 +25,7 @@ from archive.models import (
     Source,
     Thread,
 )
+from archive.models.collections import default_collection
 from lib.caching import forget_figures
 
 
@@ -64,7 +67,30 @@ class StartsUnpublished:
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
-class CorrectionForm(forms.ModelForm):
+class InCollectionForm(forms.ModelForm):
+    """A record's collection, chosen among those the curator curates; left blank, a record
+    stays where it is, and a new one goes into the site's first collection."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "collection" in self.fields:
+            self.fields["collection"].required = False
+            self.fields[
+                "collection"
+            ].help_text = (
+                "Blank: it stays where it is (a new record goes into the first collection)."
+            )
+
+    def clean_collection(self):
+        chosen = self.cleaned_data.get("collection")
+        if chosen is not None:
+            return chosen
+        if self.instance.pk and self.instance.collection_id:
+            return self.instance.collection
+        return Collection.objects.get(pk=default_collection())
+
+
+class CorrectionForm(InCollectionForm):
     correction_note = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -183,9 +209,15 @@ class MessageInline(StartsUnpublished, admin.TabularInline):
         return super().get_queryset(request).select_related("sender__person")
 
 
+class ThreadAdminForm(InCollectionForm):
+    pass
+
+
 @admin.register(Thread)
-class ThreadAdmin(EditConflictAdminMixin, admin.ModelAdmin):
-    list_display = ["title", "external_id", "message_count"]
+class ThreadAdmin(CuratedCollections, EditConflictAdminMixin, admin.ModelAdmin):
+    form = ThreadAdminForm
+    list_display = ["title", "external_id", "collection", "message_count"]
+    list_filter = ["collection"]
     search_fields = ["title", "external_id"]
     filter_horizontal = ["participants"]
     inlines = [MessageInline]
@@ -323,7 +355,14 @@ class MessageAdminForm(CorrectionForm):
 
 
 @admin.register(Message)
-class MessageAdmin(EditConflictAdminMixin, StartsUnpublished, RecordsCorrections, admin.ModelAdmin):
+class MessageAdmin(
+    CuratedCollections,
+    EditConflictAdminMixin,
+    StartsUnpublished,
+    RecordsCorrections,
+    admin.ModelAdmin,
+):
+    collection_path = "thread__collection"
     form = MessageAdminForm
     list_display = [
         "external_id",
@@ -495,7 +534,13 @@ class EventAdminForm(CorrectionForm):
 
 
 @admin.register(Event)
-class EventAdmin(EditConflictAdminMixin, StartsUnpublished, RecordsCorrections, admin.ModelAdmin):
+class EventAdmin(
+    CuratedCollections,
+    EditConflictAdminMixin,
+    StartsUnpublished,
+    RecordsCorrections,
+    admin.ModelAdmin,
+):
     form = EventAdminForm
     list_display = ["external_id", "title", "kind", "date_display", "is_published"]
     list_filter = ["is_published", "kind"]

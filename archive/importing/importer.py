@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.text import slugify
 
 from archive.importing import formats, limits
 from archive.importing.attachment_files import StagedFiles, final_name
@@ -27,6 +28,7 @@ from archive.importing.items import FileRefused, Problem
 from archive.models import (
     Account,
     Attachment,
+    Collection,
     ImportBatch,
     Message,
     Person,
@@ -124,6 +126,7 @@ def import_path(
     user_name="",
     skip_invalid=False,
     file_name=None,
+    collection=None,
 ):
     path = Path(path)
     if not path.exists():
@@ -159,6 +162,7 @@ def import_path(
         with transaction.atomic():
             writer = _Writer(
                 result,
+                collection=_collection(collection, file_name or path.name),
                 thread=thread,
                 publish=publish,
                 user=user,
@@ -201,6 +205,17 @@ def import_path(
     return result
 
 
+def _collection(name, file_name):
+    """The collection an import goes into: the one named (made when new), else one made for
+    the file ("mail.mbox" → collection mail-mbox): an unrelated file never joins a collection
+    unasked. Made inside the import's transaction, so a dry run makes none."""
+    slug = slugify(name or file_name)[:80].strip("-") or "import"
+    collection, _ = Collection.objects.get_or_create(
+        external_id=slug, defaults={"title": name or file_name}
+    )
+    return collection
+
+
 def _already_imported(result, earlier):
     """The result of importing a file that batch `earlier` imported: nothing."""
     result.already_imported, result.batch = earlier, None
@@ -237,8 +252,9 @@ def _digest(*parts):
 
 
 class _Writer:
-    def __init__(self, result, *, thread, publish, user, user_name, store_files):
+    def __init__(self, result, *, collection, thread, publish, user, user_name, store_files):
         self.result = result
+        self.collection = collection
         # A dry run writes no files at all.
         self.files = StagedFiles() if store_files else None
         import_format = formats.get(result.format)
@@ -254,6 +270,7 @@ class _Writer:
             importer_version=IMPORTER_VERSION,
             imported_by=user if getattr(user, "pk", None) else None,
             imported_by_name=(getattr(user, "get_username", lambda: "")() or user_name)[:200],
+            collection=collection,
         )
         result.batch = self.batch
         self.counts = Counter()
@@ -304,6 +321,7 @@ class _Writer:
             "replies_linked": self.counts["replies"],
             "replies_not_linked": self.unlinked[:EXAMPLES],
             "published": self.publish,
+            "collection": self.collection.external_id,
             "examples": self.examples,
             "preview": self.preview,
             "per_thread": [
@@ -530,7 +548,10 @@ class _Writer:
                 thread = self._thread_already_holding(item)
             if thread is None:
                 thread = Thread.objects.create(
-                    external_id=external_id, title=title[:300], description=description
+                    external_id=external_id,
+                    title=title[:300],
+                    description=description,
+                    collection=self.collection,
                 )
                 self.counts["threads"] += 1
                 self.next_position[thread.pk] = 1

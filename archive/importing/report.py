@@ -43,7 +43,10 @@ def describe(result):
             if report.get("published")
             else "unpublished: review and publish them in the admin"
         )
-        lines.append(f"Batch {result.batch.pk}; the messages are {published}.")
+        lines.append(
+            f"Batch {result.batch.pk}, in collection {report.get('collection')}; the messages "
+            f"are {published}."
+        )
     elif result.dry_run and not result.refused:
         lines.append("Nothing was written (dry run).")
     return "\n".join(lines)

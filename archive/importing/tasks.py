@@ -71,6 +71,7 @@ def run_upload(upload_id):
                 folder / upload.file_name,
                 format=upload.format or None,
                 thread=upload.thread or None,
+                collection=upload.collection or None,
                 dry_run=dry_run,
                 publish=upload.publish,
                 skip_invalid=upload.skip_invalid,

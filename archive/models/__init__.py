@@ -6,6 +6,7 @@ Nothing here imports from the annotations app: the archive loads, browses and cu
 """
 
 from archive.models.base import DatedRecord, ExternalIdManager, PublishingQuerySet
+from archive.models.collections import Collection
 from archive.models.corrections import Correction, word_edits
 from archive.models.counters import Counter
 from archive.models.discrepancies import Discrepancy, DiscrepancyReading
@@ -33,6 +34,7 @@ __all__ = [
     "AnswerRate",
     "Attachment",
     "Attestation",
+    "Collection",
     "Correction",
     "Counter",
     "DatasetRelease",

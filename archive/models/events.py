@@ -11,6 +11,7 @@ from archive.models.base import (
     first_published_field,
     note_first_publication,
 )
+from archive.models.collections import default_collection
 from archive.models.messages import Message
 from archive.models.people import Person
 from archive.models.slugs import event_slug
@@ -23,6 +24,14 @@ class EventQuerySet(PublishingQuerySet):
 
 
 class Event(DatedRecord):
+    collection = models.ForeignKey(
+        "Collection",
+        on_delete=models.PROTECT,
+        related_name="events",
+        default=default_collection,
+        help_text="The collection it belongs to.",
+    )
+
     class Kind(models.TextChoices):
         CORRESPONDENCE = "correspondence", "Correspondence"
         PUBLICATION = "publication", "Publication or leak"

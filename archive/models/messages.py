@@ -18,6 +18,7 @@ from archive.models.base import (
     first_published_field,
     note_first_publication,
 )
+from archive.models.collections import default_collection
 from archive.models.people import Account
 from archive.models.sources import Source
 from lib.counting import count_per_row
@@ -38,6 +39,13 @@ class ThreadQuerySet(models.QuerySet):
 
 
 class Thread(RecordWithPage):
+    collection = models.ForeignKey(
+        "Collection",
+        on_delete=models.PROTECT,
+        related_name="threads",
+        default=default_collection,
+        help_text="The collection it belongs to; its messages follow it.",
+    )
     title = models.CharField(max_length=300)
     description = models.TextField(blank=True)
     participants = models.ManyToManyField(Account, related_name="threads", blank=True)

@@ -25,6 +25,10 @@ class PersonQuerySet(models.QuerySet):
             | Exists(events.filter(participants=OuterRef("pk")))
         )
 
+    def named_in(self, messages, events):
+        """The people `messages` or `events` name (a collection's published ones, say)."""
+        return self.filter(self._named_by(messages, events))
+
     def public(self):
         """The people readers may look up (and choice lists offer): those a published record
         names, as a sender or recipient of a published message or a participant in a published

@@ -39,6 +39,14 @@ class ImportBatch(models.Model):
     )
     created = models.DateTimeField(default=timezone.now)
     report = models.JSONField(default=dict)
+    collection = models.ForeignKey(
+        "Collection",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="import_batches",
+        help_text="Where its new conversations went.",
+    )
     # An undone import (archive/importing/undo.py): its messages and what only they used are
     # gone; the batch stays, as provenance of what was imported and undone.
     undone_at = models.DateTimeField(null=True, blank=True)
@@ -87,6 +95,9 @@ class ImportUpload(models.Model):
     sha256 = models.CharField(max_length=64, blank=True)
     format = models.CharField(max_length=20, blank=True, help_text="Blank: detected.")
     thread = models.SlugField(max_length=200, blank=True)
+    collection = models.CharField(
+        max_length=300, blank=True, help_text="The collection's id or a new one's title."
+    )
     publish = models.BooleanField(default=False)
     skip_invalid = models.BooleanField(default=False)
     uploaded_by = models.ForeignKey(

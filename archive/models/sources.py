@@ -82,6 +82,14 @@ class SourceQuerySet(LinkCheckQuerySet):
             for source_id, (total_m, total_e, messages, events) in found.items()
         }
 
+    def named_in(self, messages, events):
+        """The sources `messages` or `events` cite (a collection's published ones, say)."""
+        from archive.models.discrepancies import Discrepancy
+
+        return self.filter(
+            self._cited_by(messages, events, Discrepancy.objects.filter(message__in=messages))
+        )
+
     def public(self):
         """The bibliography readers see: sources a published record cites, and a curator's own
         entries that no record cites (the original article behind the reposts, say). A source

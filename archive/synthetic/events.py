@@ -96,6 +96,7 @@ class EventsMixin:
                 earliest,
                 latest,
                 "" if earliest else "Synthetic: no date is known for this event.",
+                self.collection,
             )
         )
         participants = list(people[: rng.randint(1, len(people))])

@@ -51,6 +51,7 @@ from archive.models import (
     Source,
     Thread,
 )
+from archive.models.collections import default_collection
 from archive.synthetic.events import EventsMixin
 from archive.synthetic.notes import RESEARCHER_PREFIX, NotesMixin
 from archive.synthetic.people import PeopleMixin
@@ -180,7 +181,9 @@ class SyntheticArchive(PeopleMixin, EventsMixin, NotesMixin, ThreadsMixin, Repor
     # Tables --------------------------------------------------------------------------------
 
     def _tables(self):
-        self.threads = Table(Thread, ["id", "external_id", "title", "description"])
+        # Every synthetic record is in the site's first collection.
+        self.collection = default_collection()
+        self.threads = Table(Thread, ["id", "external_id", "title", "description", "collection"])
         self.thread_participants = Table(Thread.participants.through, ["id", "thread", "account"])
         self.messages = Table(
             Message,
@@ -223,6 +226,7 @@ class SyntheticArchive(PeopleMixin, EventsMixin, NotesMixin, ThreadsMixin, Repor
                 "date_earliest",
                 "date_latest",
                 "time_note",
+                "collection",
             ],
         )
         self.event_participants = Table(Event.participants.through, ["id", "event", "person"])

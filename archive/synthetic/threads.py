@@ -216,6 +216,7 @@ class ThreadsMixin:
                 f"A synthetic {thread.channel.label.lower()} thread ({LABEL}, seed {self.seed})."
                 if rng.random() < 0.2
                 else "",
+                self.collection,
             )
         )
         for account in thread.accounts:

@@ -27,7 +27,8 @@ PAGE_QUERIES = {
     # enough to list (cached with the figures: this table counts every page cold), and one for
     # each dropdown's choices.
     # + one query for the page's ids, then one reading those rows whole (lib/keyset.py).
-    "message_list":   {"anonymous": 16, "anonymous+notes": 16, "member": 18, "member+notes": 18},
+    # + the collections, for the "Collection" dropdown.
+    "message_list":   {"anonymous": 17, "anonymous+notes": 17, "member": 19, "member+notes": 19},
     # A record page: + its corrections; with notes, + the count and the highlights of the page.
     "message_detail": {"anonymous": 12, "anonymous+notes": 14, "member": 15, "member+notes": 17},
     # Keyset pages in thread order: no count of the thread's messages (the side counts say it).
@@ -39,7 +40,8 @@ PAGE_QUERIES = {
     # Sources: what each attests, counted and cut to its first few records (a grouped and a
     # windowed query per kind, cached with the figures); a source's page also reads its first
     # 50 messages.
-    "sources":        {"anonymous": 6, "anonymous+notes": 6, "member": 8, "member+notes": 8},
+    # (+ the collections, for the list's "Collection" dropdown.)
+    "sources":        {"anonymous": 7, "anonymous+notes": 7, "member": 9, "member+notes": 9},
     "source":         {"anonymous": 9, "anonymous+notes": 9, "member": 11, "member+notes": 11},
     "event":          {"anonymous": 7, "anonymous+notes": 9, "member": 10, "member+notes": 12},
     # Keyset pages: the page is read even when the bounded count finds no note.

@@ -29,6 +29,12 @@ class Command(BaseCommand):
             help="Put every message in this thread (made if it does not exist).",
         )
         parser.add_argument(
+            "--collection",
+            metavar="NAME",
+            help="The collection its new conversations go into (made when new; its short name "
+            "is the name's slug). Default: a collection made for the file.",
+        )
+        parser.add_argument(
             "--dry-run",
             action="store_true",
             help="Report what would be created, matched, skipped and failed; write nothing.",
@@ -55,6 +61,7 @@ class Command(BaseCommand):
                 options["path"],
                 format=options["format"],
                 thread=options["thread"],
+                collection=options["collection"],
                 dry_run=options["dry_run"],
                 publish=options["publish"],
                 user=user,
