@@ -5,6 +5,7 @@ from archive.views import (
     data,
     events,
     feeds,
+    home,
     messages,
     people,
     search,
@@ -32,6 +33,7 @@ app_name = "archive"
 
 urlpatterns = [
     path("search/", search.search, name="search"),
+    path("c/<slug:external_id>/", home.collection_detail, name="collection_detail"),
     path("feeds/records.atom", feeds.RecordsFeed(), name="records_feed"),
     path("messages/", messages.message_list, name="message_list"),
     path("messages/<slug:external_id>/", messages.message_detail, name="message_detail"),

@@ -30,6 +30,7 @@ class SearchForm(forms.Form):
     type = _optional(Event.Kind.choices, "Kind of event")
     year = forms.IntegerField(required=False, min_value=1, max_value=9999)
     tag = forms.CharField(required=False, max_length=40)
+    collection = forms.SlugField(required=False, max_length=80)
     page = forms.IntegerField(required=False, min_value=1, max_value=10**6)
     cursor = forms.CharField(required=False, max_length=300)
 

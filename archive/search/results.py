@@ -217,11 +217,31 @@ def facet_filters(kind, params):
         filters["type"] = Q(kind=params["type"])
     if kind in ("messages", "events") and params.get("year"):
         filters["year"] = Q(date_earliest__year=params["year"])
+    if params.get("collection"):
+        # Keep to one collection (archive/models/collections.py): its messages and events,
+        # the people and sources they name, the notes on them.
+        filters["collection"] = _in_collection(kind, params["collection"])
     if kind == "notes" and params.get("tag"):
         from annotations.filters import tag_condition
 
         filters["tag"] = tag_condition(params["tag"])
     return filters
+
+
+def _in_collection(kind, collection):
+    messages = Message.objects.public().filter(thread__collection__external_id=collection)
+    events = Event.objects.public().filter(collection__external_id=collection)
+    if kind == "messages":
+        return Q(thread__collection__external_id=collection)
+    if kind == "events":
+        return Q(collection__external_id=collection)
+    if kind == "people":
+        return Q(pk__in=Person.objects.named_in(messages, events).values("pk"))
+    if kind == "sources":
+        return Q(pk__in=Source.objects.named_in(messages, events).values("pk"))
+    return Q(message__thread__collection__external_id=collection) | Q(
+        event__collection__external_id=collection
+    )
 
 
 def facets(kind, queryset, params):

@@ -7,16 +7,19 @@ An entry is one of two things that happened to a published message or event:
 A withdrawn record leaves the feed with its corrections; it comes back when published again.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.db.models import Prefetch, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
-from archive.models import Account, Correction, Event, Message
+from archive.models import Account, Collection, Correction, Event, Message
 from archive.models.base import on_a_published_record
 
 FEED_ITEMS = 50
@@ -61,21 +64,29 @@ class RecordEntry:
         return f"{url}#{self.correction.anchor}" if self.correction else url
 
 
-def latest_entries(limit=FEED_ITEMS):
+SLUG = re.compile(r"[-a-zA-Z0-9_]{1,80}")
+
+
+def latest_entries(limit=FEED_ITEMS, collection=None):
     """The `limit` newest entries: four queries (messages, their recipients, events,
-    corrections), each of at most `limit` rows, merged by time."""
+    corrections), each of at most `limit` rows, merged by time; of one collection if given."""
     first_published = Q(first_published_at__isnull=False)
     newest = ("-first_published_at", "-pk")
+    in_messages, in_events, in_corrections = Q(), Q(), Q()
+    if collection is not None:
+        in_messages = Q(thread__collection=collection)
+        in_events = Q(collection=collection)
+        in_corrections = Q(message__thread__collection=collection) | Q(event__collection=collection)
     messages = (
         Message.objects.public()
-        .filter(first_published)
+        .filter(first_published, in_messages)
         .select_related("sender__person")
         .prefetch_related(Prefetch("recipients", Account.objects.select_related("person")))
         .order_by(*newest)[:limit]
     )
-    events = Event.objects.public().filter(first_published).order_by(*newest)[:limit]
+    events = Event.objects.public().filter(first_published, in_events).order_by(*newest)[:limit]
     corrections = (
-        Correction.objects.filter(on_a_published_record())
+        Correction.objects.filter(on_a_published_record(), in_corrections)
         .select_related("message__sender__person", "event")
         .order_by("-created", "-pk")[:limit]
     )
@@ -94,8 +105,17 @@ class RecordsFeed(Feed):
     feed_type = Atom1Feed
     description_template = "archive/feeds/record_entry.html"
 
-    def items(self):
-        return latest_entries()
+    def get_object(self, request):
+        """?collection=<id> keeps the feed to one collection (an unknown one: a 404)."""
+        slug = request.GET.get("collection")
+        if not slug:
+            return None
+        if not SLUG.fullmatch(slug):
+            raise Http404("No such collection.")
+        return get_object_or_404(Collection.objects.all(), external_id=slug)
+
+    def items(self, collection=None):
+        return latest_entries(collection=collection)
 
     def title(self):
         return f"New and corrected records · {settings.ARCHIVE_NAME}"

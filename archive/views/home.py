@@ -3,11 +3,12 @@
 from collections import defaultdict
 
 from django.conf import settings
-from django.db.models import Count
-from django.shortcuts import render
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, render
 
 from annotations.models import Annotation
 from archive.models import (
+    Collection,
     Event,
     Message,
     Person,
@@ -24,8 +25,12 @@ HOME_THREADS = 12
 
 
 def home(request):
-    """Anyone: what the archive holds, the correspondence at a glance, where to go next."""
-    # Whole-archive aggregates are cheap here but not at a million rows: share them for a minute.
+    """Anyone: what the archive holds, the correspondence at a glance, where to go next. A site
+    of several collections lists them first, and its figures are the whole site's."""
+    collections = cached_figures("home-collections", public_collections)
+    if len(collections) == 1:
+        # One collection: its page is the home page, as it always was.
+        return collection_page(request, collections[0], is_home=True)
     summary = cached_figures("home-summary", archive_summary)
     latest_notes = (
         Annotation.objects.visible_to(None).for_list().order_by("-created")[:LATEST_NOTES]
@@ -35,19 +40,76 @@ def home(request):
         "archive/home.html",
         {
             **summary,
-            "title": settings.ARCHIVE_TITLE,
-            "intro": settings.ARCHIVE_INTRO,
+            # Several collections: no one conversation's chart speaks for the site.
+            "glance": None if collections else summary["glance"],
+            "collections": collections,
+            "title": settings.ARCHIVE_TITLE if not collections else settings.ARCHIVE_NAME,
+            "intro": settings.ARCHIVE_INTRO if not collections else "",
             "latest_notes": latest_notes,
+            "scope": "",
         },
     )
 
 
-def archive_summary():
+def collection_detail(request, external_id):
+    """Anyone: a collection's own page: its title, introduction, figures, chart, latest notes,
+    licence and citation; every list it links to keeps to it (?collection=)."""
+    collection = get_object_or_404(Collection.objects.public(), external_id=external_id)
+    return collection_page(request, collection)
+
+
+def collection_page(request, collection, is_home=False):
+    if is_home:
+        # The only collection is the whole site (a curator's own sources no record cites yet
+        # are the site's too).
+        summary = cached_figures("home-summary", archive_summary)
+    else:
+        summary = cached_figures(
+            f"collection-summary:{collection.pk}", lambda: archive_summary(collection)
+        )
+    notes = Annotation.objects.visible_to(None).filter(
+        Q(message__thread__collection=collection) | Q(event__collection=collection)
+    )
+    return render(
+        request,
+        "archive/home.html",
+        {
+            **summary,
+            "collection": collection,
+            "is_home": is_home,
+            "title": collection.title,
+            "intro_html": collection.introduction_html,
+            "latest_notes": notes.for_list().order_by("-created")[:LATEST_NOTES],
+            # The lists the page links to keep to the collection, unless it is the only one.
+            "scope": "" if is_home else f"collection={collection.external_id}",
+        },
+    )
+
+
+def public_collections():
+    """The collections a reader can open, each with its count of published messages."""
+    collections = list(
+        Collection.objects.public().annotate(
+            message_total=Count("threads__messages", filter=Q(threads__messages__is_published=True))
+        )
+    )
+    return collections
+
+
+def archive_summary(collection=None):
+    messages, events = Message.objects.public(), Event.objects.public()
+    threads_public = Thread.objects.public()
+    people, sources = Person.objects.public(), Source.objects.public()
+    if collection is not None:
+        messages = messages.filter(thread__collection=collection)
+        events = events.filter(collection=collection)
+        threads_public = threads_public.filter(collection=collection)
+        people = people.named_in(messages, events)
+        sources = sources.named_in(messages, events)
     # Published messages per conversation, counted along the (thread, position) index of
     # published messages rather than by joining every thread to its messages.
     busiest = list(
-        Message.objects.public()
-        .order_by()
+        messages.order_by()
         .values("thread")
         .annotate(total=Count("pk"))
         .order_by("-total", "thread")[:HOME_THREADS]
@@ -62,13 +124,13 @@ def archive_summary():
     return {
         # The busiest conversations by name; a large archive has tens of thousands.
         "threads": threads,
-        "thread_total": Thread.objects.public().count(),
+        "thread_total": threads_public.count(),
         "counts": {
-            "messages": Message.objects.public().count(),
-            "events": Event.objects.public().count(),
+            "messages": messages.count(),
+            "events": events.count(),
             # What the public pages list: an import waiting for review adds no one yet.
-            "people": Person.objects.public().count(),
-            "sources": Source.objects.public().count(),
+            "people": people.count(),
+            "sources": sources.count(),
         },
         "glance": correspondence_at_a_glance(threads[0]) if threads else None,
     }

@@ -53,7 +53,7 @@ PAGE_PARAMETERS = {
     "archive:person_list": [*PersonFilter.base_filters, "cursor", "format"],
     "archive:source_list": [*SourceFilter.base_filters, "format"],
     "archive:data": [STRAY],
-    "archive:records_feed": [STRAY],
+    "archive:records_feed": ["collection"],
     "annotations:list": [*AnnotationFilter.base_filters, "cursor", "mine", "format"],
     "annotations:feed": [STRAY],
     "annotations:account": [STRAY],

@@ -20,7 +20,8 @@ from datetime import date, timedelta
 # kept in the database, so a change on one worker reaches every other): +1 on those pages.
 PAGE_QUERIES = {
     # Cold: the busiest conversations and how many there are (2), the counts (4), the chart.
-    "home":           {"anonymous": 10, "anonymous+notes": 11, "member": 12, "member+notes": 13},
+    # (+ the collections the site holds, cached with the figures.)
+    "home":           {"anonymous": 11, "anonymous+notes": 12, "member": 13, "member+notes": 14},
     # Its last page (keyset): the exact count (cached after the first request), the end of the
     # dated messages, then the undated ones; a page inside the dated ones reads one query less.
     # + one query per dropdown (sender, recipient, conversation, source) to know if it is short
