@@ -209,7 +209,7 @@ def _collection(name, file_name):
     """The collection an import goes into: the one named (made when new), else one made for
     the file ("mail.mbox" → collection mail-mbox): an unrelated file never joins a collection
     unasked. Made inside the import's transaction, so a dry run makes none."""
-    slug = slugify(name or file_name)[:80].strip("-") or "import"
+    slug = slugify((name or file_name).replace(".", " "))[:80].strip("-") or "import"
     collection, _ = Collection.objects.get_or_create(
         external_id=slug, defaults={"title": name or file_name}
     )
