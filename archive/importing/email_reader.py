@@ -254,13 +254,48 @@ def _header(value):
     """A header's text with RFC 2047 encoded words decoded; the raw text if they cannot be."""
     if value is None:
         return ""
-    value = str(value)
+    value = _raw_header(value)
     if "=?" not in value:
         return value
     try:
         return str(email.header.make_header(email.header.decode_header(value)))
     except (LookupError, UnicodeError, ValueError, email.errors.HeaderParseError):
         return value
+
+
+def _raw_header(value):
+    """A header's text as written (encoded words left as they are). Raw 8-bit bytes in it
+    (UTF-8, as RFC 6532 allows, or an old client's Latin-1) are read, never mangled: the parser
+    keeps them as bytes of an unknown charset, or as surrogates."""
+    if isinstance(value, email.header.Header):
+        value = "".join(
+            _bytes_text(part, charset) if isinstance(part, bytes) else part
+            for part, charset in email.header.decode_header(value)
+        )
+    return _eight_bit(str(value))
+
+
+def _bytes_text(raw, charset):
+    for candidate in (charset if charset and charset != "unknown-8bit" else None, "utf-8"):
+        if candidate:
+            try:
+                return raw.decode(candidate)
+            except (LookupError, UnicodeDecodeError):
+                continue
+    return raw.decode("latin-1")
+
+
+def _eight_bit(text):
+    """A header written in raw 8-bit bytes (UTF-8, as RFC 6532 allows, or an old client's
+    Latin-1) reaches us with each such byte as a surrogate: read the bytes as UTF-8, else as
+    Latin-1, which reads any byte."""
+    if not any("\udc80" <= char <= "\udcff" for char in text):
+        return text
+    raw = text.encode("utf-8", "surrogateescape")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
 
 
 def _walk(message):
@@ -339,7 +374,7 @@ def _read(message, raw, location, threads):
 
 def _parties(values):
     parties, seen = [], set()
-    for name, address in email.utils.getaddresses([str(v) for v in values]):
+    for name, address in email.utils.getaddresses([_raw_header(v) for v in values]):
         address = address.strip().lower()
         if "@" not in address or address in seen:
             continue

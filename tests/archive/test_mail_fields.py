@@ -111,3 +111,21 @@ def test_the_exports_carry_the_subject_and_people(client, mail):
 def test_the_citation_title_is_the_subject(client, mail):
     (item,) = json.loads(client.get(f"/messages/{mail.external_id}/cite.json").content)
     assert item["title"] == "Invoices from Gdańsk, and Rotterdam"
+
+
+@pytest.mark.parametrize(
+    "raw_subject, charset",
+    [("Gdańsk and Rotterdam", "utf-8"), ("Gdańsk and Rotterdam".replace("ń", "é"), "latin-1")],
+)
+def test_a_header_in_raw_8bit_is_read_not_mangled(tmp_path, raw_subject, charset):
+    """RFC 6532 lets mail carry UTF-8 in its headers; old clients wrote Latin-1 there."""
+    raw = (
+        f"From: Ann Ł <ann@example.org>\nTo: ben@example.net\nSubject: {raw_subject}\n"
+        "Date: Mon, 03 Oct 2016 18:35:00 +0000\nMessage-ID: <8bit@example.org>\n\nHi.\n"
+    ).encode(charset, errors="replace")
+    result = import_path(samples.write_mbox(tmp_path / "m.mbox", [raw]))
+    message = Message.objects.get(import_batch=result.batch)
+    assert message.subject == raw_subject
+    assert "\ufffd" not in message.thread.title
+    if charset == "utf-8":
+        assert message.mail_headers["from"] == [{"name": "Ann Ł", "address": "ann@example.org"}]

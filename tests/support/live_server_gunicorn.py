@@ -303,14 +303,21 @@ def make_user(username, password, alias=ALIAS, **fields):
 
 def make_message(text, external_id=None, alias=ALIAS):
     """A published message on the live database (with the account and thread it needs)."""
-    from archive.models import Account, Message, Person, Thread
+    from archive.models import Account, Collection, Message, Person, Thread
+    from archive.models.collections import DEFAULT_COLLECTION
 
     key = external_id or f"live-{uuid.uuid4().hex[:10]}"
+    # The field's default finds the collection on the default database, not on `alias`.
+    collection, _ = Collection.objects.using(alias).get_or_create(
+        external_id=DEFAULT_COLLECTION, defaults={"title": "The live server's collection"}
+    )
     person = Person.objects.using(alias).create(external_id=f"{key}-p", name=f"Person {key}")
     account = Account.objects.using(alias).create(
         external_id=f"{key}-a", person=person, platform="twitter", handle=f"@{key}"
     )
-    thread = Thread.objects.using(alias).create(external_id=f"{key}-t", title=f"Thread {key}")
+    thread = Thread.objects.using(alias).create(
+        external_id=f"{key}-t", title=f"Thread {key}", collection=collection
+    )
     return Message.objects.using(alias).create(
         external_id=key,
         thread=thread,
