@@ -3,6 +3,7 @@ import json
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.validators import validate_slug
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 
@@ -39,9 +40,32 @@ class AnnotationFilter(django_filters.FilterSet):
         field_name="created", lookup_expr="date__lte", label="To", widget=DATE_WIDGET
     )
 
+    # Notes on one collection's records (archive/models/collections.py): by its id, a slug.
+    collection = django_filters.CharFilter(
+        method="filter_collection",
+        label="Collection",
+        max_length=80,
+        validators=[validate_slug],
+        widget=forms.HiddenInput,
+    )
+
     class Meta:
         model = Annotation
-        fields = ["tag", "motivation", "author", "target", "created_after", "created_before"]
+        fields = [
+            "tag",
+            "motivation",
+            "author",
+            "target",
+            "created_after",
+            "created_before",
+            "collection",
+        ]
+
+    def filter_collection(self, queryset, name, value):
+        return queryset.filter(
+            Q(message__thread__collection__external_id=value)
+            | Q(event__collection__external_id=value)
+        )
 
     def filter_tag(self, queryset, name, value):
         return queryset.filter(tag_condition(value))

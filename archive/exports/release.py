@@ -17,7 +17,7 @@ from datetime import UTC, date
 from pathlib import Path
 
 from django.conf import settings
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.urls import reverse
 
 from annotations.exports import NOTES, as_jsonld
@@ -52,24 +52,61 @@ def check_version(version):
     return version
 
 
-# What goes in: (file stem, export, queryset in a fixed order).
+# What goes in: (file stem, export, queryset in a fixed order), of one collection when given.
 RECORD_FILES = [
-    ("messages", exports.MESSAGES, lambda: Message.objects.public().order_by("external_id")),
-    ("threads", exports.THREADS, exports.public_threads),
-    ("events", exports.EVENTS, lambda: Event.objects.public().order_by("external_id")),
+    ("messages", exports.MESSAGES, lambda c: _messages(c).order_by("external_id")),
+    (
+        "threads",
+        exports.THREADS,
+        lambda c: (
+            exports.public_threads() if c is None else exports.public_threads().filter(collection=c)
+        ),
+    ),
+    ("events", exports.EVENTS, lambda c: _events(c).order_by("external_id")),
     (
         "people",
         exports.PEOPLE,
-        lambda: Person.objects.public().order_by("external_id"),
+        lambda c: _named(Person.objects.public(), c).order_by("external_id"),
     ),
-    ("sources", exports.SOURCES, exports.cited_sources),
-    ("discrepancies", exports.DISCREPANCIES, exports.public_discrepancies),
+    ("sources", exports.SOURCES, lambda c: _named(exports.cited_sources(), c)),
+    (
+        "discrepancies",
+        exports.DISCREPANCIES,
+        lambda c: (
+            exports.public_discrepancies()
+            if c is None
+            else exports.public_discrepancies().filter(
+                Q(message__thread__collection=c) | Q(event__collection=c)
+            )
+        ),
+    ),
 ]
 
 
-def public_notes():
-    """Notes any reader may see (the one visibility rule), oldest first."""
-    return Annotation.objects.visible_to(None).order_by("created", "uuid")
+def _messages(collection):
+    messages = Message.objects.public()
+    return messages if collection is None else messages.filter(thread__collection=collection)
+
+
+def _events(collection):
+    events = Event.objects.public()
+    return events if collection is None else events.filter(collection=collection)
+
+
+def _named(queryset, collection):
+    """People or sources: all the public ones, or those the collection's records name."""
+    if collection is None:
+        return queryset
+    return queryset.named_in(_messages(collection), _events(collection))
+
+
+def public_notes(collection=None):
+    """Notes any reader may see (the one visibility rule), oldest first; of one collection's
+    records when given."""
+    notes = Annotation.objects.visible_to(None).order_by("created", "uuid")
+    if collection is None:
+        return notes
+    return notes.filter(Q(message__thread__collection=collection) | Q(event__collection=collection))
 
 
 def latest_change():
@@ -133,28 +170,29 @@ def _counting(rows, release, kind):
         yield row
 
 
-def build(target, version, day, licence):
+def build(target, version, day, licence, collection=None):
     """Write the release zip to the open binary file `target`; returns the Release."""
     release = Release(version=version, date=day, licence=licence)
     base = settings.SITE_URL
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
         for stem, export, queryset in RECORD_FILES:
             # Each kind is read twice (JSON, then CSV): simpler than holding a million rows.
-            rows = _counting(export.rows(queryset(), base), release, stem)
+            rows = _counting(export.rows(queryset(collection), base), release, stem)
             _write_member(zf, release, f"{stem}.json", exports.json_chunks(export, rows))
-            rows = export.rows(queryset(), base)
+            rows = export.rows(queryset(collection), base)
             _write_member(zf, release, f"{stem}.csv", exports.csv_lines(export, rows, "data"))
-        notes = public_notes()
+        notes = public_notes(collection)
         release.counts["notes"] = notes.count()
-        collection = f"{base}{reverse('archive:data')}#notes-{version}"
+        notes_iri = f"{base}{reverse('archive:data')}#notes-{version}"
         label = f"Public notes, {settings.ARCHIVE_NAME} dataset {version}"
-        _write_member(zf, release, "notes.jsonld", [as_jsonld(notes, base, collection, label)])
+        _write_member(zf, release, "notes.jsonld", [as_jsonld(notes, base, notes_iri, label)])
         rows = NOTES.rows(notes, base)
         _write_member(zf, release, "notes.csv", exports.csv_lines(NOTES, rows, "data"))
         _write_member(zf, release, "README.md", [readme(release)])
         manifest = {
             "name": settings.ARCHIVE_NAME,
-            "title": settings.ARCHIVE_TITLE,
+            "title": collection.title if collection else settings.ARCHIVE_TITLE,
+            "collection": collection.external_id if collection else None,
             "version": version,
             "date": day.isoformat(),
             "licence": licence,
@@ -242,7 +280,7 @@ def readme(release):
     return "\n".join(lines)
 
 
-def write_release(version, output_dir=None, day=None, licence=DEFAULT_LICENCE):
+def write_release(version, output_dir=None, day=None, licence=DEFAULT_LICENCE, collection=None):
     """Write backchannel-<version>.zip into output_dir (default MEDIA_ROOT/releases) and return
     (path, Release, sha256, size). Refuses (ReleaseError) an existing version or file; a failure
     midway leaves no file behind."""
@@ -262,7 +300,7 @@ def write_release(version, output_dir=None, day=None, licence=DEFAULT_LICENCE):
     handle, temporary = tempfile.mkstemp(dir=directory, prefix=".release-", suffix=".zip")
     try:
         with os.fdopen(handle, "w+b") as target:
-            release = build(target, version, day, licence)
+            release = build(target, version, day, licence, collection)
             target.flush()
             target.seek(0)
             digest = hashlib.file_digest(target, "sha256").hexdigest()

@@ -250,6 +250,14 @@ class DatasetRelease(models.Model):
     sha256 = models.CharField(max_length=64)
     counts = models.JSONField(default=dict, help_text='{"messages": 24, "notes": 9, …}')
     created = models.DateTimeField(default=timezone.now)
+    collection = models.ForeignKey(
+        "Collection",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="releases",
+        help_text="The collection released; blank: the whole site.",
+    )
 
     class Meta:
         ordering = ["-date", "-created", "-pk"]

@@ -11,7 +11,7 @@ from archive.models import (
 
 def data(request):
     """Anyone: the dataset releases with their checksums, and what the exports hold."""
-    releases = list(DatasetRelease.objects.all())
+    releases = list(DatasetRelease.objects.select_related("collection"))
     for release in releases:
         release.is_here = (releases_dir() / release.file_name).is_file()
     return render(request, "archive/data.html", {"releases": releases})

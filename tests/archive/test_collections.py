@@ -141,3 +141,46 @@ def test_a_curator_limited_to_a_collection_sees_and_imports_into_it_only(
     assert choices == ["rotterdam-leak"]
     assert "new_collection" not in upload.context["form"].fields
     assert list(ImportBatch.objects.all()) == [two]
+
+
+def test_a_release_of_one_collection_holds_only_its_records(two, tmp_path):
+    import zipfile
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command(
+        "release_dataset", "--version", "rotterdam-1", "--collection", "rotterdam-leak",
+        "--output-dir", str(tmp_path), "--date", "2026-12-07", stdout=out,
+    )  # fmt: skip
+    with zipfile.ZipFile(tmp_path / "backchannel-rotterdam-1.zip") as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+        messages = json.loads(archive.read("messages.json"))["messages"]
+        people = json.loads(archive.read("people.json"))["people"]
+    assert manifest["collection"] == "rotterdam-leak"
+    assert manifest["title"] == "Rotterdam leak"
+    assert manifest["counts"]["messages"] == len(messages) == 30
+    assert {row["id"] for row in people} == set(
+        two.messages.values_list("sender__person__external_id", flat=True)
+    )
+    with pytest.raises(Exception, match="no collection 'nowhere'"):
+        call_command(
+            "release_dataset", "--version", "x-1", "--collection", "nowhere",
+            "--output-dir", str(tmp_path), "--date", "2026-12-07", stdout=StringIO(),
+        )  # fmt: skip
+
+
+def test_the_notes_list_keeps_to_a_collection(client, two, users):
+    from tests.support.annotation_helpers import make_annotation
+
+    harbour = Message.objects.filter(import_batch=two).first()
+    make_annotation(users["author"], harbour, body="A note on the harbour.", visibility="public")
+    make_annotation(
+        users["author"], Message.objects.get(external_id="m06"), body="On m06.", visibility="public"
+    )
+    scoped = client.get("/annotations/?collection=rotterdam-leak").content.decode()
+    assert "A note on the harbour." in scoped and "On m06." not in scoped
+    first = client.get(f"/annotations/?collection={FIRST}").content.decode()
+    assert "On m06." in first and "A note on the harbour." not in first
+    assert client.get("/annotations/?collection=%00bad").status_code == 200

@@ -6,7 +6,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 
 from archive.exports.release import DEFAULT_LICENCE, ReleaseError, check_version, write_release
-from archive.models import DatasetRelease
+from archive.models import Collection, DatasetRelease
 
 
 def iso_day(value):
@@ -38,20 +38,35 @@ class Command(BaseCommand):
             "--licence", default=DEFAULT_LICENCE, help=f"default: {DEFAULT_LICENCE}"
         )
         parser.add_argument(
+            "--collection",
+            metavar="ID",
+            help="release one collection (its records, the people and sources they name, the "
+            "public notes on them); default: the whole site",
+        )
+        parser.add_argument(
             "--date",
             help="the release's date, YYYY-MM-DD (default: the day of the latest change the data "
             "records: a public note written or edited, a correction, an import)",
         )
 
-    def handle(self, *args, release_version, output_dir, licence, date, **options):
+    def handle(self, *args, release_version, output_dir, licence, date, collection, **options):
         day = iso_day(date) if date else None
+        chosen = None
+        if collection:
+            chosen = Collection.objects.filter(external_id=collection).first()
+            if chosen is None:
+                raise CommandError(f"There is no collection {collection!r}. Nothing was written.")
         licence = (licence or "").strip()
         if not licence:
             raise CommandError("--licence must name a licence.")
         try:
             check_version(release_version)
             path, release, sha256, size = write_release(
-                release_version, output_dir=output_dir, day=day, licence=licence
+                release_version,
+                output_dir=output_dir,
+                day=day,
+                licence=licence,
+                collection=chosen,
             )
         except ReleaseError as error:
             raise CommandError(f"{error} Nothing was written.") from None
@@ -63,6 +78,7 @@ class Command(BaseCommand):
             size=size,
             sha256=sha256,
             counts=release.counts,
+            collection=chosen,
         )
         counts = ", ".join(f"{kind} {n}" for kind, n in release.counts.items())
         self.stdout.write(f"Wrote {path} ({size} bytes), dated {release.date.isoformat()}.")
