@@ -20,7 +20,7 @@ from django.utils.html import format_html
 from archive.admin.collections import CuratedCollections
 from archive.importing import csv_reader
 from archive.importing import formats as import_formats
-from archive.importing.tasks import pending_root, queue, remove_stale_uploads
+from archive.importing.tasks import pending_root, queue, read_progress, remove_stale_uploads
 from archive.importing.undo import UndoRefused, undo_batch, what_depends_on
 from archive.models import Attachment, Collection, ImportBatch, ImportUpload, Message, Thread
 from lib.caching import forget_figures
@@ -346,6 +346,9 @@ class ImportBatchAdmin(CuratedCollections, admin.ModelAdmin):
             request,
             title=f"Import of {upload.file_name}",
             upload=upload,
+            progress=read_progress(upload)
+            if upload.status == ImportUpload.Status.RUNNING
+            else None,
             may_confirm=upload.can_be_confirmed and self._still_waiting(upload),
         )
         return render(request, "admin/archive/importbatch/status.html", context)

@@ -84,6 +84,20 @@ def read_mbox(path):
             yield _item(_mbox_message(stream, start, stop), location, threads)
 
 
+def count_mbox(path):
+    """How many messages an mbox holds (one streaming pass over its "From " lines)."""
+    return sum(1 for _ in _mbox_spans(path))
+
+
+def count_eml(path):
+    """How many .eml files a folder or a zip holds (1 for a single file)."""
+    if limits.is_zip(path):
+        return sum(1 for name in limits.SafeZip(path).names if name.lower().endswith(".eml"))
+    if path.is_file():
+        return 1
+    return sum(1 for file in limits.folder_files(path)[0] if file.suffix.lower() == ".eml")
+
+
 def _mbox_message(stream, start, stop):
     """The message between two byte offsets of an mbox: its "From " line (which separates
     messages and is not part of one) and the blank line before the next left out, and the

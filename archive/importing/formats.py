@@ -59,6 +59,9 @@ class ImportFormat:
     # For a format that reads zips too: whether a zip's member names (folders and macOS's
     # __MACOSX/ left out) are this format's. A zip is told apart by what it holds alone.
     zip_detect: Callable | None = None
+    # How many messages a file of it holds, counted cheaply before it is read (for the
+    # admin's progress bar); None: not known until it is read.
+    count: Callable | None = None
 
     @property
     def missing_from_folder(self):
@@ -161,6 +164,7 @@ register(
         prefix="em",
         suffixes=(".mbox", ".mbx"),
         starts_with=b"From ",
+        count=email_reader.count_mbox,
     )
 )
 register(
@@ -173,6 +177,7 @@ register(
         folder_suffix=".eml",
         suffixes=(".eml",),
         zip_detect=lambda members: any(name.lower().endswith(".eml") for name in members),
+        count=email_reader.count_eml,
     )
 )
 register(

@@ -127,6 +127,7 @@ def import_path(
     skip_invalid=False,
     file_name=None,
     collection=None,
+    progress=None,
 ):
     path = Path(path)
     if not path.exists():
@@ -156,6 +157,12 @@ def import_path(
     earlier = ImportBatch.objects.standing().filter(sha256=sha256).first()
     if earlier:
         return _already_imported(result, earlier)
+    total = None
+    if progress is not None and import_format.count is not None:
+        try:
+            total = import_format.count(path)
+        except (FileRefused, OSError):
+            total = None  # the reading below says what is wrong with the file
     items = import_format.read(path)  # FileRefused here: nothing read, nothing written
     writer = None
     try:
@@ -169,6 +176,7 @@ def import_path(
                 user_name=user_name or _command_user(),
                 store_files=not dry_run,
             )
+            writer.progress = (lambda done: progress(done, total)) if progress else None
             writer.write(items)
             result.report = writer.report()
             if writer.counts["failed"] and not skip_invalid:
@@ -291,9 +299,15 @@ class _Writer:
     def external_id(self, original_id):
         return f"{self.prefix}-{_digest(self.family, original_id)[:24]}"
 
+    progress = None  # called with the number of items read so far, after each chunk
+
     def write(self, items):
         chunk = []
+        read = 0
         for item in items:
+            read += 1
+            if self.progress and read % CHUNK == 0:
+                self.progress(read)
             if isinstance(item, Problem):
                 self.counts[item.outcome] += 1
                 if len(self.examples[item.outcome]) < EXAMPLES:

@@ -5,6 +5,7 @@ checks it (a dry run) and, once the curator confirms, imports it. Each step is o
 upload's row says where it is (queued, running, done, failed) for its status page.
 """
 
+import json
 import shutil
 import tempfile
 import time
@@ -42,6 +43,31 @@ def remove_stale_uploads():
             continue
 
 
+PROGRESS_FILE = "progress.json"
+
+
+def write_progress(folder, done, total):
+    """How far the running step has read, for its status page: a small file beside the upload
+    (the import's own transaction holds the database until it ends)."""
+    target = folder / PROGRESS_FILE
+    temporary = folder / f".{PROGRESS_FILE}"
+    temporary.write_text(json.dumps({"done": done, "total": total}))
+    temporary.replace(target)
+
+
+def read_progress(upload):
+    """{"done": n, "total": m or None} while a step runs, or None."""
+    try:
+        data = json.loads((pending_root() / upload.token / PROGRESS_FILE).read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("done"), int):
+        return None
+    total = data.get("total") if isinstance(data.get("total"), int) else None
+    percent = min(100, round(100 * data["done"] / total)) if total else None
+    return {"done": data["done"], "total": total, "percent": percent}
+
+
 def queue(upload):
     """Hand the upload's next step to the worker."""
     result = run_upload.enqueue(upload.pk)
@@ -60,6 +86,7 @@ def run_upload(upload_id):
         return {"upload": upload_id, "ran": False}
     upload = ImportUpload.objects.get(pk=upload_id)
     folder = pending_root() / upload.token
+    (folder / PROGRESS_FILE).unlink(missing_ok=True)  # the step before's
     dry_run = upload.step == ImportUpload.Step.DRY_RUN
     try:
         if not (folder / upload.file_name).is_file():
@@ -69,6 +96,7 @@ def run_upload(upload_id):
         with transaction.atomic():
             result = import_path(
                 folder / upload.file_name,
+                progress=lambda done, total: write_progress(folder, done, total),
                 format=upload.format or None,
                 thread=upload.thread or None,
                 collection=upload.collection or None,
