@@ -222,7 +222,8 @@ class ImportBatchAdmin(CuratedCollections, admin.ModelAdmin):
     def review_view(self, request, pk):
         """A batch's messages per thread, to publish or unpublish a thread at a time; and its
         undo, or what depends on it and stops the undo."""
-        batch = get_object_or_404(ImportBatch, pk=pk)
+        # The curator's own collections only (CuratedCollections.get_queryset).
+        batch = get_object_or_404(self.get_queryset(request), pk=pk)
         if not self.has_view_permission(request, batch):
             raise PermissionDenied
         may_publish = request.user.has_perm("archive.change_message")
@@ -428,7 +429,10 @@ def attachment_download(request, pk):
     """A curator downloads an attachment: always as a file to save, never shown inline."""
     if not request.user.is_staff or not request.user.has_perm("archive.view_message"):
         raise PermissionDenied
-    attachment = Attachment.objects.filter(pk=pk).first()
+    # Of a collection the curator curates (a curator limited to some sees no other's files).
+    attachment = Attachment.objects.filter(
+        pk=pk, message__thread__collection__in=Collection.objects.curated_by(request.user)
+    ).first()
     if attachment is None or not attachment.file:
         raise Http404("No such attachment.")
     try:

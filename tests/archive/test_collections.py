@@ -184,3 +184,45 @@ def test_the_notes_list_keeps_to_a_collection(client, two, users):
     first = client.get(f"/annotations/?collection={FIRST}").content.decode()
     assert "On m06." in first and "A note on the harbour." not in first
     assert client.get("/annotations/?collection=%00bad").status_code == 200
+
+
+def test_a_limited_curator_reaches_no_other_collections_batch_or_file_by_its_address(
+    client, users, two, tmp_path, django_capture_on_commit_callbacks
+):
+    """Named curator of the Rotterdam collection only: the WikiLeaks side's import batch and
+    attachment are not found, even by their numbers; their own collection's are."""
+    from django.urls import reverse
+
+    def with_pdf(name, collection):
+        pdf = [("a.pdf", "application/pdf", b"%PDF-1")]
+        raw = samples.email_bytes(
+            f"{name}@example.org", "x@example.org", "y@example.org", name, DAY, "Hi.\n",
+            attachments=pdf,
+        )  # fmt: skip
+        with django_capture_on_commit_callbacks(execute=True):
+            batch = import_path(
+                samples.write_mbox(tmp_path / f"{name}.mbox", [raw]), collection=collection
+            ).batch
+        return batch, batch.messages.get().attachments.get()
+
+    other, others_file = with_pdf("other", FIRST)
+    own, own_file = with_pdf("own", "rotterdam-leak")
+    curator = users["curator"]
+    curator.user_permissions.add(
+        *Permission.objects.filter(
+            codename__in=["view_message", "change_message", "delete_message", "view_importbatch"]
+        )
+    )
+    two.collection.curators.add(curator)
+    client.force_login(curator)
+
+    def download(attachment):
+        return client.get(reverse("admin:archive_attachment_download", args=[attachment.pk]))
+
+    review = f"/admin/archive/importbatch/{other.pk}/review/"
+    assert client.get(review).status_code == 404
+    assert client.post(review, {"action": "undo"}).status_code == 404
+    assert download(others_file).status_code == 404
+    assert ImportBatch.objects.get(pk=other.pk).undone_at is None
+    assert client.get(f"/admin/archive/importbatch/{own.pk}/review/").status_code == 200
+    assert download(own_file).status_code == 200
