@@ -90,14 +90,6 @@ def collection_filter(field_name=None, method=None):
     )
 
 
-def in_collection(queryset, collection):
-    """People or sources named by the collection's published messages or events."""
-    return queryset.named_in(
-        Message.objects.public().filter(thread__collection=collection),
-        Event.objects.public().filter(collection=collection),
-    )
-
-
 class DateRangeForm(forms.Form):
     """A filter form whose `date_from` must not come after its `date_to`."""
 
@@ -371,7 +363,7 @@ class PersonFilter(django_filters.FilterSet):
         fields = ["q", "kind", "collection"]
 
     def filter_collection(self, queryset, name, collection):
-        return in_collection(queryset, collection)
+        return collection.named(queryset)
 
     def filter_words(self, queryset, name, value):
         return found_by(queryset, value, in_order=False)
@@ -388,7 +380,7 @@ class SourceFilter(django_filters.FilterSet):
         fields = ["q", "kind", "publisher", "collection"]
 
     def filter_collection(self, queryset, name, collection):
-        return in_collection(queryset, collection)
+        return collection.named(queryset)
 
     def filter_words(self, queryset, name, value):
         return found_by(queryset, value, in_order=False)

@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from archive.models import Collection
+from archive.models.collections import is_limited_curator
 
 
 class CuratedCollections:
@@ -13,7 +14,7 @@ class CuratedCollections:
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
-        if request.user.is_superuser or not request.user.curated_collections.exists():
+        if not is_limited_curator(request.user):
             return queryset
         return queryset.filter(**{f"{self.collection_path}__curators": request.user})
 

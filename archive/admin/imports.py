@@ -23,6 +23,7 @@ from archive.importing import formats as import_formats
 from archive.importing.tasks import pending_root, queue, read_progress, remove_stale_uploads
 from archive.importing.undo import UndoRefused, undo_batch, what_depends_on
 from archive.models import Attachment, Collection, ImportBatch, ImportUpload, Message, Thread
+from archive.models.collections import is_limited_curator
 from lib.caching import forget_figures
 
 
@@ -73,7 +74,7 @@ class UploadForm(forms.Form):
         if user is not None:
             self.fields["collection"].queryset = Collection.objects.curated_by(user)
             # A curator limited to some collections imports only into those.
-            if user.curated_collections.exists() and not user.is_superuser:
+            if is_limited_curator(user):
                 self.fields["collection"].required = True
                 self.fields["collection"].empty_label = None
                 del self.fields["new_collection"]

@@ -84,20 +84,16 @@ RECORD_FILES = [
 
 
 def _messages(collection):
-    messages = Message.objects.public()
-    return messages if collection is None else messages.filter(thread__collection=collection)
+    return Message.objects.public() if collection is None else collection.public_messages()
 
 
 def _events(collection):
-    events = Event.objects.public()
-    return events if collection is None else events.filter(collection=collection)
+    return Event.objects.public() if collection is None else collection.public_events()
 
 
 def _named(queryset, collection):
     """People or sources: all the public ones, or those the collection's records name."""
-    if collection is None:
-        return queryset
-    return queryset.named_in(_messages(collection), _events(collection))
+    return queryset if collection is None else collection.named(queryset)
 
 
 def public_notes(collection=None):

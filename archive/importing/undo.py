@@ -98,10 +98,10 @@ def undo_batch(batch, by):
             "account_id", flat=True
         )
     )
-    files = [name for name in Attachment.objects.filter(message__import_batch=batch)
-             .exclude(file="").values_list("file", flat=True)]  # fmt: skip
+    attachments = Attachment.objects.filter(message__import_batch=batch)
+    files = list(attachments.exclude(file="").values_list("file", flat=True))
     gone = Counter()
-    gone["attachments"] = Attachment.objects.filter(message__import_batch=batch).delete()[0]
+    gone["attachments"] = attachments.delete()[0]
     # Replies first, so that no message is deleted while another still points at it.
     gone["messages"] = messages.count()
     messages.filter(in_reply_to__isnull=False).update(in_reply_to=None)

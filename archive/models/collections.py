@@ -33,9 +33,12 @@ class CollectionQuerySet(models.QuerySet):
     def curated_by(self, user):
         """The collections a curator may curate: every one, unless they are named curators of
         some (then only those)."""
-        if user.is_superuser or not user.curated_collections.exists():
-            return self.all()
-        return self.filter(curators=user)
+        return self.filter(curators=user) if is_limited_curator(user) else self.all()
+
+
+def is_limited_curator(user):
+    """Whether `user` curates only the collections naming them (Collection.curators)."""
+    return not user.is_superuser and user.curated_collections.exists()
 
 
 class Collection(models.Model):
@@ -75,6 +78,20 @@ class Collection(models.Model):
     @property
     def introduction_html(self):
         return render_markdown(self.introduction)
+
+    def public_messages(self):
+        from archive.models.messages import Message
+
+        return Message.objects.public().filter(thread__collection=self)
+
+    def public_events(self):
+        from archive.models.events import Event
+
+        return Event.objects.public().filter(collection=self)
+
+    def named(self, queryset):
+        """The people or sources (`queryset`) its published messages or events name."""
+        return queryset.named_in(self.public_messages(), self.public_events())
 
 
 def default_collection():

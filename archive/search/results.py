@@ -17,7 +17,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from annotations.models import Annotation
-from archive.models import Event, Message, Person, Source
+from archive.models import Collection, Event, Message, Person, Source
 from archive.search.backends import SNIPPET_END, SNIPPET_START, backend
 from lib import counting
 from lib.caching import cached_figures
@@ -228,20 +228,20 @@ def facet_filters(kind, params):
     return filters
 
 
-def _in_collection(kind, collection):
-    messages = Message.objects.public().filter(thread__collection__external_id=collection)
-    events = Event.objects.public().filter(collection__external_id=collection)
+def _in_collection(kind, external_id):
     if kind == "messages":
-        return Q(thread__collection__external_id=collection)
+        return Q(thread__collection__external_id=external_id)
     if kind == "events":
-        return Q(collection__external_id=collection)
-    if kind == "people":
-        return Q(pk__in=Person.objects.named_in(messages, events).values("pk"))
-    if kind == "sources":
-        return Q(pk__in=Source.objects.named_in(messages, events).values("pk"))
-    return Q(message__thread__collection__external_id=collection) | Q(
-        event__collection__external_id=collection
-    )
+        return Q(collection__external_id=external_id)
+    if kind == "notes":
+        return Q(message__thread__collection__external_id=external_id) | Q(
+            event__collection__external_id=external_id
+        )
+    collection = Collection.objects.filter(external_id=external_id).first()
+    if collection is None:
+        return Q(pk__in=[])
+    model = Person if kind == "people" else Source
+    return Q(pk__in=collection.named(model.objects.all()).values("pk"))
 
 
 def facets(kind, queryset, params):

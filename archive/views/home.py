@@ -88,12 +88,11 @@ def collection_page(request, collection, is_home=False):
 
 def public_collections():
     """The collections a reader can open, each with its count of published messages."""
-    collections = list(
+    return list(
         Collection.objects.public().annotate(
             message_total=Count("threads__messages", filter=Q(threads__messages__is_published=True))
         )
     )
-    return collections
 
 
 def archive_summary(collection=None):
@@ -101,11 +100,9 @@ def archive_summary(collection=None):
     threads_public = Thread.objects.public()
     people, sources = Person.objects.public(), Source.objects.public()
     if collection is not None:
-        messages = messages.filter(thread__collection=collection)
-        events = events.filter(collection=collection)
+        messages, events = collection.public_messages(), collection.public_events()
         threads_public = threads_public.filter(collection=collection)
-        people = people.named_in(messages, events)
-        sources = sources.named_in(messages, events)
+        people, sources = collection.named(people), collection.named(sources)
     # Published messages per conversation, counted along the (thread, position) index of
     # published messages rather than by joining every thread to its messages.
     busiest = list(
