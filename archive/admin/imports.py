@@ -34,8 +34,8 @@ def upload_limit():
 
 class UploadForm(forms.Form):
     file = forms.FileField(
-        help_text="An mbox, a single .eml, a Twitter/X archive .zip, a Telegram result.json, "
-        "a WhatsApp _chat.txt or a .csv."
+        help_text="An mbox, a single .eml or Outlook .msg (or a zip of them), a Twitter/X "
+        "archive .zip, a Telegram result.json, a WhatsApp _chat.txt (or its zip) or a .csv."
     )
     format = forms.ChoiceField(
         choices=lambda: [("", "Detect from the file"), *import_formats.format_choices()],

@@ -73,15 +73,15 @@ def read_mbox(path):
         for number, (start, stop) in enumerate(_mbox_spans(path), start=1):
             location = f"message {number} (byte offset {start})"
             too_large = limits.message_too_large(stop - start)
-            head = None if too_large else _head(_mbox_message(stream, start, stop))
+            head = None if too_large else mail_head(_mbox_message(stream, start, stop))
             entries.append((location, start, stop, head))
         threads = MailThreads([head for *_, head in entries if head])
-        for location, start, stop, _ in sorted(entries, key=_entry_order):
+        for location, start, stop, _ in sorted(entries, key=entry_order):
             too_large = limits.message_too_large(stop - start)
             if too_large:
                 yield Problem("failed", location, f"the message is not imported: {too_large}")
                 continue
-            yield _item(_mbox_message(stream, start, stop), location, threads)
+            yield mail_item(_mbox_message(stream, start, stop), location, threads)
 
 
 def count_mbox(path):
@@ -110,7 +110,7 @@ def _mbox_message(stream, start, stop):
     return MBOX_FROM_ESCAPE.sub(rb"\1", raw)
 
 
-def _entry_order(entry):
+def entry_order(entry):
     head = entry[-1]
     return date_order(head) if head else (True, 0)
 
@@ -154,10 +154,10 @@ def read_eml_zip(path):
     entries = []
     for name in members:
         too_large = limits.message_too_large(archive.declared_size(name))
-        entries.append((name, None if too_large else _head(archive.read(name))))
+        entries.append((name, None if too_large else mail_head(archive.read(name))))
     threads = MailThreads([head for _, head in entries if head])
     archive.reader.total = 0  # each reading of the zip is bounded on its own
-    for name, _ in sorted(entries, key=_entry_order):
+    for name, _ in sorted(entries, key=entry_order):
         too_large = limits.message_too_large(archive.declared_size(name))
         if too_large:
             yield Problem("failed", name, f"the message is not imported: {too_large}")
@@ -166,7 +166,7 @@ def read_eml_zip(path):
         if too_large := limits.message_too_large(len(raw)):
             yield Problem("failed", name, f"the message is not imported: {too_large}")
             continue
-        yield _item(raw, name, threads)
+        yield mail_item(raw, name, threads)
 
 
 def read_eml_file(path):
@@ -184,9 +184,9 @@ def read_eml_folder(path):
     entries = []
     for file in files:
         too_large = limits.message_too_large(file.stat().st_size)
-        entries.append((file, None if too_large else _head(file.read_bytes())))
+        entries.append((file, None if too_large else mail_head(file.read_bytes())))
     threads = MailThreads([head for _, head in entries if head])
-    for file, _ in sorted(entries, key=_entry_order):
+    for file, _ in sorted(entries, key=entry_order):
         yield _eml_item(file, str(file.relative_to(path)), threads)
 
 
@@ -194,10 +194,10 @@ def _eml_item(file, location, threads):
     too_large = limits.message_too_large(file.stat().st_size)
     if too_large:
         return Problem("failed", location, f"the message is not imported: {too_large}")
-    return _item(file.read_bytes(), location, threads)
+    return mail_item(file.read_bytes(), location, threads)
 
 
-def _head(raw):
+def mail_head(raw):
     """What threading needs of a message, from its headers alone (None when they cannot be
     read: the message then fails when it is read in full, with the reason)."""
     try:
@@ -239,7 +239,7 @@ def _moment(message):
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _item(raw, location, threads):
+def mail_item(raw, location, threads):
     try:
         # compat32: the email package's fast parser; headers are decoded here (RFC 2047), the
         # bodies by get_payload(decode=True) (quoted-printable, base64) and their charsets.

@@ -19,6 +19,7 @@ from archive.importing import (
     csv_reader,
     email_reader,
     limits,
+    outlook_reader,
     telegram_reader,
     twitter_reader,
     whatsapp_reader,
@@ -178,6 +179,19 @@ register(
         suffixes=(".eml",),
         zip_detect=lambda members: any(name.lower().endswith(".eml") for name in members),
         count=email_reader.count_eml,
+    )
+)
+register(
+    ImportFormat(
+        "msg",
+        "Outlook .msg files",
+        outlook_reader.read_msg,
+        family="email",  # a Message-ID names one message in an mbox, an .eml and a .msg alike
+        prefix="em",
+        folder_suffix=".msg",
+        suffixes=(".msg",),
+        zip_detect=lambda members: any(name.lower().endswith(".msg") for name in members),
+        count=outlook_reader.count_msg,
     )
 )
 register(

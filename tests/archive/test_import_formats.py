@@ -90,7 +90,9 @@ def test_a_format_is_registered_once():
 def test_an_unknown_format_is_refused_with_the_known_ones(tmp_path):
     path = tmp_path / "mail.mbox"
     path.write_bytes(samples.sample_emails()[0])
-    with pytest.raises(FileRefused, match="use one of mbox, eml, twitter, telegram, whatsapp, csv"):
+    with pytest.raises(
+        FileRefused, match="use one of mbox, eml, msg, twitter, telegram, whatsapp, csv"
+    ):
         import_path(path, format="fax")
 
 
@@ -186,8 +188,8 @@ def test_a_folder_of_no_known_format_says_what_it_lacks(tmp_path):
     with pytest.raises(FileRefused) as refused:
         formats.detect(tmp_path)
     assert str(refused.value) == (
-        "This folder is not a known export (no .eml files, no data/ of a Twitter archive, "
-        "no result.json, no _chat.txt)."
+        "This folder is not a known export (no .eml files, no .msg files, no data/ of a Twitter "
+        "archive, no result.json, no _chat.txt)."
     )
 
 
@@ -196,7 +198,7 @@ def test_a_file_of_no_known_format_lists_the_formats(tmp_path):
         formats.detect(_file(tmp_path / "junk.bin", b"\x00\x01"))
     assert str(refused.value) == (
         "The format could not be told from the file: give --format "
-        "(mbox, eml, twitter, telegram, whatsapp or csv)."
+        "(mbox, eml, msg, twitter, telegram, whatsapp or csv)."
     )
 
 

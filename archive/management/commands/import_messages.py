@@ -13,9 +13,10 @@ from archive.importing.report import describe
 
 class Command(BaseCommand):
     help = (
-        "Import messages from an mbox, a folder of .eml files, a Twitter/X archive (folder or "
-        "zip), a Telegram export (result.json), a WhatsApp chat (_chat.txt) or a CSV. Imported "
-        "messages stay unpublished until a curator publishes them (or --publish)."
+        "Import messages from an mbox, a folder of .eml or Outlook .msg files, a Twitter/X "
+        "archive (folder or zip), a Telegram export (result.json), a WhatsApp chat (_chat.txt) "
+        "or a CSV. Imported messages stay unpublished until a curator publishes them "
+        "(or --publish)."
     )
 
     def add_arguments(self, parser):
