@@ -12,6 +12,7 @@ from archive.models import (
     ATTESTATION_REFS,
     Account,
     Attestation,
+    Collection,
     Discrepancy,
     Event,
     Message,
@@ -42,6 +43,27 @@ class HtmlUrlField(serializers.Field):
 
     def to_representation(self, record):
         return self.context["request"].build_absolute_uri(record.get_absolute_url())
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class CollectionIdField(serializers.Field):
+    """The id of the collection a record belongs to (`?collection=` on every list), read from
+    one small map of the collections made once per answer: there are few collections and many
+    records."""
+
+    def __init__(self, source, **kwargs):
+        super().__init__(
+            source=source,
+            read_only=True,
+            help_text="The collection it belongs to (its id; `?collection=` keeps a list to it).",
+            **kwargs,
+        )
+
+    def to_representation(self, collection_pk):
+        context = self.context  # the whole answer's (the root serializer's)
+        if "collection_ids" not in context:
+            context["collection_ids"] = dict(Collection.objects.values_list("pk", "external_id"))
+        return context["collection_ids"].get(collection_pk, "")
 
 
 class Ref(serializers.Serializer):
@@ -141,6 +163,7 @@ class MessageSerializer(Ref, DatedSerializer):
     url = api_url("message")
     html_url = HtmlUrlField()
     thread = ThreadRef()
+    collection = CollectionIdField(source="thread.collection_id")
     position = serializers.IntegerField(help_text="Order in the conversation (1 = first).")
     channel = serializers.ChoiceField(choices=Message.Channel.choices)
     sender = AccountWithPerson()
@@ -268,6 +291,7 @@ class EventSerializer(Ref, DatedSerializer):
     html_url = HtmlUrlField()
     slug = serializers.CharField(help_text="The slug in its page's address; may change.")
     title = serializers.CharField()
+    collection = CollectionIdField(source="collection_id")
     kind = serializers.ChoiceField(choices=Event.Kind.choices)
     description = serializers.CharField()
     participants = PersonRef(many=True)
@@ -365,6 +389,7 @@ class SourceSerializer(SourceRef):
 
 
 class ThreadSerializer(ThreadRef):
+    collection = CollectionIdField(source="collection_id")
     description = serializers.CharField()
     participants = AccountWithPerson(many=True)
     message_count = serializers.IntegerField(help_text="Published messages in it.")
@@ -377,3 +402,33 @@ class ThreadSerializer(ThreadRef):
         request = self.context["request"]
         query = urlencode({"thread": thread.external_id, "sort": "oldest"})
         return request.build_absolute_uri(f"{reverse('api:message-list')}?{query}")
+
+
+class CollectionSerializer(Ref):
+    title = serializers.CharField()
+    url = serializers.HyperlinkedIdentityField(
+        view_name="api:collection-detail",
+        lookup_field="external_id",
+        lookup_url_kwarg="external_id",
+        help_text="This collection in the API.",
+    )
+    html_url = HtmlUrlField()
+    introduction = serializers.CharField(help_text="Its introduction, in Markdown.")
+    licence = serializers.CharField(help_text="Under what terms readers may reuse it.")
+    citation = serializers.CharField(help_text="How to cite the collection as a whole.")
+    lists = serializers.SerializerMethodField(help_text="The API's lists kept to this collection.")
+
+    @extend_schema_field({"type": "object", "additionalProperties": {"type": "string"}})
+    def get_lists(self, collection):
+        request = self.context["request"]
+        query = urlencode({"collection": collection.external_id})
+        return {
+            name: request.build_absolute_uri(f"{reverse(f'api:{basename}-list')}?{query}")
+            for name, basename in (
+                ("messages", "message"),
+                ("threads", "thread"),
+                ("events", "event"),
+                ("people", "person"),
+                ("sources", "source"),
+            )
+        }

@@ -8,6 +8,7 @@ from archive.api import downloads, views
 app_name = "api"
 
 router = SimpleRouter()
+router.register("collections", views.CollectionViewSet, basename="collection")
 router.register("messages", views.MessageViewSet, basename="message")
 router.register("threads", views.ThreadViewSet, basename="thread")
 router.register("events", views.EventViewSet, basename="event")

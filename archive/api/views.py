@@ -13,13 +13,14 @@ from rest_framework.response import Response
 from annotations.models import Annotation
 from archive.api import serializers as api
 from archive.filters import EventFilter, MessageFilter, PersonFilter, SourceFilter, ThreadFilter
-from archive.models import Event, Message, Person, Source, Thread
+from archive.models import Collection, Event, Message, Person, Source, Thread
 from archive.views.messages import discrepancies_prefetch
 from archive.views.sources import source_attestations
 from lib.counting import count_per_row
 
 # Each list's name in the index, and its route's basename (archive/api/urls.py).
 RESOURCES = {
+    "collections": "collection",
     "messages": "message",
     "threads": "thread",
     "events": "event",
@@ -182,6 +183,18 @@ class ThreadViewSet(ArchiveViewSet):
             .prefetch_related("participants__person")
             .order_by("external_id")
         )
+
+
+@extend_schema(tags=["collections"])
+class CollectionViewSet(ArchiveViewSet):
+    """The collections a reader can open (those holding a published record), in the home
+    page's order."""
+
+    record_name = "collection with a published record"
+    serializer_class = api.CollectionSerializer
+
+    def get_queryset(self):
+        return Collection.objects.public().order_by("position", "title", "pk")
 
 
 @extend_schema(

@@ -401,6 +401,8 @@ def test_the_html_pages_send_no_cors_headers(client, archive):
 # Queries: a page's count does not grow with its rows
 
 ENDPOINTS = {
+    "collections": lambda rows: "/api/collections/",
+    "collection": lambda rows: f"/api/collections/{rows[0].collection.external_id}/",
     "messages": lambda rows: "/api/messages/?page_size=200",
     "message": lambda rows: f"/api/messages/{rows[1][0].external_id}/",
     "events": lambda rows: "/api/events/?page_size=200",

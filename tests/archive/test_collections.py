@@ -226,3 +226,22 @@ def test_a_limited_curator_reaches_no_other_collections_batch_or_file_by_its_add
     assert ImportBatch.objects.get(pk=other.pk).undone_at is None
     assert client.get(f"/admin/archive/importbatch/{own.pk}/review/").status_code == 200
     assert download(own_file).status_code == 200
+
+
+def test_the_api_lists_the_open_collections_and_says_where_each_record_belongs(
+    client, two, tmp_path
+):
+    Collection.objects.create(external_id="empty-so-far", title="Nothing published yet")
+    answer = client.get("/api/collections/").json()
+    # in the home page's order: by position, then title ("Rotterdam leak", "The @wikileaks…")
+    assert [row["id"] for row in answer["results"]] == ["rotterdam-leak", FIRST]
+    rotterdam_row = answer["results"][0]
+    assert rotterdam_row["html_url"] == "http://testserver/c/rotterdam-leak/"
+    listed = client.get(rotterdam_row["lists"]["messages"]).json()["results"]
+    assert len(listed) == 30 and {row["collection"] for row in listed} == {"rotterdam-leak"}
+    assert client.get("/api/collections/empty-so-far/").status_code == 404
+    assert client.get("/api/messages/m01/").json()["collection"] == FIRST
+    assert client.get("/api/threads/dm-wikileaks-trumpjr/").json()["collection"] == FIRST
+    event = client.get("/api/events/?page_size=1").json()["results"][0]
+    assert event["collection"] == FIRST
+    assert "collections" in client.get("/api/").json()

@@ -110,8 +110,11 @@ QUERY_BOUNDS = {
     # the sender, recipient, conversation and source choices are many; sources add what each
     # attests, counted and cut to its first few (a grouped and a windowed query per kind, cached
     # with the figures) instead of a prefetch of every record. messages, sources, source: + the
-    # cached figures' generation (lib/caching.py).
-    "api_messages":                  17,
+    # cached figures' generation (lib/caching.py). messages, events, threads: + the collections'
+    # ids (one small map per answer).
+    "api_collections":               2,
+    "api_collection":                2,
+    "api_messages":                  18,
     "api_message":                   12,
     "api_events":                    10,
     "api_event":                     9,
