@@ -27,6 +27,7 @@ from archive.models.search_index import (
     SourceSearchEntry,
 )
 from archive.models.sources import ATTESTATION_REFS, Attestation, Source
+from archive.models.withholdings import Withholding
 
 __all__ = [
     "ATTESTATION_REFS",
@@ -56,5 +57,6 @@ __all__ = [
     "Source",
     "SourceSearchEntry",
     "Thread",
+    "Withholding",
     "word_edits",
 ]

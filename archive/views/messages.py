@@ -16,6 +16,7 @@ from archive.models import (
     DiscrepancyReading,
     Event,
     Message,
+    Withholding,
 )
 from archive.views.citations import cite_context
 from archive.views.lists import (
@@ -85,6 +86,13 @@ def _message_detail_queryset():
             "recipients__person",
             "sources",
             "corrections",
+            Prefetch(
+                "withholdings",
+                queryset=Withholding.objects.filter(released_at__isnull=True).only(
+                    "message_id", "created", "reason", "scope"
+                ),
+                to_attr="withholdings_in_force",
+            ),
             Prefetch(
                 "replies",
                 queryset=Message.objects.public().select_related("sender__person"),

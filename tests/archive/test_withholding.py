@@ -1,0 +1,231 @@
+"""Withholding: a curator takes a phone number, a subject or an attachment out of a published
+message, and no output readers get holds it afterwards — while curators keep the words, and a
+release puts them back. Corrections never republish it."""
+
+import io
+import json
+import re
+import zipfile
+from datetime import UTC, datetime
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from annotations.models import Annotation
+from archive.importing.importer import import_path
+from archive.models import Attachment, Correction, Message, Withholding
+from archive.models.withholdings import WithholdingError, release, withhold
+from tests.support import import_samples as samples
+from tests.support.annotation_helpers import make_annotation
+
+pytestmark = pytest.mark.django_db
+
+PHONE = "+1 202 555 0147"
+SUBJECT = "Kowalczyk family visit"
+TEXT = f"Ben,\n\ncall Mrs Kowalczyk on {PHONE} before Friday.\n\nAnn\n"
+WHEN = datetime(2019, 5, 14, 8, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def mail(tmp_path):
+    raw = samples.email_bytes(
+        "phone-1@example.org",
+        "Ann Example <ann@example.org>",
+        "Ben Sample <ben@example.net>",
+        SUBJECT,
+        WHEN,
+        TEXT,
+        attachments=[("kowalczyk-passport.pdf", "application/pdf", b"%PDF-1.4 passport")],
+    )
+    result = import_path(
+        samples.write_mbox(tmp_path / "mail.mbox", [raw]), publish=True, collection="Harbour"
+    )
+    return Message.objects.get(import_batch=result.batch)
+
+
+def outputs(client, message):
+    """Everything a reader can fetch that may carry the message's words."""
+    urls = [
+        message.get_absolute_url(),
+        message.thread.get_absolute_url(),
+        "/messages/",
+        f"/messages/?collection={message.thread.collection.external_id}",
+        "/search/?q=Kowalczyk",
+        "/search/?q=0147",
+        f"/api/messages/{message.external_id}/",
+        "/api/messages/",
+        f"/api/threads/{message.thread.external_id}/",
+        "/api/people/",
+        "/api/exports/messages.csv",
+        "/api/exports/messages.json",
+        "/api/exports/people.csv",
+        "/api/exports/notes.csv",
+        "/api/exports/notes.json",
+        "/api/exports/notes.jsonld",
+        "/api/exports/notes.markdown",
+        f"/messages/{message.external_id}/cite.bib",
+        f"/messages/{message.external_id}/cite.json",
+        "/feeds/records.atom",
+        "/feeds/annotations.atom",
+        f"/feeds/annotations/messages/{message.external_id}.atom",
+        "/annotations/",
+        "/api/annotations/",
+        "/sitemap.xml",
+        "/sitemap-messages.xml",
+        "/",
+        f"/c/{message.thread.collection.external_id}/",
+        "/people/",
+    ]
+    pages = {}
+    for url in urls:
+        response = client.get(url)
+        if response.status_code == 200:
+            pages[url] = b"".join(response.streaming_content).decode() if response.streaming else (
+                response.content.decode()
+            )
+    for note in Annotation.objects.filter(message=message):
+        for url in (f"/annotations/{note.uuid}/", f"/annotations/{note.uuid}/history/",
+                    f"/api/annotations/{note.uuid}"):  # fmt: skip
+            response = client.get(url)
+            assert response.status_code == 200, url
+            pages[url] = response.content.decode()
+    return pages
+
+
+def leaks(pages, *words):
+    """The outputs holding any of the words (a search page echoes the reader's own query in its
+    form and links, so there the words are looked for in the rest: what it found)."""
+    found = []
+    for url, body in pages.items():
+        if url.startswith("/search/"):
+            body = re.sub(r'(href|value)="[^"]*"', "", body.split("</form>", 1)[-1])
+            body = re.sub(r'<p class="result-count".*?</p>', "", body, flags=re.DOTALL)
+        if any(word in body for word in words):
+            found.append(url)
+    return sorted(found)
+
+
+def test_a_withheld_phone_number_leaves_every_output_and_stays_for_curators(client, users, mail):
+    make_annotation(users["author"], message=mail, visibility="public", quote_exact="555 0147",
+                    body=f"Whose number is {PHONE}?")  # fmt: skip
+    before = outputs(client, mail)
+    assert len(leaks(before, PHONE)) > 20  # the test can see it there at first
+    assert mail.get_absolute_url() in before["/search/?q=0147"]  # and search finds it
+
+    withholding = withhold(mail, PHONE, "contact", user=users["curator"], note="a neighbour")
+    after = outputs(client, mail)
+    assert leaks(after, PHONE, "555 0147", "0147") == []
+    assert mail.get_absolute_url() not in after["/search/?q=0147"]
+    page = after[mail.get_absolute_url()]
+    assert "[withheld: personal contact details]" in page
+    assert "Withheld on" in page and "a neighbour" not in page
+    assert 'id="corrections"' not in page  # withholding is not a correction
+    mail.refresh_from_db()
+    assert mail.text == TEXT.strip("\n").replace(PHONE, "[withheld: personal contact details]")
+    note = Annotation.objects.get(message=mail)
+    assert note.quote_exact == "[withheld: personal contact details]"  # the whole number went
+    assert not note.is_orphaned and note.body == "Whose number is [withheld: personal contact details]?"
+    assert Withholding.objects.get().words == PHONE  # the curators' copy
+
+    kept = release(withholding, users["curator"])
+    assert kept == 0
+    mail.refresh_from_db()
+    note.refresh_from_db()
+    assert mail.text == TEXT.strip("\n") and note.quote_exact == "555 0147"
+    assert PHONE in client.get(mail.get_absolute_url()).content.decode()
+
+
+def test_a_withheld_subject_leaves_the_heading_the_conversation_and_search(client, mail):
+    withhold(mail, "", "third_party", scope="subject")
+    pages = outputs(client, mail)
+    assert leaks(pages, "Kowalczyk family") == []
+    mail.refresh_from_db()
+    assert mail.subject == "[withheld: a third party's private data]"
+    assert mail.thread.title == "[withheld: a third party's private data]"
+    assert "Kowalczyk" in mail.text  # only the subject was withheld
+
+
+def test_a_withheld_attachment_is_neither_named_nor_served(client, curator_client, mail):
+    attachment = mail.attachments.get()
+    attachment.is_public = True
+    attachment.save()
+    withhold(mail, "", "third_party", attachment=attachment)
+    pages = outputs(client, mail)
+    assert leaks(pages, "kowalczyk-passport") == []
+    attachment.refresh_from_db()
+    assert not attachment.is_public
+    assert client.get(f"/messages/{mail.external_id}/attachments/{attachment.pk}/").status_code == 404
+
+
+def test_a_release_after_withholding_holds_no_withheld_word(archive, mail, tmp_path):
+    withhold(mail, PHONE, "contact")
+    call_command("release_dataset", "--version", "9.0", "--output-dir", str(tmp_path),
+                 "--date", "2026-12-07", stdout=io.StringIO())  # fmt: skip
+    with zipfile.ZipFile(tmp_path / "backchannel-9.0.zip") as archive_zip:
+        for name in archive_zip.namelist():
+            assert PHONE.encode() not in archive_zip.read(name), name
+
+
+def test_earlier_corrections_lose_the_words_too(client, mail):
+    before = Message.objects.get(pk=mail.pk)
+    mail.text = mail.text.replace("before Friday", "before Thursday")
+    mail.save()
+    Correction.record(before, mail, note="The day was misread.")
+    assert PHONE in client.get(mail.get_absolute_url()).content.decode()
+    withhold(mail, PHONE, "contact")
+    page = client.get(mail.get_absolute_url()).content.decode()
+    assert PHONE not in page and "Thursday" in page
+    assert PHONE not in json.dumps(list(Correction.objects.values_list("changes", flat=True)))
+
+
+@pytest.mark.parametrize(
+    "words, options, message",
+    [
+        ("+1 999 000 0000", {"reason": "contact"}, "not in it"),
+        (PHONE, {"reason": "made-up"}, "Give a reason"),
+        ("", {"reason": "contact"}, "exact words"),
+        (PHONE, {"reason": "contact", "scope": "subject"}, "not in its subject"),
+    ],
+)
+def test_bad_withholdings_are_refused_and_change_nothing(mail, words, options, message):
+    with pytest.raises(WithholdingError, match=message):
+        withhold(mail, words, options.pop("reason"), **options)
+    assert Message.objects.get(pk=mail.pk).text == mail.text
+    assert not Withholding.objects.exists()
+
+
+def test_the_command_withholds_and_releases_and_says_so(mail):
+    out = io.StringIO()
+    call_command("withhold", mail.external_id, PHONE, "--reason", "personal contact details",
+                 stdout=out)  # fmt: skip
+    said = out.getvalue()
+    assert said.startswith("Withholding ") and "[withheld: personal contact details]" in said
+    assert PHONE not in said
+    assert PHONE not in Message.objects.get(pk=mail.pk).text
+    pk = Withholding.objects.get().pk
+    out = io.StringIO()
+    call_command("withhold", "--release", str(pk), stdout=out)
+    assert f"Released withholding {pk}" in out.getvalue()
+    assert PHONE in Message.objects.get(pk=mail.pk).text
+    with pytest.raises(CommandError, match="released already"):
+        call_command("withhold", "--release", str(pk), stdout=io.StringIO())
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["no-such-message", PHONE, "--reason", "contact"], "There is no message"),
+        (["{id}", "words that are not there", "--reason", "contact"], "not in it"),
+        (["{id}", PHONE], "Give a reason"),
+        (["{id}", PHONE, "--reason", "  "], "Give a reason"),
+        (["--release", "999"], "There is no withholding 999"),
+        (["{id}", "--attachment", "nope.pdf", "--reason", "legal"], "has no attachment"),
+    ],
+)
+def test_the_command_refuses_clearly_and_changes_nothing(mail, arguments, message):
+    arguments = [a.replace("{id}", mail.external_id) for a in arguments]
+    with pytest.raises(CommandError, match=message):
+        call_command("withhold", *arguments, stdout=io.StringIO())
+    assert Message.objects.get(pk=mail.pk).text == mail.text
+    assert Attachment.objects.get().name == "kowalczyk-passport.pdf"
+    assert not Withholding.objects.exists()
