@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Count
 from django.forms import Textarea
 from django.forms.models import BaseInlineFormSet
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
@@ -26,6 +27,7 @@ from archive.models import (
     Thread,
 )
 from archive.models.collections import default_collection
+from lib import personal_data
 from lib.caching import forget_figures
 
 
@@ -38,6 +40,21 @@ def public_link(obj):
 
 
 public_link.short_description = "Public page"
+
+
+def withhold_link(obj):
+    """The way to take personal data out of a message without publishing it."""
+    if not obj or not obj.pk:
+        return "—"
+    url = reverse("admin:archive_withholding_add") + f"?message={obj.pk}"
+    return format_html(
+        '<a href="{}">Withhold words of this message</a> (readers see “[withheld: reason]”; '
+        "the words stay for curators)",
+        url,
+    )
+
+
+withhold_link.short_description = "Personal data"
 
 
 @admin.action(description="Publish selected records")
@@ -98,6 +115,50 @@ class CorrectionForm(InCollectionForm):
         help_text="Shown to readers in the record's list of corrections when you change its "
         "evidence (text, dates, sender, title…).",
     )
+    removes_personal_data = forms.BooleanField(
+        required=False,
+        label="This edit removes personal data",
+        help_text="A correction shows readers the words it removes. To take out a phone "
+        "number, an address or a third party's private details, withhold them instead.",
+    )
+    publish_removed_words = forms.BooleanField(
+        required=False,
+        label="Publish the removed words in the correction",
+        help_text="Only when what you remove is not personal data.",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.instance.pk or not isinstance(self.instance, Message):
+            return cleaned
+        removed = removed_personal_data(self.instance, cleaned)
+        if cleaned.get("removes_personal_data") or (
+            removed and not cleaned.get("publish_removed_words")
+        ):
+            found = f" ({', '.join(removed)})" if removed else ""
+            raise forms.ValidationError(
+                f"This edit removes what looks like personal data{found}, and a correction "
+                "would publish it in the record's list of corrections. Withhold it instead: "
+                f"“Withhold words of this message” below (or manage.py withhold "
+                f'{self.instance.external_id} "<the words>" --reason contact). Nothing was '
+                "saved; your edit is still in the form."
+            )
+        return cleaned
+
+
+def removed_personal_data(message, cleaned):
+    """The kinds of personal data (phone numbers, e-mail addresses) that an edit of a
+    message's text, summary or subject takes out."""
+    kinds = set()
+    for name in ("text", "summary", "subject"):
+        if name not in cleaned:
+            continue
+        old, new = getattr(message, name) or "", cleaned.get(name) or ""
+        if any(number not in new for number in personal_data.phone_numbers(old)):
+            kinds.add("a phone number")
+        if any(address not in new for address in personal_data.email_addresses(old)):
+            kinds.add("an e-mail address")
+    return sorted(kinds)
 
 
 class RecordsCorrections:
@@ -440,10 +501,15 @@ class MessageAdmin(
                     {"fields": ["import_batch", "original_id", "original_display"]},
                 ),
             ]
-        return [*fieldsets, ("Correction", {"fields": ["correction_note"]})] if obj else fieldsets
+        correction = ["correction_note", "removes_personal_data", "publish_removed_words"]
+        return (
+            [*fieldsets, ("Correction", {"fields": [*correction, withhold_link]})]
+            if obj
+            else (fieldsets)
+        )
 
     def get_readonly_fields(self, request, obj=None):
-        derived = ["response_latency_display", public_link]
+        derived = ["response_latency_display", public_link, withhold_link]
         provenance = ["import_batch", "original_id", "original_display"]
         return ["external_id", *derived, *provenance] if obj else derived
 

@@ -80,8 +80,10 @@ def outputs(client, message):
     for url in urls:
         response = client.get(url)
         if response.status_code == 200:
-            pages[url] = b"".join(response.streaming_content).decode() if response.streaming else (
-                response.content.decode()
+            pages[url] = (
+                b"".join(response.streaming_content).decode()
+                if response.streaming
+                else (response.content.decode())
             )
     for note in Annotation.objects.filter(message=message):
         for url in (f"/annotations/{note.uuid}/", f"/annotations/{note.uuid}/history/",
@@ -124,7 +126,10 @@ def test_a_withheld_phone_number_leaves_every_output_and_stays_for_curators(clie
     assert mail.text == TEXT.strip("\n").replace(PHONE, "[withheld: personal contact details]")
     note = Annotation.objects.get(message=mail)
     assert note.quote_exact == "[withheld: personal contact details]"  # the whole number went
-    assert not note.is_orphaned and note.body == "Whose number is [withheld: personal contact details]?"
+    assert (
+        not note.is_orphaned
+        and note.body == "Whose number is [withheld: personal contact details]?"
+    )
     assert Withholding.objects.get().words == PHONE  # the curators' copy
 
     kept = release(withholding, users["curator"])
@@ -154,7 +159,9 @@ def test_a_withheld_attachment_is_neither_named_nor_served(client, curator_clien
     assert leaks(pages, "kowalczyk-passport") == []
     attachment.refresh_from_db()
     assert not attachment.is_public
-    assert client.get(f"/messages/{mail.external_id}/attachments/{attachment.pk}/").status_code == 404
+    assert (
+        client.get(f"/messages/{mail.external_id}/attachments/{attachment.pk}/").status_code == 404
+    )
 
 
 def test_a_release_after_withholding_holds_no_withheld_word(archive, mail, tmp_path):
@@ -229,3 +236,48 @@ def test_the_command_refuses_clearly_and_changes_nothing(mail, arguments, messag
     assert Message.objects.get(pk=mail.pk).text == mail.text
     assert Attachment.objects.get().name == "kowalczyk-passport.pdf"
     assert not Withholding.objects.exists()
+
+
+def test_a_curator_removing_a_phone_number_by_editing_is_steered_to_withholding(
+    client, curator_client, mail
+):
+    from tests.support.admin_forms import open_change_page, save_change_page
+
+    data = open_change_page(curator_client, mail)
+    edited = data["text"].replace(f" on {PHONE}", "")
+    answer = save_change_page(curator_client, mail, data, text=edited,
+                              correction_note="Removed a phone number.")  # fmt: skip
+    page = answer.content.decode()
+    assert answer.status_code == 200 and "looks like personal data (a phone number)" in page
+    assert "Withhold it instead" in page and edited in page  # the edit is kept in the form
+    assert Message.objects.get(pk=mail.pk).text == mail.text and not Correction.objects.exists()
+    # Withheld through the admin instead: no correction, and no word of it public.
+    add = curator_client.post(
+        f"/admin/archive/withholding/add/?message={mail.pk}",
+        {"message": mail.pk, "words": PHONE, "scope": "", "reason": "contact", "reason_note": ""},
+    )
+    assert add.status_code == 302, add.content.decode()[:2000]
+    assert PHONE not in Message.objects.get(pk=mail.pk).text and not Correction.objects.exists()
+    assert PHONE not in client.get("/feeds/records.atom").content.decode()
+    listed = curator_client.get("/admin/archive/withholding/").content.decode()
+    assert PHONE in listed or "contact" in listed
+
+
+def test_the_admin_form_refuses_words_that_are_not_there_and_keeps_them(curator_client, mail):
+    answer = curator_client.post(
+        "/admin/archive/withholding/add/",
+        {"message": mail.pk, "words": "+44 20 7946 0000", "scope": "", "reason": "contact"},
+    )
+    page = answer.content.decode()
+    assert answer.status_code == 200 and "not in it" in page and "+44 20 7946 0000" in page
+    assert not Withholding.objects.exists()
+
+
+def test_an_edit_that_removes_no_personal_data_is_a_correction_as_before(curator_client, mail):
+    from tests.support.admin_forms import open_change_page, save_change_page
+
+    data = open_change_page(curator_client, mail)
+    answer = save_change_page(curator_client, mail, data,
+                              text=data["text"].replace("Friday", "Thursday"))  # fmt: skip
+    assert answer.status_code == 302
+    assert Correction.objects.count() == 1

@@ -1,0 +1,100 @@
+"""Withholdings in the admin: withhold words, a field or an attachment of a message (the same
+rules as `manage.py withhold`, archive/models/withholdings.py), see what is withheld and why,
+and release it. Only curators reach it; the words are shown here and nowhere readers look."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.db import transaction
+
+from archive.admin.collections import CuratedCollections
+from archive.models import Withholding
+from archive.models.withholdings import WithholdingError, release, withhold
+
+
+class _DryRun(Exception):
+    pass
+
+
+class WithholdingForm(forms.ModelForm):
+    class Meta:
+        model = Withholding
+        fields = ["message", "words", "scope", "attachment", "reason", "reason_note"]
+        help_texts = {
+            "words": "The exact words, as the message writes them (every place in the message "
+            "that holds them is withheld). Leave empty to withhold the whole field chosen below.",
+            "scope": "Where: the words anywhere in the record, a whole field, or an attachment.",
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        message = cleaned.get("message")
+        if message is None or self.errors:
+            return cleaned
+        scope = cleaned.get("scope") or ""
+        attachment = cleaned.get("attachment")
+        if scope == Withholding.Scope.ATTACHMENT and attachment is None:
+            raise forms.ValidationError("Choose the attachment to withhold.")
+        # The rules are the model's own: tried in a transaction that is then rolled back.
+        try:
+            with transaction.atomic():
+                withhold(
+                    message,
+                    cleaned.get("words", ""),
+                    cleaned.get("reason", ""),
+                    scope="" if attachment else scope,
+                    attachment=attachment,
+                )
+                raise _DryRun
+        except _DryRun:
+            pass
+        except WithholdingError as error:
+            raise forms.ValidationError(str(error)) from None
+        return cleaned
+
+
+@admin.action(description="Release the selected withholdings (put the words back)")
+def release_withholdings(modeladmin, request, queryset):
+    released = kept = 0
+    for withholding in queryset.filter(released_at__isnull=True):
+        kept += release(withholding, user=request.user)
+        released += 1
+    note = f"; {kept} place(s) edited since keep the placeholder" if kept else ""
+    modeladmin.message_user(request, f"Released {released} withholding(s){note}.", messages.SUCCESS)
+
+
+@admin.register(Withholding)
+class WithholdingAdmin(CuratedCollections, admin.ModelAdmin):
+    collection_path = "message__thread__collection"
+    form = WithholdingForm
+    list_display = ["pk", "message", "scope", "reason", "created", "created_by", "released_at"]
+    list_filter = ["reason", "scope", ("released_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["message", "created_by"]
+    search_fields = ["message__external_id", "words", "reason_note"]
+    raw_id_fields = ["message", "attachment"]
+    actions = [release_withholdings]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return [*WithholdingForm.Meta.fields, "created", "created_by", "released_at",
+                "released_by"]  # fmt: skip
+
+    def has_change_permission(self, request, obj=None):
+        # A withholding is made and released, never edited: its page is read-only.
+        return obj is None and super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        data = form.cleaned_data
+        made = withhold(
+            data["message"],
+            data.get("words", ""),
+            data["reason"],
+            scope="" if data.get("attachment") else data.get("scope") or "",
+            attachment=data.get("attachment"),
+            note=data.get("reason_note", ""),
+            user=request.user,
+        )
+        obj.pk = made.pk
+        obj.__dict__.update(Withholding.objects.get(pk=made.pk).__dict__)
