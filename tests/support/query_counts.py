@@ -30,8 +30,9 @@ PAGE_QUERIES = {
     # + one query for the page's ids, then one reading those rows whole (lib/keyset.py).
     # + the collections, for the "Collection" dropdown.
     "message_list":   {"anonymous": 17, "anonymous+notes": 17, "member": 19, "member+notes": 19},
-    # A record page: + its corrections; with notes, + the count and the highlights of the page.
-    "message_detail": {"anonymous": 12, "anonymous+notes": 14, "member": 15, "member+notes": 17},
+    # A record page: + its corrections (and, for a message, what is withheld of it); with notes,
+    # + the count and the highlights of the page.
+    "message_detail": {"anonymous": 13, "anonymous+notes": 15, "member": 16, "member+notes": 18},
     # Keyset pages in thread order: no count of the thread's messages (the side counts say it).
     "thread":         {"anonymous": 11, "anonymous+notes": 11, "member": 13, "member+notes": 13},
     "timeline":       {"anonymous": 17, "anonymous+notes": 17, "member": 19, "member+notes": 19},
@@ -99,7 +100,7 @@ QUERY_BOUNDS = {
     # The people page (tests/archive/test_exports.py's corpus).
     "person_list":                   8,
     # A message or an event with hundreds of notes: one page of notes, the highlights grouped.
-    "message_with_many_notes":       16,
+    "message_with_many_notes":       17,
     "event_with_many_notes":         10,
     # The data page: releases with their files.
     "data":                          3,
