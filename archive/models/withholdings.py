@@ -192,13 +192,12 @@ def withhold(message, words, reason, *, scope="", note="", user=None, attachment
     if scope in ("", "subject"):
         related.append(("threads", Thread.objects.filter(pk=message.thread_id), THREAD_FIELDS))
     if not scope:
-        accounts = Account.objects.filter(
-            models.Q(pk=message.sender_id) | models.Q(received_messages=message)
-        ).distinct()
+        # (ids, not a join: PostgreSQL locks no rows of a DISTINCT query)
+        account_ids = [message.sender_id, *message.recipients.values_list("pk", flat=True)]
+        accounts = Account.objects.filter(pk__in=account_ids)
+        person_ids = list(accounts.values_list("person_id", flat=True))
         related.append(("accounts", accounts, ACCOUNT_FIELDS))
-        related.append(
-            ("people", Person.objects.filter(accounts__in=accounts).distinct(), PERSON_FIELDS)
-        )
+        related.append(("people", Person.objects.filter(pk__in=person_ids), PERSON_FIELDS))
         related.append(("attachments", message.attachments.all(), ("name",)))
     for key, queryset, names in related:
         _replace_in(queryset, names, replace, before.setdefault(key, {}),
