@@ -96,5 +96,12 @@ class WithholdingAdmin(CuratedCollections, admin.ModelAdmin):
             note=data.get("reason_note", ""),
             user=request.user,
         )
+        for version in made.withdrawn_releases:
+            self.message_user(
+                request,
+                f"Withdrew dataset release {version}, which held the words (its file is "
+                "removed): make a new one with manage.py release_dataset.",
+                messages.WARNING,
+            )
         obj.pk = made.pk
         obj.__dict__.update(Withholding.objects.get(pk=made.pk).__dict__)

@@ -258,6 +258,9 @@ class DatasetRelease(models.Model):
         related_name="releases",
         help_text="The collection released; blank: the whole site.",
     )
+    # A release that held words since withheld is withdrawn: its file removed, its row kept.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-date", "-created", "-pk"]

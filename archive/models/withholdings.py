@@ -237,7 +237,33 @@ def withhold(message, words, reason, *, scope="", note="", user=None, attachment
     message.save()
     withholding.before, withholding.after = before, after
     withholding.save(update_fields=["before", "after"])
+    withholding.withdrawn_releases = withdraw_releases_holding(message)
     return withholding
+
+
+def withdraw_releases_holding(message):
+    """Withdraw every dataset release that may hold the message as it was (the whole site's,
+    or its collection's, made since it was first published): its file is removed at once, as
+    it holds words now withheld; the row stays, listed as withdrawn. Returns their versions."""
+    from archive.exports.release import releases_dir
+    from archive.models.provenance import DatasetRelease
+
+    if message.first_published_at is None:
+        return []
+    releases = DatasetRelease.objects.filter(
+        models.Q(collection__isnull=True) | models.Q(collection=message.thread.collection_id),
+        withdrawn_at__isnull=True,
+        created__gte=message.first_published_at,
+    )
+    withdrawn = []
+    for found in releases:
+        found.withdrawn_at = timezone.now()
+        found.withdrawn_reason = "it held words of a message since withheld; a new release follows"
+        found.save(update_fields=["withdrawn_at", "withdrawn_reason"])
+        # At once, not on commit: should the rest fail, a missing file is the safe side.
+        (releases_dir() / found.file_name).unlink(missing_ok=True)
+        withdrawn.append(found.version)
+    return withdrawn
 
 
 def _replace_in(queryset, names, replace, before, after):

@@ -20,6 +20,13 @@ def data(request):
 def data_download(request, file_name):
     """Anyone: a recorded release's zip, from MEDIA_ROOT/releases."""
     release = get_object_or_404(DatasetRelease, file_name=file_name)
+    if release.withdrawn_at:
+        return HttpResponse(
+            f"This release was withdrawn on {release.withdrawn_at:%d %B %Y}: "
+            f"{release.withdrawn_reason}",
+            status=410,
+            content_type="text/plain; charset=utf-8",
+        )
     path = releases_dir() / release.file_name
     if not path.is_file():
         raise Http404("This release's file is not on this server.")

@@ -173,6 +173,23 @@ def test_a_release_after_withholding_holds_no_withheld_word(archive, mail, tmp_p
             assert PHONE.encode() not in archive_zip.read(name), name
 
 
+def test_a_release_made_before_is_withdrawn_and_its_file_removed(client, archive, mail,
+                                                                tmp_path, settings):  # fmt: skip
+    settings.MEDIA_ROOT = str(tmp_path)
+    call_command("release_dataset", "--version", "8.0", "--date", "2026-12-06",
+                 stdout=io.StringIO())  # fmt: skip
+    path = tmp_path / "releases" / "backchannel-8.0.zip"
+    with zipfile.ZipFile(path) as archive_zip:
+        assert any(PHONE.encode() in archive_zip.read(name) for name in archive_zip.namelist())
+    out = io.StringIO()
+    call_command("withhold", mail.external_id, PHONE, "--reason", "contact", stdout=out)
+    assert "Withdrew dataset release 8.0" in out.getvalue()
+    assert not path.exists()
+    assert client.get("/data/backchannel-8.0.zip").status_code == 410
+    page = client.get("/data/").content.decode()
+    assert "withdrawn on" in page and 'href="/data/backchannel-8.0.zip"' not in page
+
+
 def test_earlier_corrections_lose_the_words_too(client, mail):
     before = Message.objects.get(pk=mail.pk)
     mail.text = mail.text.replace("before Friday", "before Thursday")

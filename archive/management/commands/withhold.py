@@ -76,6 +76,11 @@ class Command(BaseCommand):
             f"({', '.join(key for key, part in withholding.before.items() if part)}). "
             f"Release with: manage.py withhold --release {withholding.pk}"
         )
+        for version in withholding.withdrawn_releases:
+            self.stdout.write(
+                f"Withdrew dataset release {version}, which held the words (its file is "
+                f"removed): make a new one with manage.py release_dataset."
+            )
 
     def release(self, pk, curator):
         withholding = Withholding.objects.filter(pk=pk).select_related("message").first()
