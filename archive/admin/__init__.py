@@ -1,4 +1,10 @@
 """The curators' admin: the records (with edit-conflict checks and link-rot columns) and the
 imports (batches, uploads, attachments, merging accounts). Importing the modules registers them."""
 
-from archive.admin import collections, imports, records, withholdings  # noqa: F401
+from archive.admin import (  # noqa: F401
+    collections,
+    imports,
+    personal_data,
+    records,
+    withholdings,
+)

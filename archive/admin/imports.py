@@ -24,6 +24,7 @@ from archive.importing.tasks import pending_root, queue, read_progress, remove_s
 from archive.importing.undo import UndoRefused, undo_batch, what_depends_on
 from archive.models import Attachment, Collection, ImportBatch, ImportUpload, Message, Thread
 from archive.models.collections import is_limited_curator
+from archive.models.personal_data import undecided
 from lib.caching import forget_figures
 
 
@@ -177,7 +178,23 @@ class ImportBatchAdmin(CuratedCollections, admin.ModelAdmin):
 
     @admin.action(description="Publish every message of the selected batches")
     def publish_batches(self, request, queryset):
-        count = Message.objects.filter(import_batch__in=queryset).publish()
+        chosen = Message.objects.filter(import_batch__in=queryset)
+        waiting = undecided().filter(message__in=chosen.filter(is_published=False)).count()
+        if waiting and not request.POST.get("publish_despite_personal_data"):
+            return render(
+                request,
+                "admin/archive/importbatch/confirm_publish.html",
+                self._context(
+                    request,
+                    title="Publish with undecided personal data?",
+                    waiting=waiting,
+                    batches=queryset,
+                    review_url=reverse("admin:archive_personaldatahit_changelist")
+                    + "?decision__exact=",
+                    action_checkbox_name=admin.helpers.ACTION_CHECKBOX_NAME,
+                ),
+            )
+        count = chosen.publish()
         forget_figures()
         self.message_user(request, f"Published {count} message(s).", messages.SUCCESS)
 
@@ -249,6 +266,7 @@ class ImportBatchAdmin(CuratedCollections, admin.ModelAdmin):
             report=batch.report,
             threads=threads,
             blockers=what_depends_on(batch),
+            personal_data_waiting=undecided().filter(message__import_batch=batch).count(),
             may_publish=may_publish,
             may_undo=may_undo,
         )
@@ -265,6 +283,15 @@ class ImportBatchAdmin(CuratedCollections, admin.ModelAdmin):
                 messages.warning(request, "Choose one or more threads first.")
                 return here
             selected = Message.objects.filter(import_batch=batch, thread__in=chosen)
+            waiting = undecided().filter(message__in=selected.filter(is_published=False)).count()
+            if action == "publish" and waiting and not request.POST.get("confirm"):
+                messages.warning(
+                    request,
+                    f"{waiting} likely personal data hit(s) in those threads are undecided: "
+                    "withhold or keep them first, or tick “Publish despite undecided personal "
+                    "data” and publish again.",
+                )
+                return here
             if action == "publish":
                 count = selected.publish()
             else:

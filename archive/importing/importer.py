@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -115,6 +116,18 @@ def fingerprint(path):
     return read, digest.hexdigest()
 
 
+def personal_data_counts(batch):
+    """{kind: hits} of the personal data found in the batch's messages (archive/models/
+    personal_data.py), and how many in all are undecided."""
+    from archive.models.personal_data import PersonalDataHit, scan
+
+    scan(Message.objects.filter(import_batch=batch))
+    hits = PersonalDataHit.objects.filter(message__import_batch=batch)
+    counts = dict(hits.values_list("kind").annotate(n=Count("pk")).order_by("kind"))
+    counts["undecided"] = hits.filter(decision="").count()
+    return counts
+
+
 def import_path(
     path,
     *,
@@ -185,6 +198,9 @@ def import_path(
                     "imported. Fix the file, or import the rest with --skip-invalid."
                 )
                 raise _Refused
+            # Likely personal data in its words, for the review before publishing (a dry run
+            # counts them too; the hits are kept only when the import is).
+            result.report["personal_data"] = personal_data_counts(writer.batch)
             if dry_run:
                 transaction.set_rollback(True)
             else:

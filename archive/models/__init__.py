@@ -13,6 +13,7 @@ from archive.models.discrepancies import Discrepancy, DiscrepancyReading
 from archive.models.events import Event
 from archive.models.messages import AnswerRate, Latency, Message, Thread
 from archive.models.people import Account, Person
+from archive.models.personal_data import PersonalDataHit, SensitiveTerm
 from archive.models.provenance import (
     Attachment,
     DatasetRelease,
@@ -52,8 +53,10 @@ __all__ = [
     "Message",
     "MessageSearchEntry",
     "Person",
+    "PersonalDataHit",
     "PersonSearchEntry",
     "PublishingQuerySet",
+    "SensitiveTerm",
     "Source",
     "SourceSearchEntry",
     "Thread",
