@@ -13,7 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 # depends on archive's models only (never on this module), so importing it here is not circular.
 from annotations.filters import tag_condition
 from annotations.models import MAX_TAG_LENGTH, Annotation, annotated_messages_subquery
-from archive.models import Collection, Event, Message, Person, Source, Thread
+from archive.models import Authenticity, Collection, Event, Message, Person, Source, Thread
 from archive.search import query as search_query
 from archive.search import results as search_results
 from lib.caching import cached_figures
@@ -121,6 +121,9 @@ class MessageFilter(django_filters.FilterSet):
         label="Recipient",
     )
     channel = django_filters.ChoiceFilter(choices=Message.Channel.choices, label="Channel")
+    authenticity = django_filters.ChoiceFilter(
+        choices=Authenticity.choices, label="Authenticity", empty_label="Any"
+    )
     thread = RecordChoiceFilter(
         queryset=Thread.objects.public(),
         label="Conversation",
@@ -182,6 +185,7 @@ class MessageFilter(django_filters.FilterSet):
             "answered",
             "reply",
             "text_status",
+            "authenticity",
             "sort",
         ]
         form = DateRangeForm

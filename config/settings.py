@@ -278,6 +278,12 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # (an e-mail, a chat message, a CSV line); how deep MIME parts and JSON may nest.
 IMPORT_MAX_UNCOMPRESSED_BYTES = int(os.environ.get("IMPORT_MAX_UNCOMPRESSED_BYTES", "") or 1024**3)
 IMPORT_MAX_COMPRESSION_RATIO = int(os.environ.get("IMPORT_MAX_COMPRESSION_RATIO", "") or 100)
+# DKIM (archive/models/authenticity.py): keys come from curators (Admin → DKIM keys); a lookup
+# in today's DNS is made only when this is on, since keys are rotated and today's key says
+# nothing of a 2016 signature. A signed mail that could not be checked keeps its exact bytes (up
+# to this size) so that it can be checked once a key is supplied (manage.py verify_dkim).
+DKIM_DNS_LOOKUPS = os.environ.get("DKIM_DNS_LOOKUPS", "") == "1"
+DKIM_KEEP_RAW_BYTES = int(os.environ.get("DKIM_KEEP_RAW_BYTES", "") or 1024**2)
 IMPORT_MAX_MESSAGE_BYTES = int(os.environ.get("IMPORT_MAX_MESSAGE_BYTES", "") or 50 * 1024**2)
 IMPORT_MAX_NESTING_DEPTH = int(os.environ.get("IMPORT_MAX_NESTING_DEPTH", "") or 50)
 

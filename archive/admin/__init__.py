@@ -2,6 +2,7 @@
 imports (batches, uploads, attachments, merging accounts). Importing the modules registers them."""
 
 from archive.admin import (  # noqa: F401
+    authenticity,
     collections,
     imports,
     personal_data,

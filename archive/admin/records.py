@@ -170,6 +170,11 @@ class RecordsCorrections:
 
     def save_model(self, request, obj, form, change):
         before = type(obj).objects.get(pk=obj.pk) if change else None
+        if hasattr(obj, "authenticity") and {"authenticity", "authenticity_evidence"} & set(
+            form.changed_data
+        ):
+            # Who set the status, and when: part of its evidence.
+            obj.set_authenticity(obj.authenticity, obj.authenticity_evidence, request.user)
         super().save_model(request, obj, form, change)
         if before is None:
             return
@@ -438,6 +443,7 @@ class MessageAdmin(
         "is_published",
         "channel",
         "text_status",
+        "authenticity",
         "import_batch",
         "thread",
         "sender__person",
@@ -489,6 +495,7 @@ class MessageAdmin(
             },
         ),
         ("Sources", {"fields": ["sources"]}),
+        ("Authenticity", {"fields": ["authenticity", "authenticity_evidence"]}),
     ]
 
     def get_fieldsets(self, request, obj=None):

@@ -189,6 +189,11 @@ class MessageSerializer(Ref, DatedSerializer):
         help_text="A reply's delay as a source states it (ISO 8601 duration); null if none."
     )
     subject = serializers.CharField(help_text="An e-mail's subject; empty for other messages.")
+    authenticity = serializers.SerializerMethodField(
+        help_text='How the message is known to be authentic: "status" (confirmed, verified, '
+        'corroborated, unverified, disputed), its "label", the "evidence" in words, and the '
+        '"checks" made (DKIM: signature, domain, selector, result, where the key came from).'
+    )
     mail_headers = serializers.SerializerMethodField(
         help_text='An e-mail\'s fields as its headers gave them: "from", "to", "cc" and "bcc" '
         '(lists of {"name", "address"}), "date" and "message_id"; null for other messages.'
@@ -228,6 +233,27 @@ class MessageSerializer(Ref, DatedSerializer):
         return dates.clock_time_iso(message.sent_at, message.sent_at_timezone)
 
     @extend_schema_field({"type": ["boolean", "null"]})
+    @extend_schema_field({"type": "object"})
+    def get_authenticity(self, message):
+        return {
+            "status": message.authenticity,
+            "label": message.get_authenticity_display(),
+            "evidence": message.authenticity_evidence,
+            "checks": [
+                {
+                    "kind": "dkim",
+                    "signature": check.signature,
+                    "domain": check.domain,
+                    "selector": check.selector,
+                    "result": check.result,
+                    "key_source": check.key_source,
+                    "checked_at": check.checked_at,
+                    "summary": check.summary,
+                }
+                for check in message.dkim_checks.all()
+            ],
+        }
+
     def get_sent_at_timezone_known(self, message):
         return None if message.sent_at is None else bool(message.sent_at_timezone)
 

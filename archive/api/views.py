@@ -98,6 +98,7 @@ class MessageViewSet(ArchiveViewSet):
             .prefetch_related(
                 "sources",
                 "corrections",
+                "dkim_checks",
                 Prefetch("replies", queryset=_published_refs(Message, "in_reply_to")),
                 Prefetch("events", queryset=_published_refs(Event, "slug", "title")),
                 *discrepancies_prefetch(),

@@ -264,6 +264,8 @@ MESSAGE_COLUMNS = [
     ),
     Column("message_id", lambda m, base: (m.mail_headers or {}).get("message_id") or None),
     Column("text_status", lambda m, base: m.text_status),
+    Column("authenticity", lambda m, base: m.authenticity),
+    Column("authenticity_evidence", lambda m, base: m.authenticity_evidence),
     Column("text", lambda m, base: m.text),
     Column("summary", lambda m, base: m.summary),
     Column("confidence_note", lambda m, base: m.curator_note),

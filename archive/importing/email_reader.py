@@ -16,10 +16,12 @@ import re
 from datetime import UTC, timedelta
 
 import nh3
+from django.conf import settings
 
 from archive.importing import limits
 from archive.importing.items import AttachmentData, FileRefused, Item, Party, Problem
 from archive.importing.mail_threads import SUBJECT_PREFIX, Head, MailThreads, date_order
+from archive.models.authenticity import check_signatures, raw_for_later
 
 # Defects that mean the message is cut short (a truncated mbox): the item fails, with this reason.
 TRUNCATION_DEFECTS = {
@@ -382,6 +384,12 @@ def _read(message, raw, location, threads):
         },
         references=head.references,
     )
+    if b"dkim-signature" in header_block.lower():
+        item.dkim_checks = check_signatures(raw)
+        unchecked = any(check["result"] == "no_key" for check in item.dkim_checks)
+        if unchecked and len(raw) <= settings.DKIM_KEEP_RAW_BYTES:
+            # The exact bytes, for checking again once a curator supplies the key.
+            item.original["raw_base64"] = raw_for_later(raw)
     _date(message, item)
     return item
 

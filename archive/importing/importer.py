@@ -29,7 +29,9 @@ from archive.importing.items import FileRefused, Problem
 from archive.models import (
     Account,
     Attachment,
+    Authenticity,
     Collection,
+    DkimCheck,
     ImportBatch,
     Message,
     Person,
@@ -114,6 +116,20 @@ def fingerprint(path):
     for file in limits.folder_files(path)[0]:
         digest.update(f"{file.relative_to(path).as_posix()}\0{file_digest(file)}\n".encode())
     return read, digest.hexdigest()
+
+
+def _authenticity(item):
+    """A message whose DKIM signature verified is "verified by metadata", saying by which
+    signature and key; every other imported message is unverified until a curator says more."""
+    verified = [check for check in item.dkim_checks if check["result"] == DkimCheck.Result.VERIFIED]
+    if not verified:
+        return {}
+    evidence = " ".join(DkimCheck(**check).summary for check in verified)
+    return {
+        "authenticity": Authenticity.VERIFIED,
+        "authenticity_evidence": evidence,
+        "authenticity_set_at": timezone.now(),
+    }
 
 
 def personal_data_counts(batch):
@@ -429,6 +445,7 @@ class _Writer:
                 import_batch=self.batch,
                 original_id=item.original_id[:500],
                 original=item.original,
+                **_authenticity(item),
             )
             new.append((message, item))
         self._save_display_names()
@@ -458,6 +475,14 @@ class _Writer:
                 self._attach(message, attachment)
         through.objects.bulk_create(recipients, batch_size=CHUNK)
         sources_through.objects.bulk_create(source_rows, batch_size=CHUNK)
+        DkimCheck.objects.bulk_create(
+            [
+                DkimCheck(message_id=message.pk, **check)
+                for message, item in new
+                for check in item.dkim_checks
+            ],
+            batch_size=CHUNK,
+        )
         self._link_replies(links)
 
     def _review(self, message, item):

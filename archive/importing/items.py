@@ -52,6 +52,8 @@ class Item:
     attachments: list = field(default_factory=list)
     subject: str = ""  # an e-mail's subject
     mail_headers: dict = field(default_factory=dict)  # Message.mail_headers
+    # An e-mail's DKIM checks (archive/models/authenticity.py check_signatures), kept as DkimCheck
+    dkim_checks: list = field(default_factory=list)
     # For threading across a batch: the ids of the messages this one names as earlier in its
     # conversation (an e-mail's References and In-Reply-To), oldest first.
     references: list = field(default_factory=list)

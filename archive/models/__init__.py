@@ -5,6 +5,7 @@ with where each record came from. One module per kind of record; every model is 
 Nothing here imports from the annotations app: the archive loads, browses and curates on its own.
 """
 
+from archive.models.authenticity import Authenticity, DkimCheck, DkimKey
 from archive.models.base import DatedRecord, ExternalIdManager, PublishingQuerySet
 from archive.models.collections import Collection
 from archive.models.corrections import Correction, word_edits
@@ -36,10 +37,13 @@ __all__ = [
     "AnswerRate",
     "Attachment",
     "Attestation",
+    "Authenticity",
     "Collection",
     "Correction",
     "Counter",
     "DatasetRelease",
+    "DkimCheck",
+    "DkimKey",
     "DatedRecord",
     "Discrepancy",
     "DiscrepancyReading",

@@ -3,6 +3,7 @@
 from django.db import models
 from django.db.models import F, Q
 
+from archive.models.authenticity import AuthenticityRecord
 from archive.models.base import (
     DatedRecord,
     ExternalIdManager,
@@ -23,7 +24,7 @@ class EventQuerySet(PublishingQuerySet):
         return self.order_by(F("date_earliest").asc(nulls_last=True), "external_id")
 
 
-class Event(DatedRecord):
+class Event(DatedRecord, AuthenticityRecord):
     collection = models.ForeignKey(
         "Collection",
         on_delete=models.PROTECT,

@@ -9,6 +9,7 @@ from django.db import models, transaction
 from django.db.models import Exists, F, Max, OuterRef, Q, Subquery
 
 from archive.models import dates, mail_text
+from archive.models.authenticity import AuthenticityRecord
 from archive.models.base import (
     DatedRecord,
     ExternalIdManager,
@@ -212,7 +213,7 @@ class AnswerRate:
         return "—" if self.percent is None else f"{self.percent}%"
 
 
-class Message(DatedRecord):
+class Message(DatedRecord, AuthenticityRecord):
     class Channel(models.TextChoices):
         DIRECT_MESSAGE = "direct_message", "Direct message"
         PUBLIC_TWEET = "public_tweet", "Public tweet"

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from archive.importing import formats as import_formats
+from archive.models.authenticity import AuthenticityRecord
 from archive.models.messages import Message
 
 
@@ -18,7 +19,7 @@ class ImportBatchQuerySet(models.QuerySet):
         return self.filter(undone_at__isnull=True)
 
 
-class ImportBatch(models.Model):
+class ImportBatch(AuthenticityRecord):
     """One import of one file (archive/importing/): what it was, who ran it, what it did."""
 
     file_name = models.CharField(max_length=500)

@@ -86,6 +86,7 @@ def _message_detail_queryset():
             "recipients__person",
             "sources",
             "corrections",
+            "dkim_checks",
             Prefetch(
                 "withholdings",
                 queryset=Withholding.objects.filter(released_at__isnull=True).only(
