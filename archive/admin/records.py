@@ -15,6 +15,7 @@ from archive.admin.imports import AttachmentInline, attachment_download, merge_a
 from archive.admin.links import LinkStateFilter, archived_copy, last_link_check, link_check
 from archive.models import (
     Account,
+    Authenticity,
     Collection,
     Correction,
     DatasetRelease,
@@ -90,6 +91,8 @@ class InCollectionForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if "authenticity" in self.fields:
+            self.fields["authenticity"].required = False
         if "collection" in self.fields:
             self.fields["collection"].required = False
             self.fields[
@@ -97,6 +100,13 @@ class InCollectionForm(forms.ModelForm):
             ].help_text = (
                 "Blank: it stays where it is (a new record goes into the first collection)."
             )
+
+    def clean_authenticity(self):
+        """Left blank (a form that does not show it), the status stays as it is."""
+        chosen = self.cleaned_data.get("authenticity")
+        if chosen:
+            return chosen
+        return getattr(self.instance, "authenticity", "") or Authenticity.UNVERIFIED
 
     def clean_collection(self):
         chosen = self.cleaned_data.get("collection")

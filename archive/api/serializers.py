@@ -12,6 +12,7 @@ from archive.models import (
     ATTESTATION_REFS,
     Account,
     Attestation,
+    Authenticity,
     Collection,
     Discrepancy,
     Event,
@@ -232,8 +233,18 @@ class MessageSerializer(Ref, DatedSerializer):
     def get_sent_at(self, message):
         return dates.clock_time_iso(message.sent_at, message.sent_at_timezone)
 
-    @extend_schema_field({"type": ["boolean", "null"]})
-    @extend_schema_field({"type": "object"})
+    @extend_schema_field(
+        {
+            "type": "object",
+            "required": ["status", "label", "evidence", "checks"],
+            "properties": {
+                "status": {"type": "string", "enum": list(Authenticity.values)},
+                "label": {"type": "string"},
+                "evidence": {"type": "string"},
+                "checks": {"type": "array", "items": {"type": "object"}},
+            },
+        }
+    )
     def get_authenticity(self, message):
         return {
             "status": message.authenticity,
@@ -254,6 +265,7 @@ class MessageSerializer(Ref, DatedSerializer):
             ],
         }
 
+    @extend_schema_field({"type": ["boolean", "null"]})
     def get_sent_at_timezone_known(self, message):
         return None if message.sent_at is None else bool(message.sent_at_timezone)
 

@@ -30,9 +30,9 @@ PAGE_QUERIES = {
     # + one query for the page's ids, then one reading those rows whole (lib/keyset.py).
     # + the collections, for the "Collection" dropdown.
     "message_list":   {"anonymous": 17, "anonymous+notes": 17, "member": 19, "member+notes": 19},
-    # A record page: + its corrections (and, for a message, what is withheld of it); with notes,
-    # + the count and the highlights of the page.
-    "message_detail": {"anonymous": 13, "anonymous+notes": 15, "member": 16, "member+notes": 18},
+    # A record page: + its corrections (and, for a message, what is withheld of it and its DKIM
+    # checks); with notes, + the count and the highlights of the page.
+    "message_detail": {"anonymous": 14, "anonymous+notes": 16, "member": 17, "member+notes": 19},
     # Keyset pages in thread order: no count of the thread's messages (the side counts say it).
     "thread":         {"anonymous": 11, "anonymous+notes": 11, "member": 13, "member+notes": 13},
     "timeline":       {"anonymous": 17, "anonymous+notes": 17, "member": 19, "member+notes": 19},
@@ -100,7 +100,7 @@ QUERY_BOUNDS = {
     # The people page (tests/archive/test_exports.py's corpus).
     "person_list":                   8,
     # A message or an event with hundreds of notes: one page of notes, the highlights grouped.
-    "message_with_many_notes":       17,
+    "message_with_many_notes":       18,
     "event_with_many_notes":         10,
     # The data page: releases with their files.
     "data":                          3,
@@ -112,11 +112,11 @@ QUERY_BOUNDS = {
     # attests, counted and cut to its first few (a grouped and a windowed query per kind, cached
     # with the figures) instead of a prefetch of every record. messages, sources, source: + the
     # cached figures' generation (lib/caching.py). messages, events, threads: + the collections'
-    # ids (one small map per answer).
+    # ids (one small map per answer); messages, message: + their DKIM checks.
     "api_collections":               2,
     "api_collection":                2,
-    "api_messages":                  18,
-    "api_message":                   12,
+    "api_messages":                  19,
+    "api_message":                   13,
     "api_events":                    10,
     "api_event":                     9,
     "api_people":                    4,
