@@ -25,7 +25,7 @@ from django.utils.text import slugify
 
 from archive.importing import formats, limits
 from archive.importing.attachment_files import StagedFiles, final_name
-from archive.importing.items import FileRefused, Problem
+from archive.importing.items import FileRefused, Problem, without_nul
 from archive.models import (
     Account,
     Attachment,
@@ -337,6 +337,7 @@ class _Writer:
         chunk = []
         read = 0
         for item in items:
+            item = without_nul(item)
             read += 1
             if self.progress and read % CHUNK == 0:
                 self.progress(read)

@@ -1,6 +1,7 @@
 """What every reader yields: one `Item` per message found, or a `Problem` for what it could not
 use. Readers know their format; `archive.importing.importer` knows the database."""
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -67,3 +68,29 @@ class Problem:
     outcome: str  # "skipped" or "failed"
     location: str
     reason: str
+
+
+NUL = "\x00"
+
+
+def without_nul(value):
+    """`value` with every NUL character in its text made U+FFFD: no database stores a NUL in
+    text (PostgreSQL refuses one, in JSON too), and a hostile file may hold them anywhere. Bytes
+    (an attachment's content) are left as they are; dataclasses are read field by field."""
+    if isinstance(value, str):
+        return value.replace(NUL, "\ufffd") if NUL in value else value
+    if isinstance(value, list):
+        return [without_nul(item) for item in value]
+    if isinstance(value, tuple):
+        return tuple(without_nul(item) for item in value)
+    if isinstance(value, dict):
+        return {without_nul(key): without_nul(item) for key, item in value.items()}
+    if isinstance(value, frozenset | set):
+        return type(value)(without_nul(item) for item in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {
+            field.name: without_nul(getattr(value, field.name))
+            for field in dataclasses.fields(value)
+        }
+        return dataclasses.replace(value, **changes)
+    return value

@@ -523,3 +523,20 @@ def test_a_single_eml_file(tmp_path):
     result = import_path(path)
     assert result.format == "eml" and result.report["created"] == 1
     assert Message.objects.get().original_id == "a1@example.org"
+
+
+def test_nul_characters_anywhere_in_a_mail_are_stored_as_replacement_characters(tmp_path):
+    """No database keeps a NUL in text (PostgreSQL refuses one, in JSON too): a header, a
+    subject, a display name or a body with one imports, the NUL shown as U+FFFD."""
+    raw = (
+        b"From: Ann\x00 Example <ann@example.org>\nTo: ben@example.net\n"
+        b"Subject: Nul\x00here\nX-Odd: a\x00b\nMessage-ID: <nul-1@example.org>\n"
+        b"Date: Mon, 03 Oct 2016 18:35:00 -0400\n\nBody with a \x00 in it.\n"
+    )
+    path = tmp_path / "nul.eml"
+    path.write_bytes(raw)
+    result = import_path(path)
+    assert result.report["created"] == 1
+    message = Message.objects.get()
+    assert message.subject == "Nul\ufffdhere" and "\ufffd" in message.text
+    assert "\x00" not in message.original["headers"]
