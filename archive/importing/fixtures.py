@@ -30,6 +30,7 @@ from archive.importing.fingerprints import (
 )
 from archive.models import LoadedFixture
 from archive.models.base import note_first_publication
+from archive.models.withholdings import reapply_withholdings
 
 DEFAULT_FIXTURES = [Path(settings.BASE_DIR) / "fixtures" / "archive.json"]
 
@@ -49,6 +50,7 @@ class LoadReport:
     replaced: list = field(default_factory=list)  # --overwrite: edited records put back
     recreated: list = field(default_factory=list)  # --overwrite: deleted records made again
     left_out: int = 0  # new fixture records that belong to a record kept deleted
+    withheld_again: list = field(default_factory=list)  # withholdings in force, applied again
 
     def __str__(self):
         lines = [f"created {self.created}, updated {self.updated}, unchanged {self.unchanged}"]
@@ -64,6 +66,11 @@ class LoadReport:
             lines.append(
                 f"left out {_records(self.left_out)} of the fixture that belong to records "
                 "deleted in the admin"
+            )
+        if self.withheld_again:
+            lines.append(
+                f"withheld again {_records(len(self.withheld_again))} the fixture gave back "
+                f"words withheld from: {', '.join(sorted(self.withheld_again))}"
             )
         if self.kept_edited or self.kept_deleted:
             lines.append("(load_archive --overwrite puts the fixture's version back)")
@@ -210,4 +217,6 @@ def load_fixture_files(paths=None, overwrite=False):
             if not untouched:
                 report.replaced.append(natural_key_label(key))
         report.by_model[label] = report.by_model.get(label, 0) + 1
+    # What curators withheld stays withheld, whatever the fixture says.
+    report.withheld_again = reapply_withholdings()
     return report

@@ -25,6 +25,7 @@ from archive.models.corrections import Correction
 from archive.models.messages import Message, Thread
 from archive.models.people import Account, Person
 from archive.models.provenance import Attachment
+from lib.caching import forget_figures
 
 # Sent with (withholding, replace) when words are withheld: each receiver replaces them in what
 # it keeps about the message (replace(text) -> text) and returns {key: {pk: before}} to keep.
@@ -238,6 +239,7 @@ def withhold(message, words, reason, *, scope="", note="", user=None, attachment
     withholding.before, withholding.after = before, after
     withholding.save(update_fields=["before", "after"])
     withholding.withdrawn_releases = withdraw_releases_holding(message)
+    forget_figures()  # the cached figures (home, sources, threads) are made again
     return withholding
 
 
@@ -341,4 +343,58 @@ def release(withholding, user=None):
     message.save()
     withholding.released_at, withholding.released_by = timezone.now(), user
     withholding.save(update_fields=["released_at", "released_by"])
+    forget_figures()
     return kept
+
+
+def reapply_withholdings():
+    """Withhold again, wherever they are back, the words of every withholding in force: a
+    reload of the archive (`load_archive --overwrite`) or a restore writes the records as they
+    were before. Returns the ids of the messages withheld again."""
+    again = []
+    for withholding in Withholding.objects.filter(released_at__isnull=True).select_related(
+        "message__thread"
+    ):
+        message = withholding.message
+        replace = _replacer(withholding.words, withholding.placeholder)
+        changed = [
+            name
+            for name in _message_fields(
+                "" if withholding.scope == Withholding.Scope.ATTACHMENT else withholding.scope
+            )
+            if replace(getattr(message, name)) != getattr(message, name)
+        ]
+        if withholding.scope == Withholding.Scope.ATTACHMENT and withholding.attachment_id:
+            attachment = withholding.attachment
+            if attachment.name != withholding.placeholder or attachment.is_public:
+                attachment.name, attachment.is_public = withholding.placeholder, False
+                attachment.save(update_fields=["name", "is_public"])
+                changed.append("attachment")
+        thread = message.thread
+        thread_fields = [
+            name
+            for name in THREAD_FIELDS
+            if replace(getattr(thread, name)) != getattr(thread, name)
+        ]
+        if withholding.scope in ("", "subject") and thread_fields:
+            for name in thread_fields:
+                setattr(thread, name, replace(getattr(thread, name)))
+            thread.save(update_fields=thread_fields)
+            changed.extend(thread_fields)
+        if not changed:
+            continue
+        for name in changed:
+            if hasattr(message, name) and name not in THREAD_FIELDS:
+                setattr(message, name, replace(getattr(message, name)))
+        words_withheld.send(
+            Withholding,
+            withholding=withholding,
+            replace=replace,
+            words=withholding.words,
+            text_before=getattr(message, "_text_loaded", message.text),
+        )
+        message.save()
+        again.append(message.external_id)
+    if again:
+        forget_figures()
+    return again

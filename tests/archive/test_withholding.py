@@ -298,3 +298,19 @@ def test_an_edit_that_removes_no_personal_data_is_a_correction_as_before(curator
                               text=data["text"].replace("Friday", "Thursday"))  # fmt: skip
     assert answer.status_code == 302
     assert Correction.objects.count() == 1
+
+
+def test_a_reload_of_the_archive_never_brings_withheld_words_back(archive, client, users):
+    m06 = Message.objects.get(external_id="m06")
+    words = " ".join(m06.text.split()[1:3])
+    make_annotation(users["author"], message=m06, visibility="public", quote_exact=words)
+    withhold(m06, words, "third_party")
+    for options in ([], ["--overwrite"]):
+        out = io.StringIO()
+        call_command("load_archive", "fixtures/archive.json", *options, stdout=out)
+        m06.refresh_from_db()
+        assert words not in m06.text, options
+        page = client.get(m06.get_absolute_url()).content.decode()
+        assert words not in page and "[withheld: a third party" in page
+    assert "withheld again 1 record" in out.getvalue()
+    assert Annotation.objects.get(message=m06).quote_exact.startswith("[withheld")
