@@ -8,8 +8,8 @@ from django.views.decorators.http import require_POST
 from archive.models import Event, Message
 from lib.counting import bounded_count
 from lib.keyset import KeysetPaginator
+from lib.rate_limits import within_rate
 
-from .accounts.throttling import within_rate
 from .exports import NOTE_FORMATS, notes_response
 from .feeds import feed_for_list
 from .filters import AnnotationFilter

@@ -117,7 +117,7 @@ AXES_FAILURE_LIMIT = 5
 AXES_ADDRESS_FAILURE_LIMIT = 20
 AXES_ACCOUNT_FAILURE_LIMIT = 30
 AXES_USERNAME_CALLABLE = "annotations.accounts.throttling.attempted_username"
-AXES_CLIENT_IP_CALLABLE = "annotations.accounts.throttling.client_network"
+AXES_CLIENT_IP_CALLABLE = "lib.rate_limits.client_network"
 AXES_COOLOFF_TIME = 1
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address", "username"]
 AXES_RESET_ON_SUCCESS = True
@@ -230,7 +230,7 @@ CACHE_RETRY_SECONDS = int(os.environ.get("BACKCHANNEL_CACHE_RETRY_SECONDS", "30"
 # counting a million rows on every request is what made deep lists slow.
 LIST_COUNT_BOUND = 10_000
 
-# Abuse limits, (actions, seconds), counted in the database (annotations/accounts/throttling.py).
+# Abuse limits, (actions, seconds), counted in the database (lib/rate_limits.py).
 RATE_LIMITS = {
     # Password-reset mails: per e-mail address asked for, and per client address.
     "password_reset_email": (3, 3600),

@@ -17,8 +17,8 @@ import uuid
 from django.db import IntegrityError
 from django.shortcuts import render
 
-from annotations.accounts.throttling import client_address
 from archive.api.errors import storage_full
+from lib.rate_limits import client_address
 
 logger = logging.getLogger(__name__)
 request_logger = logging.getLogger("backchannel.requests")

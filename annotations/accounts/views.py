@@ -13,9 +13,10 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from lib.rate_limits import client_network, too_many, within_rate
+
 from ..models import ApiToken
 from .forms import ApiTokenForm
-from .throttling import client_network, too_many, within_rate
 
 
 class PasswordResetView(auth_views.PasswordResetView):

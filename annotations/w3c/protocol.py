@@ -23,8 +23,8 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.csrf import csrf_exempt
 
 from archive.models import Event
+from lib.rate_limits import within_rate
 
-from ..accounts.throttling import within_rate
 from ..forms import AnnotationForm, SourceLinkFormSet, forms_are_valid
 from ..models import Annotation, ApiToken, ResearchGroup
 from ..views import EditRefused, _save_edit, _save_new

@@ -178,7 +178,7 @@ def test_addresses_of_one_ipv6_network_count_as_one_client(client, users, settin
 
 
 def test_an_ipv4_address_written_as_ipv6_is_the_ipv4_client(rf):
-    from annotations.accounts.throttling import client_network
+    from lib.rate_limits import client_network
 
     request = rf.get("/", REMOTE_ADDR="::ffff:192.0.2.5")
     assert client_network(request) == "192.0.2.5"

@@ -148,7 +148,7 @@ def test_signing_in_and_staying_signed_in_need_no_redis(client, users, redis_ser
 
 @pytest.mark.parametrize("state", ["stopped", "frozen"])
 def test_rate_limits_still_count_without_redis(users, redis_server, settings, state):
-    from annotations.accounts.throttling import within_rate
+    from lib.rate_limits import within_rate
 
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "note_create": (2, 600)}
     assert within_rate("note_create", users["author"].pk)

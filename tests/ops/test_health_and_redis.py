@@ -72,7 +72,7 @@ def test_pages_work_with_the_redis_cache(client, build, redis_cache):
 
 
 def test_rate_limits_are_counted_in_redis(client, users, settings, redis_cache):
-    from annotations.accounts.throttling import within_rate
+    from lib.rate_limits import within_rate
 
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "note_create": (2, 600)}
     assert within_rate("note_create", users["author"].pk)
