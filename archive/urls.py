@@ -1,6 +1,7 @@
 from django.urls import path, register_converter
 
 from archive.views import (
+    care,
     citations,
     data,
     events,
@@ -33,6 +34,8 @@ app_name = "archive"
 
 urlpatterns = [
     path("search/", search.search, name="search"),
+    path("about/", care.context_page, name="context"),
+    path("requests/", care.reader_request, name="reader_request"),
     path("c/<slug:external_id>/", home.collection_detail, name="collection_detail"),
     path("feeds/records.atom", feeds.RecordsFeed(), name="records_feed"),
     path("messages/", messages.message_list, name="message_list"),

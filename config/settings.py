@@ -238,6 +238,8 @@ RATE_LIMITS = {
     # New notes and reports to the curators, per signed-in user.
     "note_create": (30, 600),
     "flag_create": (20, 3600),
+    # Readers' takedown and correction requests, per client network (no account needed).
+    "reader_request": (5, 3600),
 }
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -385,6 +387,10 @@ ARCHIVE_INTRO = os.environ.get(
     "its sources, says whether its text is verbatim, an excerpt or our summary, and gives its "
     "date only as precisely as the sources do.",
 )
+
+# The archive's context page (/about/), linked from every page: Markdown, from this file when
+# set, else our own text (archive/views/care.py). Say how the texts were obtained and verified.
+ARCHIVE_CONTEXT_FILE = os.environ.get("ARCHIVE_CONTEXT_FILE", "")
 
 # One JSON line per request (backchannel.requests, at INFO) and per warning or error, on stderr.
 LOGGING = {

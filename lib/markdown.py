@@ -29,11 +29,14 @@ _markdown = MarkdownIt(
 ).disable("image")
 
 
-def render_markdown(source):
+def render_markdown(source, headings_from=3):
+    """Safe HTML of Markdown; its headings start at h<headings_from> (h3 in a note, whose page
+    has its own h1 and h2; a page of its own may start at h2)."""
     html = _markdown.render(source or "")
+    tags = ALLOWED_TAGS | {f"h{level}" for level in range(headings_from, 7)}
     return nh3.clean(
         html,
-        tags=ALLOWED_TAGS,
+        tags=tags,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
         link_rel="nofollow ugc noopener",

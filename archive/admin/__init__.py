@@ -7,5 +7,6 @@ from archive.admin import (  # noqa: F401
     imports,
     personal_data,
     records,
+    requests,
     withholdings,
 )

@@ -22,6 +22,7 @@ from archive.models.provenance import (
     ImportUpload,
     LoadedFixture,
 )
+from archive.models.requests import ReaderRequest, ReaderRequestEvent
 from archive.models.search_index import (
     EventSearchEntry,
     MessageSearchEntry,
@@ -60,6 +61,8 @@ __all__ = [
     "PersonalDataHit",
     "PersonSearchEntry",
     "PublishingQuerySet",
+    "ReaderRequest",
+    "ReaderRequestEvent",
     "SensitiveTerm",
     "Source",
     "SourceSearchEntry",

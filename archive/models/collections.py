@@ -60,6 +60,12 @@ class Collection(models.Model):
         "curator named by none curates every collection.",
     )
     created = models.DateTimeField(default=timezone.now)
+    noindex = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="Ask search engines not to index its page (robots noindex; left out of the "
+        "sitemap).",
+    )
 
     objects = CollectionQuerySet.as_manager()
 
@@ -97,6 +103,11 @@ class Collection(models.Model):
 def default_collection():
     """The collection a conversation or an event belongs to when none is named: the site's
     first (made with the archive's title and introduction when there is none yet)."""
+    # Only its key is read: a migration altering a field with this default calls it with the
+    # table as it was then, without the columns added to Collection since.
+    found = Collection.objects.filter(external_id=DEFAULT_COLLECTION).values_list("pk", flat=True)
+    if found:
+        return found[0]
     collection, _ = Collection.objects.get_or_create(
         external_id=DEFAULT_COLLECTION,
         defaults={"title": settings.ARCHIVE_TITLE, "introduction": settings.ARCHIVE_INTRO},

@@ -50,6 +50,12 @@ class Event(DatedRecord, AuthenticityRecord):
     messages = models.ManyToManyField(Message, related_name="events", blank=True)
     sources = models.ManyToManyField(Source, related_name="events")
     is_published = models.BooleanField(default=True)
+    noindex = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="Ask search engines not to index its page (robots noindex; left out of the "
+        "sitemap).",
+    )
     first_published_at = first_published_field()
 
     objects = ExternalIdManager.from_queryset(EventQuerySet)()
@@ -83,6 +89,11 @@ class Event(DatedRecord, AuthenticityRecord):
                 condition=Q(is_published=True, first_published_at__isnull=False),
             ),
         ]
+
+    @property
+    def is_noindex(self):
+        """Whether its page asks not to be indexed: it, or its collection."""
+        return self.noindex or self.collection.noindex
 
     def __str__(self):
         return f"{self.external_id}: {self.title}"

@@ -284,6 +284,12 @@ class Message(DatedRecord, AuthenticityRecord):
     sources = models.ManyToManyField(Source, related_name="messages")
     is_published = models.BooleanField(default=True)
     first_published_at = first_published_field()
+    noindex = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="Ask search engines not to index its page (robots noindex; left out of the "
+        "sitemap).",
+    )
     # Provenance of an imported message (archive/importing/): the batch, the identifier the
     # original file gave it, and its original unparsed form. Written once, never edited.
     import_batch = models.ForeignKey(
@@ -415,6 +421,12 @@ class Message(DatedRecord, AuthenticityRecord):
             (model, [c for c in model_constraints if c.name != "message_unique_position"])
             for model, model_constraints in constraints
         ]
+
+    @property
+    def is_noindex(self):
+        """Whether its page asks not to be indexed: it, its import batch or its collection."""
+        batch = self.import_batch
+        return self.noindex or bool(batch and batch.noindex) or self.thread.collection.noindex
 
     def save(self, *args, **kwargs):
         note_first_publication(self)

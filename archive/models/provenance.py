@@ -53,6 +53,12 @@ class ImportBatch(AuthenticityRecord):
     undone_at = models.DateTimeField(null=True, blank=True)
     undone_by_name = models.CharField(max_length=200, blank=True)
 
+    noindex = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="Ask search engines not to index its page (robots noindex; left out of the "
+        "sitemap).",
+    )
     objects = ImportBatchQuerySet.as_manager()
 
     class Meta:

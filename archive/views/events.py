@@ -19,15 +19,19 @@ from archive.views.notes import annotation_form_context, notes_context
 
 def event_detail(request, slug):
     """Anyone: one published event with participants, messages and sources."""
-    events = Event.objects.public().prefetch_related(
-        "participants",
-        "sources",
-        "corrections",
-        Prefetch(
-            "messages",
-            queryset=Message.objects.public().select_related("sender__person").chronological(),
-        ),
-        *discrepancies_prefetch(),
+    events = (
+        Event.objects.public()
+        .select_related("collection")
+        .prefetch_related(
+            "participants",
+            "sources",
+            "corrections",
+            Prefetch(
+                "messages",
+                queryset=Message.objects.public().select_related("sender__person").chronological(),
+            ),
+            *discrepancies_prefetch(),
+        )
     )
     event = events.filter(slug=slug).first()
     if event is None:
@@ -52,4 +56,6 @@ def event_detail(request, slug):
         },
     )
     response["Link"] = annotation_service_link(request)
+    if event.is_noindex:
+        response["X-Robots-Tag"] = "noindex"
     return response

@@ -81,7 +81,12 @@ def message_list(request):
 def _message_detail_queryset():
     return (
         Message.objects.public()
-        .select_related("sender__person", "thread", "in_reply_to__sender__person", "import_batch")
+        .select_related(
+            "sender__person",
+            "thread__collection",
+            "in_reply_to__sender__person",
+            "import_batch",
+        )
         .prefetch_related(
             "recipients__person",
             "sources",
@@ -147,6 +152,8 @@ def message_detail(request, external_id):
     )
     # Where annotation clients may post notes on this page (W3C Web Annotation Protocol).
     response["Link"] = annotation_service_link(request)
+    if message.is_noindex:
+        response["X-Robots-Tag"] = "noindex"
     return response
 
 

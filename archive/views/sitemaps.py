@@ -37,12 +37,25 @@ class StaticPagesSitemap(ArchiveSitemap):
 
 class MessageSitemap(ArchiveSitemap):
     def items(self):
-        return Message.objects.public().only("external_id").order_by("external_id")
+        return (
+            Message.objects.public()
+            .exclude(noindex=True)
+            .exclude(import_batch__noindex=True)
+            .exclude(thread__collection__noindex=True)
+            .only("external_id")
+            .order_by("external_id")
+        )
 
 
 class EventSitemap(ArchiveSitemap):
     def items(self):
-        return Event.objects.public().only("slug").order_by("external_id")
+        return (
+            Event.objects.public()
+            .exclude(noindex=True)
+            .exclude(collection__noindex=True)
+            .only("slug")
+            .order_by("external_id")
+        )
 
 
 class ThreadSitemap(ArchiveSitemap):
