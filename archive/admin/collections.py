@@ -30,7 +30,16 @@ class CollectionAdmin(admin.ModelAdmin):
     search_fields = ["title", "external_id"]
     prepopulated_fields = {"external_id": ["title"]}
     filter_horizontal = ["curators"]
-    fields = ["title", "external_id", "introduction", "licence", "citation", "position", "curators"]
+    fields = [
+        "title",
+        "external_id",
+        "introduction",
+        "licence",
+        "citation",
+        "position",
+        "noindex",
+        "curators",
+    ]
 
     def get_queryset(self, request):
         return super().get_queryset(request) & Collection.objects.curated_by(request.user)

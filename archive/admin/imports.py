@@ -116,7 +116,7 @@ class ImportBatchAdmin(CuratedCollections, admin.ModelAdmin):
     ]
     list_filter = ["format"]
     search_fields = ["file_name", "sha256"]
-    actions = ["publish_batches", "unpublish_batches"]
+    actions = ["publish_batches", "unpublish_batches", "noindex_batches", "index_batches"]
     readonly_fields = [
         "file_name",
         "file_size",
@@ -203,6 +203,16 @@ class ImportBatchAdmin(CuratedCollections, admin.ModelAdmin):
         count = Message.objects.filter(import_batch__in=queryset).update(is_published=False)
         forget_figures()
         self.message_user(request, f"Unpublished {count} message(s).", messages.SUCCESS)
+
+    @admin.action(description="Ask search engines not to index the selected batches' messages")
+    def noindex_batches(self, request, queryset):
+        count = queryset.update(noindex=True)
+        self.message_user(request, f"{count} batch(es) marked noindex.", messages.SUCCESS)
+
+    @admin.action(description="Let search engines index the selected batches' messages again")
+    def index_batches(self, request, queryset):
+        count = queryset.update(noindex=False)
+        self.message_user(request, f"{count} batch(es) may be indexed again.", messages.SUCCESS)
 
     def get_actions(self, request):
         # The batches' own changes are refused (read-only), but publishing their messages is a

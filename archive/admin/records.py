@@ -484,6 +484,7 @@ class MessageAdmin(
                     "recipients",
                     "in_reply_to",
                     "is_published",
+                    "noindex",
                     public_link,
                 ]
             },
