@@ -53,6 +53,9 @@ PAGE_PARAMETERS = {
     "archive:person_list": [*PersonFilter.base_filters, "cursor", "format"],
     "archive:source_list": [*SourceFilter.base_filters, "format"],
     "archive:data": [STRAY],
+    "archive:context": [STRAY],
+    # The request form takes the record (and the kind) it is about from its link.
+    "archive:reader_request": ["record", "kind"],
     "archive:records_feed": ["collection"],
     "annotations:list": [*AnnotationFilter.base_filters, "cursor", "mine", "format"],
     "annotations:feed": [STRAY],
