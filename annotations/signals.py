@@ -41,7 +41,8 @@ def reanchor_annotations(sender, instance, created, **kwargs):
             was = (annotation.quote_start, annotation.quote_end, annotation.is_orphaned)
             annotation.anchor(instance.text)
             changed = was != (annotation.quote_start, annotation.quote_end, annotation.is_orphaned)
-            if changed:
+            # A withholding moves quotes too, but it is no correction: no notice says so.
+            if changed and not getattr(instance, "saved_by_withholding", False):
                 annotation.anchor_changed_at = now
             if annotation.save_anchor(also=["anchor_changed_at"] if changed else []):
                 break

@@ -235,6 +235,7 @@ def withhold(message, words, reason, *, scope="", note="", user=None, attachment
     for _receiver, kept in answers:
         for key, (was, now) in (kept or {}).items():
             before[key], after[key] = was, now
+    message.saved_by_withholding = True  # (annotations/signals.py: no "corrected" notice)
     message.save()
     withholding.before, withholding.after = before, after
     withholding.save(update_fields=["before", "after"])
@@ -340,6 +341,7 @@ def release(withholding, user=None):
         Withholding, withholding=withholding, again=again
     ):
         kept += count or 0
+    message.saved_by_withholding = True  # (annotations/signals.py: no "corrected" notice)
     message.save()
     withholding.released_at, withholding.released_by = timezone.now(), user
     withholding.save(update_fields=["released_at", "released_by"])
@@ -383,6 +385,7 @@ def reapply_withholdings():
             changed.extend(thread_fields)
         if not changed:
             continue
+        text_before = message.text
         for name in changed:
             if hasattr(message, name) and name not in THREAD_FIELDS:
                 setattr(message, name, replace(getattr(message, name)))
@@ -391,8 +394,9 @@ def reapply_withholdings():
             withholding=withholding,
             replace=replace,
             words=withholding.words,
-            text_before=getattr(message, "_text_loaded", message.text),
+            text_before=text_before,
         )
+        message.saved_by_withholding = True  # (annotations/signals.py: no "corrected" notice)
         message.save()
         again.append(message.external_id)
     if again:

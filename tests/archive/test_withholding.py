@@ -314,3 +314,14 @@ def test_a_reload_of_the_archive_never_brings_withheld_words_back(archive, clien
         assert words not in page and "[withheld: a third party" in page
     assert "withheld again 1 record" in out.getvalue()
     assert Annotation.objects.get(message=m06).quote_exact.startswith("[withheld")
+
+
+def test_a_note_whose_quote_moved_with_a_withholding_is_not_told_of_a_correction(mail, users):
+    note = make_annotation(users["author"], message=mail, visibility="public",
+                           quote_exact="before Friday")  # fmt: skip
+    withhold(mail, PHONE, "contact")
+    note.refresh_from_db()
+    assert note.quote_start == mail.text.index("before Friday") - len(PHONE) + len(
+        "[withheld: personal contact details]"
+    )
+    assert note.anchor_changed_at is None and not note.is_orphaned
