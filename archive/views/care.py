@@ -55,7 +55,12 @@ def context_page(request):
 
 class ReaderRequestForm(forms.ModelForm):
     # Left empty by people; bots fill every field.
-    website = forms.CharField(required=False, label="Leave this empty", max_length=200)
+    website = forms.CharField(
+        required=False,
+        label="Leave this empty",
+        max_length=200,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
 
     class Meta:
         model = ReaderRequest
@@ -68,6 +73,7 @@ class ReaderRequestForm(forms.ModelForm):
             "email": "Your e-mail address (for the answer; never published)",
         }
         widgets = {"text": forms.Textarea(attrs={"rows": 6})}
+        help_texts = {"email": "", "text": "", "record": "", "name": ""}
 
     def clean_record(self):
         record = " ".join(self.cleaned_data["record"].split())
