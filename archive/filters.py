@@ -329,6 +329,9 @@ def date_range_filters():
 class EventFilter(django_filters.FilterSet):
     q = words_filter("Words in title or description")
     kind = django_filters.ChoiceFilter(choices=Event.Kind.choices, label="Kind")
+    authenticity = django_filters.ChoiceFilter(
+        choices=Authenticity.choices, label="Authenticity", empty_label="Any"
+    )
     person = RecordChoiceFilter(
         # Scoped like the list: people taking part in a published event.
         queryset=Person.objects.filter(
@@ -342,7 +345,7 @@ class EventFilter(django_filters.FilterSet):
 
     class Meta:
         model = Event
-        fields = ["q", "kind", "person", "collection", "date_from", "date_to"]
+        fields = ["q", "kind", "authenticity", "person", "collection", "date_from", "date_to"]
         form = DateRangeForm
 
     def filter_words(self, queryset, name, value):

@@ -22,7 +22,15 @@ from archive.importing import csv_reader
 from archive.importing import formats as import_formats
 from archive.importing.tasks import pending_root, queue, read_progress, remove_stale_uploads
 from archive.importing.undo import UndoRefused, undo_batch, what_depends_on
-from archive.models import Attachment, Collection, ImportBatch, ImportUpload, Message, Thread
+from archive.models import (
+    Attachment,
+    Authenticity,
+    Collection,
+    ImportBatch,
+    ImportUpload,
+    Message,
+    Thread,
+)
 from archive.models.collections import is_limited_curator
 from archive.models.personal_data import undecided
 from lib.caching import forget_figures
@@ -277,6 +285,7 @@ class ImportBatchAdmin(CuratedCollections, admin.ModelAdmin):
             threads=threads,
             blockers=what_depends_on(batch),
             personal_data_waiting=undecided().filter(message__import_batch=batch).count(),
+            authenticity_choices=Authenticity.choices,
             may_publish=may_publish,
             may_undo=may_undo,
         )
@@ -308,6 +317,24 @@ class ImportBatchAdmin(CuratedCollections, admin.ModelAdmin):
                 count = selected.update(is_published=False)
             forget_figures()
             messages.success(request, f"{action.capitalize()}ed {count} message(s).")
+            return here
+        if action == "authenticity":
+            if not may_publish:
+                raise PermissionDenied
+            status = request.POST.get("authenticity", "")
+            evidence = request.POST.get("authenticity_evidence", "").strip()
+            if status not in Authenticity.values:
+                messages.error(request, "Choose one of the statuses listed.")
+                return here
+            if "\x00" in evidence:
+                messages.error(request, "The evidence holds a NUL character.")
+                return here
+            batch.set_authenticity(status, evidence, request.user)
+            batch.save(update_fields=["authenticity", "authenticity_evidence",
+                                      "authenticity_set_by", "authenticity_set_at"])  # fmt: skip
+            messages.success(
+                request, f"The batch is now {batch.get_authenticity_display()}, by you."
+            )
             return here
         if action == "undo":
             if not may_undo:

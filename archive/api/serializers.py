@@ -331,6 +331,9 @@ class EventSerializer(Ref, DatedSerializer):
     title = serializers.CharField()
     collection = CollectionIdField(source="collection_id")
     kind = serializers.ChoiceField(choices=Event.Kind.choices)
+    authenticity = serializers.SerializerMethodField(
+        help_text='How the event is known: "status", its "label" and the "evidence" in words.'
+    )
     description = serializers.CharField()
     participants = PersonRef(many=True)
     messages = MessageRef(many=True, help_text="Published messages it concerns.")
@@ -339,6 +342,24 @@ class EventSerializer(Ref, DatedSerializer):
     note_count = serializers.IntegerField(
         source="annotation_count", help_text="Public notes on it."
     )
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "required": ["status", "label", "evidence"],
+            "properties": {
+                "status": {"type": "string", "enum": list(Authenticity.values)},
+                "label": {"type": "string"},
+                "evidence": {"type": "string"},
+            },
+        }
+    )
+    def get_authenticity(self, event):
+        return {
+            "status": event.authenticity,
+            "label": event.get_authenticity_display(),
+            "evidence": event.authenticity_evidence,
+        }
 
 
 class PersonSerializer(Ref):

@@ -293,6 +293,8 @@ EVENT_COLUMNS = [
     Column("url", _permalink),
     Column("title", lambda e, base: e.title),
     Column("kind", lambda e, base: e.kind),
+    Column("authenticity", lambda e, base: e.authenticity),
+    Column("authenticity_evidence", lambda e, base: e.authenticity_evidence),
     Column("date_earliest", lambda e, base: _iso(e.date_earliest)),
     Column("date_latest", lambda e, base: _iso(e.date_latest)),
     Column("date", lambda e, base: e.date_display),

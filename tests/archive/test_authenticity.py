@@ -124,3 +124,31 @@ def test_the_curated_archive_is_confirmed_by_a_party_and_filterable(archive, cli
     assert client.get("/api/messages/?authenticity=disputed").json()["results"] == []
     page = client.get("/messages/m01/").content.decode()
     assert "confirmed by a party" in page
+
+
+def test_a_batch_carries_a_status_its_messages_show(curator_client, client, tmp_path, curator):
+    raw = samples.email_bytes("b@example.org", "a@example.org", "b@example.net", "Hi", WHEN,
+                              "Hello.\n")  # fmt: skip
+    message = imported(tmp_path, raw)
+    url = f"/admin/archive/importbatch/{message.import_batch_id}/review/"
+    assert "Authenticity of this batch" in curator_client.get(url).content.decode()
+    curator_client.post(url, {"action": "authenticity", "authenticity": "corroborated",
+                              "authenticity_evidence": "Given by two sources who agree."})  # fmt: skip
+    message.import_batch.refresh_from_db()
+    batch = message.import_batch
+    assert batch.authenticity == "corroborated" and batch.authenticity_set_by == curator
+    page = client.get(message.get_absolute_url()).content.decode()
+    assert "corroborated by sources</strong>: Given by two sources who agree." in page
+    curator_client.post(url, {"action": "authenticity", "authenticity": "certain"})
+    batch.refresh_from_db()
+    assert batch.authenticity == "corroborated"  # an unknown status changes nothing
+
+
+def test_an_event_shows_its_status_and_the_api_gives_it(archive, client):
+    from archive.models import Event
+
+    event = Event.objects.public().first()
+    assert event.authenticity == Authenticity.CORROBORATED
+    assert "corroborated by sources" in client.get(event.get_absolute_url()).content.decode()
+    answer = client.get(f"/api/events/{event.external_id}/").json()
+    assert answer["authenticity"]["status"] == "corroborated"
