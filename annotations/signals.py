@@ -75,7 +75,12 @@ def withhold_in_notes(sender, withholding, replace, words, text_before, **kwargs
     becomes the placeholder, and so does the body's and every revision's copy; the note stays.
     Returns what each held before, for the release."""
     before, after, revisions_before, revisions_after = {}, {}, {}, {}
-    for note in Annotation.objects.filter(message=withholding.message_id):
+    on_record = (
+        {"message": withholding.message_id}
+        if withholding.message_id
+        else {"event": withholding.event_id}
+    )
+    for note in Annotation.objects.filter(**on_record):
         was = {name: getattr(note, name) for name in QUOTE_FIELDS}
         now = {name: replace(value) for name, value in was.items()}
         quote = _quote_around(note, text_before, words, replace)

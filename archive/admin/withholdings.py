@@ -5,10 +5,11 @@ and release it. Only curators reach it; the words are shown here and nowhere rea
 from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
+from django.db.models import Q
 
-from archive.admin.collections import CuratedCollections
 from archive.models import Withholding
-from archive.models.withholdings import WithholdingError, release, withhold
+from archive.models.collections import is_limited_curator
+from archive.models.withholdings import WithholdingError, release, withhold, withhold_event
 
 
 class _DryRun(Exception):
@@ -18,7 +19,7 @@ class _DryRun(Exception):
 class WithholdingForm(forms.ModelForm):
     class Meta:
         model = Withholding
-        fields = ["message", "words", "scope", "attachment", "reason", "reason_note"]
+        fields = ["message", "event", "words", "scope", "attachment", "reason", "reason_note"]
         help_texts = {
             "words": "The exact words, as the message writes them (every place in the message "
             "that holds them is withheld). Leave empty to withhold the whole field chosen below.",
@@ -27,8 +28,20 @@ class WithholdingForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        message = cleaned.get("message")
-        if message is None or self.errors:
+        message, event = cleaned.get("message"), cleaned.get("event")
+        if self.errors:
+            return cleaned
+        if (message is None) == (event is None):
+            raise forms.ValidationError("Choose the message, or the event, to withhold from.")
+        if event is not None:
+            try:
+                with transaction.atomic():
+                    withhold_event(event, cleaned.get("words", ""), cleaned.get("reason", ""))
+                    raise _DryRun
+            except _DryRun:
+                pass
+            except WithholdingError as error:
+                raise forms.ValidationError(str(error)) from None
             return cleaned
         scope = cleaned.get("scope") or ""
         attachment = cleaned.get("attachment")
@@ -63,14 +76,24 @@ def release_withholdings(modeladmin, request, queryset):
 
 
 @admin.register(Withholding)
-class WithholdingAdmin(CuratedCollections, admin.ModelAdmin):
-    collection_path = "message__thread__collection"
+class WithholdingAdmin(admin.ModelAdmin):
     form = WithholdingForm
-    list_display = ["pk", "message", "scope", "reason", "created", "created_by", "released_at"]
+
+    def get_queryset(self, request):
+        # A limited curator's: withholdings of their collections' messages and events.
+        queryset = super().get_queryset(request)
+        if not is_limited_curator(request.user):
+            return queryset
+        return queryset.filter(
+            Q(message__thread__collection__curators=request.user)
+            | Q(event__collection__curators=request.user)
+        ).distinct()
+
+    list_display = ["pk", "record", "scope", "reason", "created", "created_by", "released_at"]
     list_filter = ["reason", "scope", ("released_at", admin.EmptyFieldListFilter)]
-    list_select_related = ["message", "created_by"]
+    list_select_related = ["message", "event", "created_by"]
     search_fields = ["message__external_id", "words", "reason_note"]
-    raw_id_fields = ["message", "attachment"]
+    raw_id_fields = ["message", "event", "attachment"]
     actions = [release_withholdings]
 
     def get_readonly_fields(self, request, obj=None):
@@ -87,6 +110,11 @@ class WithholdingAdmin(CuratedCollections, admin.ModelAdmin):
         if change:
             return
         data = form.cleaned_data
+        if data.get("event") is not None:
+            made = withhold_event(data["event"], data.get("words", ""), data["reason"],
+                                  note=data.get("reason_note", ""), user=request.user)  # fmt: skip
+            self._after(request, obj, made)
+            return
         made = withhold(
             data["message"],
             data.get("words", ""),
@@ -96,6 +124,9 @@ class WithholdingAdmin(CuratedCollections, admin.ModelAdmin):
             note=data.get("reason_note", ""),
             user=request.user,
         )
+        self._after(request, obj, made)
+
+    def _after(self, request, obj, made):
         for version in made.withdrawn_releases:
             self.message_user(
                 request,

@@ -22,9 +22,11 @@ from django.dispatch import Signal
 from django.utils import timezone
 
 from archive.models.corrections import Correction
+from archive.models.events import Event
 from archive.models.messages import Message, Thread
 from archive.models.people import Account, Person
 from archive.models.provenance import Attachment
+from archive.models.slugs import event_slug
 from lib.caching import forget_figures
 
 # Sent with (withholding, replace) when words are withheld: each receiver replaces them in what
@@ -38,6 +40,7 @@ MESSAGE_JSON_FIELDS = ("mail_headers", "original", "links")
 THREAD_FIELDS = ("title", "description")
 ACCOUNT_FIELDS = ("handle", "note")
 PERSON_FIELDS = ("name", "description")
+EVENT_FIELDS = ("title", "description", "time_note")
 
 
 class WithholdingError(ValueError):
@@ -60,7 +63,12 @@ class Withholding(models.Model):
         SUMMARY = "summary", "the summary"
         ATTACHMENT = "attachment", "an attachment"
 
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="withholdings")
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, null=True, blank=True, related_name="withholdings"
+    )
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, null=True, blank=True, related_name="withholdings"
+    )
     scope = models.CharField(max_length=20, choices=Scope.choices, blank=True, default="")
     attachment = models.ForeignKey(
         Attachment, on_delete=models.CASCADE, null=True, blank=True, related_name="withholdings"
@@ -86,10 +94,21 @@ class Withholding(models.Model):
 
     class Meta:
         ordering = ["created", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(message__isnull=False) & models.Q(event__isnull=True))
+                | (models.Q(message__isnull=True) & models.Q(event__isnull=False)),
+                name="withholding_of_one_record",
+            ),
+        ]
 
     def __str__(self):
         state = "released" if self.released_at else "in force"
-        return f"Withholding {self.pk} on {self.message.external_id} ({state})"
+        return f"Withholding {self.pk} on {self.record.external_id} ({state})"
+
+    @property
+    def record(self):
+        return self.message if self.message_id else self.event
 
     @property
     def placeholder(self):
@@ -244,19 +263,75 @@ def withhold(message, words, reason, *, scope="", note="", user=None, attachment
     return withholding
 
 
-def withdraw_releases_holding(message):
-    """Withdraw every dataset release that may hold the message as it was (the whole site's,
-    or its collection's, made since it was first published): its file is removed at once, as
+@transaction.atomic
+def withhold_event(event, words, reason, *, note="", user=None):
+    """Withhold `words` of an event (its title, description and time note, its corrections and
+    the notes on it); a title's words leave its page's address too (a new slug: the old one
+    still leads to it). Returns the Withholding; WithholdingError when nothing is withheld."""
+    if reason not in Withholding.Reason.values:
+        choices = ", ".join(Withholding.Reason.values)
+        raise WithholdingError(f"Give a reason: one of {choices}.")
+    if not words:
+        raise WithholdingError("Give the exact words to withhold.")
+    mark = placeholder(reason)
+    if words in mark:
+        raise WithholdingError("Those words are the placeholder's own.")
+    event = Event.objects.select_for_update().get(pk=event.pk)
+    replace = _replacer(words, mark)
+    changed = {name: getattr(event, name) for name in EVENT_FIELDS
+               if _holds(getattr(event, name), words)}  # fmt: skip
+    if not changed:
+        raise WithholdingError("These words are not in it (they must match exactly).")
+    now = {name: replace(value) for name, value in changed.items()}
+    if "title" in changed:
+        changed["slug"] = event.slug
+        now["slug"] = event_slug(event.external_id, now["title"])
+    for name, value in now.items():
+        setattr(event, name, value)
+    before, after = {"event": changed}, {"event": now}
+    corrections = {}
+    for correction in Correction.objects.filter(event=event):
+        if _holds(correction.changes, words):
+            corrections[str(correction.pk)] = correction.changes
+            correction.changes = replace(correction.changes)
+            correction.save(update_fields=["changes"])
+    before["corrections"] = corrections
+    after["corrections"] = {pk: replace(changes) for pk, changes in corrections.items()}
+    withholding = Withholding.objects.create(
+        event=event, words=words, reason=reason, reason_note=note, created_by=user
+    )
+    answers = words_withheld.send(
+        Withholding,
+        withholding=withholding,
+        replace=replace,
+        words=words,
+        text_before=changed.get("description", event.description),
+    )
+    for _receiver, kept in answers:
+        for key, (was, now_kept) in (kept or {}).items():
+            before[key], after[key] = was, now_kept
+    event.save()
+    withholding.before, withholding.after = before, after
+    withholding.save(update_fields=["before", "after"])
+    withholding.withdrawn_releases = withdraw_releases_holding(event)
+    forget_figures()
+    return withholding
+
+
+def withdraw_releases_holding(record):
+    """Withdraw every dataset release that may hold the message or event as it was (the whole
+    site's, or its collection's, made since it was first published): its file is removed at once, as
     it holds words now withheld; the row stays, listed as withdrawn. Returns their versions."""
     from archive.exports.release import releases_dir
     from archive.models.provenance import DatasetRelease
 
-    if message.first_published_at is None:
+    if record.first_published_at is None:
         return []
+    collection = record.collection_id if isinstance(record, Event) else record.thread.collection_id
     releases = DatasetRelease.objects.filter(
-        models.Q(collection__isnull=True) | models.Q(collection=message.thread.collection_id),
+        models.Q(collection__isnull=True) | models.Q(collection=collection),
         withdrawn_at__isnull=True,
-        created__gte=message.first_published_at,
+        created__gte=record.first_published_at,
     )
     withdrawn = []
     for found in releases:
@@ -298,6 +373,7 @@ def release(withholding, user=None):
     later = list(
         Withholding.objects.filter(
             message=withholding.message_id,
+            event=withholding.event_id,
             released_at__isnull=True,
             created__gt=withholding.created,
         ).exclude(pk=withholding.pk)
@@ -309,25 +385,27 @@ def release(withholding, user=None):
         return value
 
     kept = 0
-    message = Message.objects.select_for_update().get(pk=withholding.message_id)
-    for name, was in withholding.before.get("message", {}).items():
-        now = withholding.after["message"][name]
-        if again(now) == getattr(message, name):
-            setattr(message, name, again(was))
+    key = "message" if withholding.message_id else "event"
+    model = Message if withholding.message_id else Event
+    record = model.objects.select_for_update().get(pk=withholding.record.pk)
+    for name, was in withholding.before.get(key, {}).items():
+        now = withholding.after[key][name]
+        if again(now) == getattr(record, name):
+            setattr(record, name, again(was))
         else:
             kept += 1
-    for key, model in MODELS.items():
-        for pk, was in withholding.before.get(key, {}).items():
-            record = model.objects.select_for_update().filter(pk=pk).first()
-            if record is None:
+    for part, part_model in MODELS.items():
+        for pk, was in withholding.before.get(part, {}).items():
+            related = part_model.objects.select_for_update().filter(pk=pk).first()
+            if related is None:
                 continue
-            now = withholding.after[key][pk]
-            fields = [name for name in was if getattr(record, name) == again(now[name])]
+            now = withholding.after[part][pk]
+            fields = [name for name in was if getattr(related, name) == again(now[name])]
             kept += len(was) - len(fields)
             for name in fields:
-                setattr(record, name, again(was[name]))
+                setattr(related, name, again(was[name]))
             if fields:
-                record.save(update_fields=fields)
+                related.save(update_fields=fields)
     for pk, was in withholding.before.get("corrections", {}).items():
         correction = Correction.objects.filter(pk=pk).first()
         if correction is not None and correction.changes == again(
@@ -341,8 +419,8 @@ def release(withholding, user=None):
         Withholding, withholding=withholding, again=again
     ):
         kept += count or 0
-    message.saved_by_withholding = True  # (annotations/signals.py: no "corrected" notice)
-    message.save()
+    record.saved_by_withholding = True  # (annotations/signals.py: no "corrected" notice)
+    record.save()
     withholding.released_at, withholding.released_by = timezone.now(), user
     withholding.save(update_fields=["released_at", "released_by"])
     forget_figures()
@@ -354,9 +432,23 @@ def reapply_withholdings():
     reload of the archive (`load_archive --overwrite`) or a restore writes the records as they
     were before. Returns the ids of the messages withheld again."""
     again = []
-    for withholding in Withholding.objects.filter(released_at__isnull=True).select_related(
-        "message__thread"
-    ):
+    for withholding in Withholding.objects.filter(
+        released_at__isnull=True, event__isnull=False
+    ).select_related("event"):
+        event, replace = withholding.event, _replacer(withholding.words, withholding.placeholder)
+        fields = [
+            name for name in EVENT_FIELDS if replace(getattr(event, name)) != getattr(event, name)
+        ]
+        if fields:
+            for name in fields:
+                setattr(event, name, replace(getattr(event, name)))
+            if "title" in fields:
+                event.slug = event_slug(event.external_id, event.title)
+            event.save()
+            again.append(event.external_id)
+    for withholding in Withholding.objects.filter(
+        released_at__isnull=True, message__isnull=False
+    ).select_related("message__thread"):
         message = withholding.message
         replace = _replacer(withholding.words, withholding.placeholder)
         changed = [

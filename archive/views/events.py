@@ -10,6 +10,7 @@ from annotations.w3c.protocol import annotation_service_link
 from archive.models import (
     Event,
     Message,
+    Withholding,
 )
 from archive.models.slugs import external_ids_in_slug
 from archive.views.citations import cite_context
@@ -26,6 +27,13 @@ def event_detail(request, slug):
             "participants",
             "sources",
             "corrections",
+            Prefetch(
+                "withholdings",
+                queryset=Withholding.objects.filter(released_at__isnull=True).only(
+                    "event_id", "created", "reason", "scope"
+                ),
+                to_attr="withholdings_in_force",
+            ),
             Prefetch(
                 "messages",
                 queryset=Message.objects.public().select_related("sender__person").chronological(),

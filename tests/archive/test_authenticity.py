@@ -132,8 +132,9 @@ def test_a_batch_carries_a_status_its_messages_show(curator_client, client, tmp_
     message = imported(tmp_path, raw)
     url = f"/admin/archive/importbatch/{message.import_batch_id}/review/"
     assert "Authenticity of this batch" in curator_client.get(url).content.decode()
+    evidence = "Given by two sources who agree."
     curator_client.post(url, {"action": "authenticity", "authenticity": "corroborated",
-                              "authenticity_evidence": "Given by two sources who agree."})  # fmt: skip
+                              "authenticity_evidence": evidence})  # fmt: skip
     message.import_batch.refresh_from_db()
     batch = message.import_batch
     assert batch.authenticity == "corroborated" and batch.authenticity_set_by == curator

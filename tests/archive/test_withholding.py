@@ -325,3 +325,29 @@ def test_a_note_whose_quote_moved_with_a_withholding_is_not_told_of_a_correction
         "[withheld: personal contact details]"
     )
     assert note.anchor_changed_at is None and not note.is_orphaned
+
+
+def test_an_events_words_leave_its_page_its_address_and_its_notes(archive, client, users):
+    from archive.models import Event
+
+    event = Event.objects.public().exclude(description="").first()
+    title, old_slug = event.title, event.slug
+    words = max(title.split(), key=len)
+    make_annotation(users["author"], event=event, visibility="public", body=f"About {words}.")
+    out = io.StringIO()
+    call_command("withhold", event.external_id, words, "--reason", "legal", stdout=out)
+    assert "[withheld: legal reasons]" in out.getvalue()
+    event.refresh_from_db()
+    assert words not in event.title and old_slug != event.slug
+    body = client.get(event.get_absolute_url()).content.decode()
+    assert title not in body and "[withheld: legal reasons]" in body and "Withheld on" in body
+    assert client.get(f"/events/{old_slug}/").status_code == 301  # the old address leads on
+    assert words not in client.get(f"/api/events/{event.external_id}/").json()["title"]
+    notes = client.get("/api/exports/notes.csv")
+    assert f"About {words}." not in b"".join(notes.streaming_content).decode()
+    sitemap = client.get("/sitemap-events.xml").content.decode()
+    assert old_slug not in sitemap and event.slug in sitemap
+    pk = Withholding.objects.get(event=event).pk
+    call_command("withhold", "--release", str(pk), stdout=io.StringIO())
+    event.refresh_from_db()
+    assert event.title == title and event.slug == old_slug

@@ -3,8 +3,8 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from archive.models import Message, Withholding
-from archive.models.withholdings import WithholdingError, withhold
+from archive.models import Event, Message, Withholding
+from archive.models.withholdings import WithholdingError, withhold, withhold_event
 from archive.models.withholdings import release as release_withholding
 
 
@@ -52,8 +52,11 @@ class Command(BaseCommand):
         if not record:
             raise CommandError("Name the message (its id, e.g. m06), or give --release ID.")
         message = Message.objects.filter(external_id=record).first()
-        if message is None:
-            raise CommandError(f"There is no message {record!r} (withholding is of messages).")
+        event = None if message else Event.objects.filter(external_id=record).first()
+        if message is None and event is None:
+            raise CommandError(f"There is no message or event {record!r}.")
+        if event is not None:
+            return self.withhold_event(event, words, reason, note, field, attachment, curator)
         key, typed = reason_of(reason)
         note = "\n".join(filter(None, [typed, note]))
         chosen = None
@@ -82,8 +85,24 @@ class Command(BaseCommand):
                 f"removed): make a new one with manage.py release_dataset."
             )
 
+    def withhold_event(self, event, words, reason, note, field, attachment, curator):
+        if field or attachment:
+            raise CommandError("An event's words are withheld; it has no fields or attachments "
+                               "to withhold whole.")  # fmt: skip
+        key, typed = reason_of(reason)
+        try:
+            withholding = withhold_event(event, words, key, user=curator,
+                                         note="\n".join(filter(None, [typed, note])))  # fmt: skip
+        except WithholdingError as error:
+            raise CommandError(f"{event.external_id}: {error} Nothing was changed.") from None
+        self.stdout.write(
+            f"Withholding {withholding.pk}: {event.external_id} now reads "
+            f"{withholding.placeholder} in place of {len(withholding.words)} characters. "
+            f"Release with: manage.py withhold --release {withholding.pk}"
+        )
+
     def release(self, pk, curator):
-        withholding = Withholding.objects.filter(pk=pk).select_related("message").first()
+        withholding = Withholding.objects.filter(pk=pk).select_related("message", "event").first()
         if withholding is None:
             raise CommandError(f"There is no withholding {pk}.")
         try:
@@ -92,6 +111,6 @@ class Command(BaseCommand):
             raise CommandError(f"{error} Nothing was changed.") from None
         said = f"; {kept} place(s) edited since keep the placeholder" if kept else ""
         self.stdout.write(
-            f"Released withholding {pk}: {withholding.message.external_id} reads the words "
+            f"Released withholding {pk}: {withholding.record.external_id} reads the words "
             f"again{said}."
         )
