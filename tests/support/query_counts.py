@@ -30,7 +30,7 @@ PAGE_QUERIES = {
     # + one query for the page's ids, then one reading those rows whole (lib/keyset.py).
     # + the collections, for the "Collection" dropdown.
     "message_list":   {"anonymous": 17, "anonymous+notes": 17, "member": 19, "member+notes": 19},
-    # A record page: + its corrections (and, for a message, what is withheld of it and its DKIM
+    # A record page: + its corrections and what is withheld of it (a message: + its DKIM
     # checks); with notes, + the count and the highlights of the page.
     "message_detail": {"anonymous": 14, "anonymous+notes": 16, "member": 17, "member+notes": 19},
     # Keyset pages in thread order: no count of the thread's messages (the side counts say it).
@@ -45,7 +45,7 @@ PAGE_QUERIES = {
     # (+ the collections, for the list's "Collection" dropdown.)
     "sources":        {"anonymous": 7, "anonymous+notes": 7, "member": 9, "member+notes": 9},
     "source":         {"anonymous": 9, "anonymous+notes": 9, "member": 11, "member+notes": 11},
-    "event":          {"anonymous": 7, "anonymous+notes": 9, "member": 10, "member+notes": 12},
+    "event":          {"anonymous": 8, "anonymous+notes": 10, "member": 11, "member+notes": 13},
     # Keyset pages: the page is read even when the bounded count finds no note.
     "annotations":    {"anonymous": 3, "anonymous+notes": 5, "member": 5, "member+notes": 7},
     # Signed in: the session and the user, read to mark the response Cache-Control: private.
