@@ -25,7 +25,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import archives, load, results, servers
+from . import archives, load, results, servers, verify
 from .pages import DatasetteRows, build_pages
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -162,6 +162,8 @@ def benchmark_size(size, systems, concurrencies, seconds, runs, page_keys, machi
             load_averages.append(load_average())
             print(f"{size:,} messages, run {run}/{runs}: {system}", flush=True)
             with make_server() as server:
+                if run == 1:
+                    verify.check(system, server.base_url, pages, path_of)
                 collected[system].append(
                     measure_pages(server, pages, path_of, concurrencies, seconds)
                 )

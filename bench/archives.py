@@ -118,7 +118,13 @@ def datasette_database(size, backchannel_path, backchannel_marker):
     data = _read_marker(marker)
     # An export belongs to one build of the archive (that build's time).
     source_built = backchannel_marker["built_at"]
-    if data and path.exists() and inspect_path.exists() and data["source"] == source_built:
+    if (
+        data
+        and path.exists()
+        and inspect_path.exists()
+        and data["source"] == source_built
+        and data.get("export_version") == datasette_export.EXPORT_VERSION
+    ):
         return path, inspect_path
     log(f"exporting {backchannel_path.name} for Datasette ({path})")
     marker.unlink(missing_ok=True)
@@ -133,7 +139,15 @@ def datasette_database(size, backchannel_path, backchannel_marker):
         ],
         check=True,
     )
-    marker.write_text(json.dumps({"counts": counts, "source": source_built}))
+    marker.write_text(
+        json.dumps(
+            {
+                "counts": counts,
+                "source": source_built,
+                "export_version": datasette_export.EXPORT_VERSION,
+            }
+        )
+    )
     return path, inspect_path
 
 

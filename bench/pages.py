@@ -23,6 +23,8 @@ class Page:
     backchannel: str | None = None
     datasette: str | None = None
     missing: str | None = None
+    # For a search page: the words every result must hold (bench/verify.py checks).
+    words: tuple = ()
 
 
 def _query(path, params):
@@ -196,6 +198,7 @@ def build_pages(described, datasette_rows=None, datasette_name=None):
                 f"{label} ({query})",
                 _query("/search/", {"q": query}),
                 datasette_list(_search=query, _size=per_page),
+                words=tuple(words.split()),
             )
         )
 
