@@ -451,12 +451,15 @@ def reapply_withholdings():
     ).select_related("message__thread"):
         message = withholding.message
         replace = _replacer(withholding.words, withholding.placeholder)
+        # The same places as when it was made: an attachment's name is in the searchable
+        # header text only; a field's words in that field; other words anywhere in the message.
+        places = (
+            ("header_text",)
+            if withholding.scope == Withholding.Scope.ATTACHMENT
+            else _message_fields(withholding.scope)
+        )
         changed = [
-            name
-            for name in _message_fields(
-                "" if withholding.scope == Withholding.Scope.ATTACHMENT else withholding.scope
-            )
-            if replace(getattr(message, name)) != getattr(message, name)
+            name for name in places if replace(getattr(message, name)) != getattr(message, name)
         ]
         if withholding.scope == Withholding.Scope.ATTACHMENT and withholding.attachment_id:
             attachment = withholding.attachment

@@ -351,3 +351,17 @@ def test_an_events_words_leave_its_page_its_address_and_its_notes(archive, clien
     call_command("withhold", "--release", str(pk), stdout=io.StringIO())
     event.refresh_from_db()
     assert event.title == title and event.slug == old_slug
+
+
+def test_a_reload_keeps_an_attachment_withheld_and_the_rest_as_it_was(mail):
+    from archive.models.withholdings import reapply_withholdings
+
+    attachment = mail.attachments.get()
+    withhold(mail, "", "third_party", attachment=attachment)
+    Attachment.objects.filter(pk=attachment.pk).update(name="kowalczyk-passport.pdf")
+    Message.objects.filter(pk=mail.pk).update(text=mail.text + "\nSee kowalczyk-passport.pdf.")
+    assert reapply_withholdings() == [mail.external_id]
+    attachment.refresh_from_db()
+    assert attachment.name.startswith("[withheld") and not attachment.is_public
+    # Words were not withheld, only the attachment: the text keeps its mention as written.
+    assert "See kowalczyk-passport.pdf." in Message.objects.get(pk=mail.pk).text
