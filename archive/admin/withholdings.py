@@ -28,41 +28,32 @@ class WithholdingForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        message, event = cleaned.get("message"), cleaned.get("event")
         if self.errors:
             return cleaned
-        if (message is None) == (event is None):
+        if (cleaned.get("message") is None) == (cleaned.get("event") is None):
             raise forms.ValidationError("Choose the message, or the event, to withhold from.")
-        if event is not None:
-            try:
-                with transaction.atomic():
-                    withhold_event(event, cleaned.get("words", ""), cleaned.get("reason", ""))
-                    raise _DryRun
-            except _DryRun:
-                pass
-            except WithholdingError as error:
-                raise forms.ValidationError(str(error)) from None
-            return cleaned
-        scope = cleaned.get("scope") or ""
-        attachment = cleaned.get("attachment")
-        if scope == Withholding.Scope.ATTACHMENT and attachment is None:
+        if cleaned.get("scope") == Withholding.Scope.ATTACHMENT and not cleaned.get("attachment"):
             raise forms.ValidationError("Choose the attachment to withhold.")
         # The rules are the model's own: tried in a transaction that is then rolled back.
         try:
             with transaction.atomic():
-                withhold(
-                    message,
-                    cleaned.get("words", ""),
-                    cleaned.get("reason", ""),
-                    scope="" if attachment else scope,
-                    attachment=attachment,
-                )
+                made_from(cleaned)
                 raise _DryRun
         except _DryRun:
             pass
         except WithholdingError as error:
             raise forms.ValidationError(str(error)) from None
         return cleaned
+
+
+def made_from(data, user=None):
+    """The withholding the form's cleaned data asks for (WithholdingError if it cannot be)."""
+    words, reason, note = data.get("words", ""), data.get("reason", ""), data.get("reason_note", "")
+    if data.get("event") is not None:
+        return withhold_event(data["event"], words, reason, note=note, user=user)
+    attachment = data.get("attachment")
+    return withhold(data["message"], words, reason, note=note, user=user, attachment=attachment,
+                    scope="" if attachment else data.get("scope") or "")  # fmt: skip
 
 
 @admin.action(description="Release the selected withholdings (put the words back)")
@@ -109,21 +100,7 @@ class WithholdingAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             return
-        data = form.cleaned_data
-        if data.get("event") is not None:
-            made = withhold_event(data["event"], data.get("words", ""), data["reason"],
-                                  note=data.get("reason_note", ""), user=request.user)  # fmt: skip
-            self._after(request, obj, made)
-            return
-        made = withhold(
-            data["message"],
-            data.get("words", ""),
-            data["reason"],
-            scope="" if data.get("attachment") else data.get("scope") or "",
-            attachment=data.get("attachment"),
-            note=data.get("reason_note", ""),
-            user=request.user,
-        )
+        made = made_from(form.cleaned_data, user=request.user)
         self._after(request, obj, made)
 
     def _after(self, request, obj, made):

@@ -163,14 +163,44 @@ def _message_fields(scope):
     return (scope,)
 
 
+def _check_reason(reason):
+    if reason not in Withholding.Reason.values:
+        choices = ", ".join(Withholding.Reason.values)
+        raise WithholdingError(f"Give a reason: one of {choices}.")
+
+
+def _withhold_in_corrections(corrections, words, replace, before, after):
+    """The record's earlier corrections lose the words too (a correction shows old words)."""
+    before["corrections"], after["corrections"] = {}, {}
+    for correction in corrections:
+        if _holds(correction.changes, words):
+            before["corrections"][str(correction.pk)] = correction.changes
+            correction.changes = replace(correction.changes)
+            correction.save(update_fields=["changes"])
+            after["corrections"][str(correction.pk)] = correction.changes
+
+
+def _withhold_in_notes(withholding, replace, text_before, before, after):
+    """The notes on the record (the annotations app answers `words_withheld`), before the
+    record is saved: their quotes are re-anchored in the new text by the save."""
+    answers = words_withheld.send(
+        Withholding,
+        withholding=withholding,
+        replace=replace,
+        words=withholding.words,
+        text_before=text_before,
+    )
+    for _receiver, kept in answers:
+        for key, (was, now) in (kept or {}).items():
+            before[key], after[key] = was, now
+
+
 @transaction.atomic
 def withhold(message, words, reason, *, scope="", note="", user=None, attachment=None):
     """Withhold `words` (or the whole `scope` field when no words are given, or an attachment)
     of `message`: the placeholder takes their place in every copy the archive keeps. Returns
     the Withholding; WithholdingError (and nothing changed) when there is nothing to withhold."""
-    if reason not in Withholding.Reason.values:
-        choices = ", ".join(Withholding.Reason.values)
-        raise WithholdingError(f"Give a reason: one of {choices}.")
+    _check_reason(reason)
     message = Message.objects.select_for_update().get(pk=message.pk)
     if attachment is not None:
         if attachment.message_id != message.pk:
@@ -229,14 +259,8 @@ def withhold(message, words, reason, *, scope="", note="", user=None, attachment
         attachment.name, attachment.is_public = mark, False
         attachment.save(update_fields=["name", "is_public"])
         after["attachments"] = {str(attachment.pk): {"name": mark, "is_public": False}}
-    corrections = {}
-    for correction in Correction.objects.filter(message=message):
-        if _holds(correction.changes, words):
-            corrections[str(correction.pk)] = correction.changes
-            correction.changes = replace(correction.changes)
-            correction.save(update_fields=["changes"])
-    before["corrections"] = corrections
-    after["corrections"] = {pk: replace(changes) for pk, changes in corrections.items()}
+    _withhold_in_corrections(Correction.objects.filter(message=message), words, replace,
+                             before, after)  # fmt: skip
     withholding = Withholding.objects.create(
         message=message,
         scope=scope,
@@ -246,14 +270,7 @@ def withhold(message, words, reason, *, scope="", note="", user=None, attachment
         reason_note=note,
         created_by=user,
     )
-    # The notes on it (the annotations app), before the message is saved: their quotes are
-    # re-anchored in the new text by the save.
-    answers = words_withheld.send(
-        Withholding, withholding=withholding, replace=replace, words=words, text_before=text_before
-    )
-    for _receiver, kept in answers:
-        for key, (was, now) in (kept or {}).items():
-            before[key], after[key] = was, now
+    _withhold_in_notes(withholding, replace, text_before, before, after)
     message.saved_by_withholding = True  # (annotations/signals.py: no "corrected" notice)
     message.save()
     withholding.before, withholding.after = before, after
@@ -268,9 +285,7 @@ def withhold_event(event, words, reason, *, note="", user=None):
     """Withhold `words` of an event (its title, description and time note, its corrections and
     the notes on it); a title's words leave its page's address too (a new slug: the old one
     still leads to it). Returns the Withholding; WithholdingError when nothing is withheld."""
-    if reason not in Withholding.Reason.values:
-        choices = ", ".join(Withholding.Reason.values)
-        raise WithholdingError(f"Give a reason: one of {choices}.")
+    _check_reason(reason)
     if not words:
         raise WithholdingError("Give the exact words to withhold.")
     mark = placeholder(reason)
@@ -289,27 +304,14 @@ def withhold_event(event, words, reason, *, note="", user=None):
     for name, value in now.items():
         setattr(event, name, value)
     before, after = {"event": changed}, {"event": now}
-    corrections = {}
-    for correction in Correction.objects.filter(event=event):
-        if _holds(correction.changes, words):
-            corrections[str(correction.pk)] = correction.changes
-            correction.changes = replace(correction.changes)
-            correction.save(update_fields=["changes"])
-    before["corrections"] = corrections
-    after["corrections"] = {pk: replace(changes) for pk, changes in corrections.items()}
+    _withhold_in_corrections(Correction.objects.filter(event=event), words, replace,
+                             before, after)  # fmt: skip
     withholding = Withholding.objects.create(
         event=event, words=words, reason=reason, reason_note=note, created_by=user
     )
-    answers = words_withheld.send(
-        Withholding,
-        withholding=withholding,
-        replace=replace,
-        words=words,
-        text_before=changed.get("description", event.description),
+    _withhold_in_notes(
+        withholding, replace, changed.get("description", event.description), before, after
     )
-    for _receiver, kept in answers:
-        for key, (was, now_kept) in (kept or {}).items():
-            before[key], after[key] = was, now_kept
     event.save()
     withholding.before, withholding.after = before, after
     withholding.save(update_fields=["before", "after"])
